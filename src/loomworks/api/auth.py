@@ -1,0 +1,72 @@
+"""`/api/auth`: get a token, drop it, and say who you are."""
+
+from django.contrib.auth import authenticate
+from django.utils.translation import gettext as _
+from ninja import Router, Schema
+from ninja.errors import HttpError
+
+from loomworks.accounts.services import token_issue, token_revoke
+from loomworks.api.security import ANYONE, auth_for
+from loomworks.partners.models import PartnerMember
+
+router = Router(tags=["auth"])
+
+
+class Credentials(Schema):
+    email: str
+    password: str
+
+
+class UserOut(Schema):
+    id: int
+    email: str
+    name: str
+    is_admin: bool
+    partner_id: str | None
+
+
+class UserEnvelope(Schema):
+    user: UserOut
+
+
+class TokenOut(Schema):
+    token: str
+    user: UserOut
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+def user_out(user) -> dict:
+    membership = PartnerMember.objects.filter(user=user, is_active=True).first()
+    return {
+        "id": user.pk,
+        "email": user.email,
+        "name": user.display_name,
+        "is_admin": user.is_admin,
+        "partner_id": membership.partner_id if membership else None,
+    }
+
+
+@router.post("/token", response={200: TokenOut, 401: ErrorOut}, auth=None)
+def token_create(request, payload: Credentials):
+    """Trade an e-mail and password for a bearer token (valid until logout or 30 idle days)."""
+    user = authenticate(request, email=payload.email, password=payload.password)
+    if user is None or not user.is_active:
+        raise HttpError(401, _("Wrong e-mail or password."))
+    return {"token": token_issue(user=user), "user": user_out(user)}
+
+
+@router.post("/logout", response={204: None, 401: ErrorOut}, auth=auth_for(ANYONE))
+def logout(request):
+    """Revoke the token in use (a browser session logs out at /logout)."""
+    raw = getattr(request, "api_token", None)
+    if raw:
+        token_revoke(raw=raw)
+    return 204, None
+
+
+@router.get("/me", response={200: UserEnvelope, 401: ErrorOut}, auth=auth_for(ANYONE))
+def me(request):
+    return {"user": user_out(request.auth)}

@@ -1,0 +1,70 @@
+"""One place that turns errors into the API's JSON answers."""
+
+import logging
+
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from loomworks.core.errors import DomainError
+
+log = logging.getLogger("loomworks.api")
+
+
+def _field_name(location: tuple) -> str:
+    # ("body", "payload", "assignments", 0, "quantity") -> "assignments[0].quantity"
+    parts = [
+        p
+        for p in location
+        if p not in ("body", "query", "path", "form", "file", "payload", "filters")
+    ]
+    name = ""
+    for part in parts:
+        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
+    return name
+
+
+def install(api: NinjaAPI) -> None:
+    @api.exception_handler(DomainError)
+    def domain_error(request, exc: DomainError):
+        return api.create_response(request, exc.as_dict(), status=exc.status_code)
+
+    @api.exception_handler(ValidationError)
+    def validation_error(request, exc: ValidationError):
+        errors = exc.errors
+        first = errors[0] if errors else {}
+        field = _field_name(tuple(first.get("loc", ())))
+        message = first.get("msg", _("Invalid input."))
+        detail = f"{field}: {message}" if field else message
+        safe_errors = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+            for e in errors
+        ]
+        return api.create_response(
+            request,
+            {"detail": detail, "code": "invalid", "field": field, "errors": safe_errors},
+            status=422,
+        )
+
+    @api.exception_handler(AuthenticationError)
+    def not_authenticated(request, exc):
+        return api.create_response(
+            request,
+            {
+                "detail": _(
+                    "Log in first: send 'Authorization: Bearer <token>' from POST /api/auth/token."
+                )
+            },
+            status=401,
+        )
+
+    @api.exception_handler(HttpError)
+    def http_error(request, exc: HttpError):
+        return api.create_response(request, {"detail": exc.message}, status=exc.status_code)
+
+    @api.exception_handler(Http404)
+    def not_found(request, exc):
+        return api.create_response(
+            request, {"detail": _("Not found."), "code": "not_found"}, status=404
+        )

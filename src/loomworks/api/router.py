@@ -1,0 +1,19 @@
+"""The API: `/api/auth`, `/api/admin`, `/api/partners`, documented at `/api/openapi.json`."""
+
+from ninja import NinjaAPI
+
+from loomworks import __version__
+from loomworks.api import admin, auth, errors, partners
+
+api = NinjaAPI(
+    title="Loomworks API",
+    version=__version__,
+    description="Production runs for brands and their partner workshops.",
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+errors.install(api)
+api.add_router("/auth", auth.router)
+api.add_router("/admin", admin.router)
+api.add_router("/partners", partners.router)

@@ -1,0 +1,171 @@
+"""Designs and what they are made of, materials, and the store's products."""
+
+from decimal import Decimal
+
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from loomworks.core.ids import PrefixedIdField
+from loomworks.core.models import TimeStamped
+
+
+class DesignStatus(models.TextChoices):
+    CONCEPTUAL = "Conceptual", _("Conceptual")
+    IN_DEVELOPMENT = "In_Development", _("In development")
+    TECHNICAL_REVIEW = "Technical_Review", _("Technical review")
+    SAMPLE_PRODUCTION = "Sample_Production", _("Sample production")
+    REVISION = "Revision", _("Revision")
+    APPROVED = "Approved", _("Approved")
+    REJECTED = "Rejected", _("Rejected")
+    ON_HOLD = "On_Hold", _("On hold")
+    COMMERCE_READY = "Commerce_Ready", _("Commerce ready")
+    SUPERSEDED = "Superseded", _("Superseded")
+
+
+class Priority(models.TextChoices):
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
+    URGENT = "urgent", _("Urgent")
+
+
+class Design(TimeStamped):
+    id = PrefixedIdField(prefix="des")
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=30, choices=DesignStatus.choices, default=DesignStatus.CONCEPTUAL
+    )
+    priority = models.CharField(
+        _("priority"), max_length=10, choices=Priority.choices, default=Priority.MEDIUM
+    )
+    thumbnail_url = models.CharField(_("thumbnail URL"), max_length=500, blank=True)
+    moodboard = models.JSONField(_("moodboard"), default=dict, blank=True)
+    tags = models.JSONField(_("tags"), default=list, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    target_date = models.DateField(_("target date"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["name"])]
+        verbose_name = _("design")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DesignSpecification(models.Model):
+    design = models.ForeignKey(Design, on_delete=models.CASCADE, related_name="specifications")
+    title = models.CharField(_("title"), max_length=200)
+    category = models.CharField(_("category"), max_length=100, blank=True)
+    details = models.TextField(_("details"), blank=True)
+    measurements = models.JSONField(_("measurements"), default=dict, blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return str(self.title)
+
+
+hex_color = RegexValidator(r"^#[0-9A-Fa-f]{6}$", _("Use a colour like #1A2B3C."))
+
+
+class DesignColor(models.Model):
+    design = models.ForeignKey(Design, on_delete=models.CASCADE, related_name="colors")
+    name = models.CharField(_("name"), max_length=100)
+    hex_code = models.CharField(_("hex code"), max_length=7, validators=[hex_color])
+    usage_notes = models.TextField(_("usage notes"), blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return str(self.name)
+
+
+class DesignSizeSet(models.Model):
+    design = models.ForeignKey(Design, on_delete=models.CASCADE, related_name="size_sets")
+    size_label = models.CharField(_("size"), max_length=50)
+    measurements = models.JSONField(_("measurements"), default=dict, blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return str(self.size_label)
+
+
+class Material(TimeStamped):
+    id = PrefixedIdField(prefix="mat")
+    sku = models.CharField(_("SKU"), max_length=100, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    unit = models.CharField(_("unit of measure"), max_length=20, default="m")
+    stock_on_hand = models.DecimalField(
+        _("stock on hand"), max_digits=14, decimal_places=3, null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.sku})"
+
+
+class DesignMaterial(models.Model):
+    """A bill-of-materials line: how much of a material one piece needs."""
+
+    design = models.ForeignKey(Design, on_delete=models.CASCADE, related_name="materials")
+    material = models.ForeignKey(
+        Material, on_delete=models.PROTECT, null=True, blank=True, related_name="design_lines"
+    )
+    name = models.CharField(_("name"), max_length=200)
+    planned_quantity = models.DecimalField(
+        _("planned quantity per piece"),
+        max_digits=12,
+        decimal_places=3,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    unit = models.CharField(_("unit"), max_length=20, blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return str(self.name)
+
+
+class Product(TimeStamped):
+    id = PrefixedIdField(prefix="prod")
+    title = models.CharField(_("title"), max_length=200)
+    handle = models.SlugField(_("handle"), max_length=200, unique=True)
+    design = models.ForeignKey(
+        Design, on_delete=models.SET_NULL, null=True, blank=True, related_name="products"
+    )
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ProductVariant(TimeStamped):
+    id = PrefixedIdField(prefix="var")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
+    sku = models.CharField(_("SKU"), max_length=100, unique=True)
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    design = models.ForeignKey(
+        Design, on_delete=models.SET_NULL, null=True, blank=True, related_name="variants"
+    )
+
+    def __str__(self) -> str:
+        return self.sku
+
+    @property
+    def effective_design_id(self) -> str | None:
+        """A variant's own design wins over its product's."""
+        return self.design_id or self.product.design_id

@@ -1,0 +1,60 @@
+"""Design status changes: one function writes them, with their event."""
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from loomworks.catalog.models import Design, DesignStatus
+from loomworks.core.actors import Actor
+from loomworks.core.errors import InvalidInput
+from loomworks.events.api import publish
+
+# Sample runs never pull a design back out of these.
+SETTLED = frozenset(
+    {
+        DesignStatus.APPROVED,
+        DesignStatus.COMMERCE_READY,
+        DesignStatus.REJECTED,
+        DesignStatus.SUPERSEDED,
+    }
+)
+
+
+def design_set_status(
+    design: Design | str,
+    to_status: str,
+    *,
+    actor: Actor,
+    reason: str = "",
+    respect_settled: bool = False,
+) -> bool:
+    """Move a design to `to_status`. Returns whether it moved.
+
+    `respect_settled` is for automatic moves (sample runs): they leave a
+    design that is approved, commerce ready, rejected or superseded alone.
+    """
+    if to_status not in DesignStatus.values:
+        raise InvalidInput(
+            "status", _("Unknown design status: %(status)s.") % {"status": to_status}
+        )
+    design_id = design if isinstance(design, str) else design.pk
+    with transaction.atomic():
+        current = Design.objects.select_for_update().get(pk=design_id)
+        if current.status == to_status or (respect_settled and current.status in SETTLED):
+            return False
+        Design.objects.filter(pk=design_id, status=current.status).update(status=to_status)
+        if not isinstance(design, str):
+            design.status = to_status
+        publish(
+            "design.status_changed",
+            {
+                "design_id": design_id,
+                "name": current.name,
+                "from_status": current.status,
+                "to_status": to_status,
+                "reason": reason,
+                "actor": actor.as_payload(),
+            },
+            aggregate_type="design",
+            aggregate_id=design_id,
+        )
+    return True

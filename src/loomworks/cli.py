@@ -1,0 +1,160 @@
+"""The `loomworks` command: run, createadmin, demo, worker (and Django's own commands).
+
+loomworks run [--host 127.0.0.1] [--port 8000] [--no-demo]
+loomworks createadmin --email E --password P
+loomworks demo
+loomworks worker [--concurrency N] [--no-beat]
+loomworks manage <django command> ...
+"""
+
+import argparse
+import os
+import sys
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "loomworks.settings")
+    import django
+
+    django.setup()
+
+
+def _migrate() -> None:
+    from django.core.management import call_command
+
+    print("Preparing the database…", flush=True)
+    call_command("migrate", interactive=False, verbosity=0)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    # The web process works the event outbox itself unless Celery does.
+    _setup()
+    _migrate()
+    from loomworks import demo
+
+    logins = None
+    if not args.no_demo:
+        logins = demo.seed(progress=print) or demo.logins()
+    from django.conf import settings
+    from django.core.servers.basehttp import WSGIServer, run
+
+    from loomworks.wsgi import application
+
+    url = f"http://{args.host}:{args.port}/"
+    print()
+    print(
+        f"Loomworks is running at {url}  (admin console {url}admin/, partner portal {url}partner/)"
+    )
+    print(f"API docs: {url}api/docs")
+    if logins:
+        print("Demo logins:")
+        for role, email, password in logins:
+            print(f"  {role:<28} {email:<32} {password}")
+    print(f"Events: {settings.EVENTS_BACKEND}. Press Ctrl+C to stop.", flush=True)
+    try:
+        run(args.host, args.port, application, threading=True, server_cls=WSGIServer)
+    except KeyboardInterrupt:
+        print("\nStopped.")
+    return 0
+
+
+def cmd_createadmin(args: argparse.Namespace) -> int:
+    _setup()
+    _migrate()
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    from loomworks.accounts.services import admin_create_or_update
+
+    try:
+        validate_email(args.email)
+    except ValidationError:
+        print(f"'{args.email}' is not an e-mail address.", file=sys.stderr)
+        return 2
+    if len(args.password) < 8:
+        print("Choose a password of at least 8 characters.", file=sys.stderr)
+        return 2
+    user, created = admin_create_or_update(email=args.email, password=args.password)
+    print(f"{'Created' if created else 'Updated'} brand admin {user.email}.")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    _setup()
+    _migrate()
+    from loomworks import demo
+
+    logins = demo.seed(progress=print, force=args.force)
+    if logins is None:
+        print("Demo data is there already (use --force to add another set).")
+        return 0
+    for role, email, password in logins:
+        print(f"  {role:<28} {email:<32} {password}")
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    os.environ.setdefault("EVENTS_BACKEND", "celery")
+    _setup()
+    from loomworks.celery import app
+    from loomworks.events.tasks import beat_schedule
+
+    app.conf.beat_schedule = beat_schedule()
+    argv = ["worker", "--loglevel", args.loglevel, "--concurrency", str(args.concurrency)]
+    if not args.no_beat:
+        argv.append("--beat")
+        argv += ["--schedule", args.schedule]
+    if args.hostname:
+        argv += ["--hostname", args.hostname]
+    app.worker_main(argv)
+    return 0
+
+
+def cmd_manage(args: argparse.Namespace) -> int:
+    _setup()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["loomworks manage", *args.rest])
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="loomworks", description="Loomworks production runs.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="migrate, seed demo data once, and serve")
+    run.add_argument("--host", default="127.0.0.1")
+    run.add_argument("--port", type=int, default=8000)
+    run.add_argument("--no-demo", action="store_true", help="do not seed demo data")
+    run.set_defaults(func=cmd_run)
+
+    admin = commands.add_parser("createadmin", help="create or update a brand admin")
+    admin.add_argument("--email", required=True)
+    admin.add_argument("--password", required=True)
+    admin.set_defaults(func=cmd_createadmin)
+
+    demo = commands.add_parser("demo", help="seed the demo data")
+    demo.add_argument("--force", action="store_true", help="seed even if demo data exists")
+    demo.set_defaults(func=cmd_demo)
+
+    worker = commands.add_parser("worker", help="a Celery worker for event deliveries")
+    worker.add_argument("--concurrency", type=int, default=2)
+    worker.add_argument("--loglevel", default="info")
+    worker.add_argument("--no-beat", action="store_true", help="do not run the periodic sweep here")
+    worker.add_argument("--schedule", default=os.path.join("var", "celerybeat-schedule"))
+    worker.add_argument("--hostname", default=None)
+    worker.set_defaults(func=cmd_worker)
+
+    manage = commands.add_parser("manage", help="run a Django management command")
+    manage.add_argument("rest", nargs=argparse.REMAINDER)
+    manage.set_defaults(func=cmd_manage)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Domain events: an outbox written with each change, delivered after commit."""

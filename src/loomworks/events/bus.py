@@ -1,0 +1,195 @@
+"""Publishing events and working their deliveries.
+
+`publish()` writes the event and one delivery per subscriber inside the
+caller's transaction. After commit, the configured backend is told about the
+new deliveries: the in-process dispatcher thread wakes up, or Celery receives
+one message per delivery. Either way `run_delivery()` does the work:
+
+1. claim the delivery with a lease (a compare-and-set UPDATE, so two workers
+   never run it at once, on SQLite and PostgreSQL alike);
+2. in one transaction, mark it done and run the handler, so its effects and
+   the done flag commit together (a crash in between leaves neither);
+3. on failure, schedule a retry with back-off, or after the last attempt mark
+   it dead and publish `outbox.delivery_dead` so admins see it.
+"""
+
+import logging
+import os
+import random
+import socket
+import threading
+import traceback
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from loomworks.events import registry
+from loomworks.events.models import Delivery, DeliveryState, Event
+
+log = logging.getLogger("loomworks.events")
+
+DELIVERY_DEAD = "outbox.delivery_dead"
+
+
+def publish(name: str, payload: dict, *, aggregate_type: str = "", aggregate_id: str = "") -> Event:
+    """Record `name` with `payload` in the outbox. Must run inside `transaction.atomic()`."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("publish() must be called inside transaction.atomic().")
+    event = Event.objects.create(
+        name=name, payload=payload, aggregate_type=aggregate_type, aggregate_id=aggregate_id
+    )
+    listeners = registry.subscribers_for(name)
+    if listeners:
+        deliveries = Delivery.objects.bulk_create(
+            [Delivery(event=event, subscriber=listener.name) for listener in listeners]
+        )
+        ids = [delivery.pk for delivery in deliveries]
+        transaction.on_commit(lambda: _backend_notify(ids))
+    return event
+
+
+def _backend_notify(delivery_ids: list[int]) -> None:
+    if settings.EVENTS_BACKEND == "celery":
+        from loomworks.events.tasks import deliver
+
+        for delivery_id in delivery_ids:
+            try:
+                deliver.delay(delivery_id)
+            except Exception:  # the sweep re-sends it; the change itself is committed
+                log.exception(
+                    "Could not hand delivery %s to Celery; the sweep will retry", delivery_id
+                )
+    else:
+        from loomworks.events import dispatcher
+
+        dispatcher.wake()
+
+
+def _worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+def _due(now: datetime) -> Q:
+    return Q(state=DeliveryState.PENDING, next_attempt_at__lte=now) & (
+        Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+    )
+
+
+def backoff_seconds(attempts: int) -> float:
+    base = settings.EVENTS_RETRY_BASE_SECONDS * (2 ** max(attempts - 1, 0))
+    return min(base, 3600) * random.uniform(0.8, 1.2)
+
+
+def run_delivery(delivery_id: int, *, now: datetime | None = None) -> str:
+    """Work one delivery. Returns "done", "failed", "dead" or "skipped"."""
+    now = now or timezone.now()
+    owner = _worker_name()
+    claimed = (
+        Delivery.objects.filter(pk=delivery_id)
+        .filter(_due(now))
+        .update(
+            lease_owner=owner,
+            lease_until=timezone.now() + timedelta(seconds=settings.EVENTS_LEASE_SECONDS),
+            attempts=F("attempts") + 1,
+        )
+    )
+    if not claimed:
+        return "skipped"
+    delivery = Delivery.objects.select_related("event").get(pk=delivery_id)
+    listener = registry.get(delivery.subscriber)
+    try:
+        if listener is None:
+            raise LookupError(f"No subscriber named {delivery.subscriber!r} is registered.")
+        with transaction.atomic():
+            # Marking done first takes the row lock for the whole handler:
+            # another worker whose lease began later waits, then sees "done".
+            marked = Delivery.objects.filter(
+                pk=delivery_id, state=DeliveryState.PENDING, lease_owner=owner
+            ).update(state=DeliveryState.DONE, finished_at=timezone.now(), lease_until=None)
+            if not marked:
+                return "skipped"
+            listener.handler(delivery.event)
+    except Exception as exc:
+        return _record_failure(delivery, owner, exc)
+    return "done"
+
+
+def _record_failure(delivery: Delivery, owner: str, exc: Exception) -> str:
+    error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    log.warning(
+        "Delivery %s of %s to %s failed (attempt %s): %s",
+        delivery.pk,
+        delivery.event.name,
+        delivery.subscriber,
+        delivery.attempts,
+        error,
+        exc_info=exc,
+    )
+    with transaction.atomic():
+        current = Delivery.objects.select_for_update().filter(pk=delivery.pk).first()
+        if (
+            current is None
+            or current.state != DeliveryState.PENDING
+            or current.lease_owner != owner
+        ):
+            return "skipped"
+        if current.attempts >= settings.EVENTS_MAX_ATTEMPTS or isinstance(exc, LookupError):
+            Delivery.objects.filter(pk=delivery.pk).update(
+                state=DeliveryState.DEAD,
+                finished_at=timezone.now(),
+                lease_until=None,
+                last_error=error[:4000],
+            )
+            if delivery.event.name != DELIVERY_DEAD:
+                publish(
+                    DELIVERY_DEAD,
+                    {
+                        "delivery_id": delivery.pk,
+                        "event_id": delivery.event_id,
+                        "event_name": delivery.event.name,
+                        "event_payload": delivery.event.payload,
+                        "subscriber": delivery.subscriber,
+                        "attempts": current.attempts,
+                        "error": error[:1000],
+                    },
+                    aggregate_type=delivery.event.aggregate_type,
+                    aggregate_id=delivery.event.aggregate_id,
+                )
+            return "dead"
+        Delivery.objects.filter(pk=delivery.pk).update(
+            next_attempt_at=timezone.now() + timedelta(seconds=backoff_seconds(current.attempts)),
+            lease_until=None,
+            last_error=error[:4000],
+        )
+    return "failed"
+
+
+def due_delivery_ids(*, now: datetime | None = None, limit: int = 200) -> list[int]:
+    now = now or timezone.now()
+    return list(
+        Delivery.objects.filter(_due(now))
+        .order_by("next_attempt_at", "id")
+        .values_list("id", flat=True)[:limit]
+    )
+
+
+def drain(*, max_rounds: int = 200, ignore_backoff: bool = False) -> int:
+    """Run every due delivery, and those they cause, until none is left.
+
+    For tests and one-off commands: it uses the same path as the dispatchers.
+    With `ignore_backoff`, deliveries waiting for a retry are run now too.
+    Returns the number of deliveries worked.
+    """
+    worked = 0
+    for _ in range(max_rounds):
+        now = timezone.now() + (timedelta(days=3650) if ignore_backoff else timedelta(0))
+        ids = due_delivery_ids(now=now, limit=500)
+        if not ids:
+            break
+        for delivery_id in ids:
+            if run_delivery(delivery_id, now=now) != "skipped":
+                worked += 1
+    return worked

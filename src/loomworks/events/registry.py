@@ -1,0 +1,58 @@
+"""Which handlers listen to which events.
+
+Each app fills the registry from its `subscribers.py` when Django starts
+(`AppConfig.ready`), so the bus never imports the apps that listen to it.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from loomworks.events.models import Event
+
+Handler = Callable[[Event], None]
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    name: str
+    events: tuple[str, ...]
+    handler: Handler
+
+
+_by_name: dict[str, Subscriber] = {}
+_by_event: dict[str, list[Subscriber]] = {}
+
+
+def subscriber(*event_names: str, name: str | None = None) -> Callable[[Handler], Handler]:
+    """Register the decorated function for `event_names`.
+
+    The handler runs after the publishing transaction commits, at least once,
+    inside a transaction of its own. It must be idempotent: decide from the
+    current database state, not from the event alone.
+    """
+
+    def register(handler: Handler) -> Handler:
+        key = name or f"{handler.__module__}.{handler.__qualname__}"
+        entry = Subscriber(name=key, events=tuple(event_names), handler=handler)
+        if key in _by_name and _by_name[key].handler is not handler:
+            raise ValueError(f"Two subscribers are named {key!r}.")
+        _by_name[key] = entry
+        for event_name in event_names:
+            listeners = _by_event.setdefault(event_name, [])
+            if all(existing.name != key for existing in listeners):
+                listeners.append(entry)
+        return handler
+
+    return register
+
+
+def subscribers_for(event_name: str) -> list[Subscriber]:
+    return list(_by_event.get(event_name, ()))
+
+
+def get(name: str) -> Subscriber | None:
+    return _by_name.get(name)
+
+
+def all_subscribers() -> list[Subscriber]:
+    return list(_by_name.values())

@@ -1,0 +1,1 @@
+"""Notification subscribers (filled in by the notifications work)."""

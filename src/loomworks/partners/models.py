@@ -1,0 +1,65 @@
+"""Partner workshops and the people who work for them."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from loomworks.core.ids import PrefixedIdField
+from loomworks.core.models import TimeStamped
+
+
+class PartnerStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    INACTIVE = "inactive", _("Inactive")
+    PENDING = "pending", _("Pending")
+
+
+class Partner(TimeStamped):
+    id = PrefixedIdField(prefix="ptr")
+    name = models.CharField(_("name"), max_length=200)
+    handle = models.SlugField(_("handle"), max_length=100, unique=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=PartnerStatus.choices, default=PartnerStatus.ACTIVE
+    )
+    email = models.EmailField(_("contact e-mail"), blank=True)
+    phone = models.CharField(_("contact phone"), max_length=50, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("partner")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == PartnerStatus.ACTIVE
+
+
+class MemberRole(models.TextChoices):
+    OWNER = "owner", _("Owner")
+    ADMIN = "admin", _("Admin")
+    MANAGER = "manager", _("Manager")
+
+
+class PartnerMember(TimeStamped):
+    """A user acting for one partner. One membership per user: the e-mail is unique."""
+
+    id = PrefixedIdField(prefix="mem")
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="members")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership"
+    )
+    role = models.CharField(
+        _("role"), max_length=20, choices=MemberRole.choices, default=MemberRole.MANAGER
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    email_notifications = models.BooleanField(_("e-mail me about my partner's runs"), default=True)
+    last_seen_runs_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name = _("partner member")
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.partner}"

@@ -1,0 +1,123 @@
+"""Every write to partners and their members."""
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email, validate_slug
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from loomworks.core.errors import Conflict, InvalidInput
+from loomworks.partners.models import MemberRole, Partner, PartnerMember, PartnerStatus
+
+User = get_user_model()
+
+PARTNER_FIELDS = ("name", "email", "phone", "status")
+
+
+def _clean_email(value: str, field: str) -> str:
+    email = (value or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise InvalidInput(field, _("Give a valid e-mail address.")) from None
+    return email
+
+
+def _check_password(password: str | None, field: str) -> None:
+    if password is not None and len(password) < 8:
+        raise InvalidInput(field, _("The password needs at least 8 characters."))
+
+
+@transaction.atomic
+def member_add(
+    *,
+    partner: Partner,
+    email: str,
+    first_name: str = "",
+    last_name: str = "",
+    role: str = MemberRole.MANAGER,
+    password: str | None = None,
+    field_prefix: str = "",
+) -> PartnerMember:
+    """Add a person to a partner. Without a password they cannot sign in until they set one."""
+    email = _clean_email(email, f"{field_prefix}email")
+    if role not in MemberRole.values:
+        raise InvalidInput(f"{field_prefix}role", _("The role is owner, admin or manager."))
+    _check_password(password, f"{field_prefix}password")
+    if User.objects.filter(email=email).exists():
+        raise Conflict(_("Someone with the e-mail %(email)s exists already.") % {"email": email})
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(
+                email, password, first_name=first_name or "", last_name=last_name or ""
+            )
+    except IntegrityError:
+        raise Conflict(
+            _("Someone with the e-mail %(email)s exists already.") % {"email": email}
+        ) from None
+    return PartnerMember.objects.create(partner=partner, user=user, role=role)
+
+
+@transaction.atomic
+def partner_create(
+    *,
+    name: str,
+    handle: str,
+    admin: dict,
+    email: str = "",
+    phone: str = "",
+    status: str = PartnerStatus.ACTIVE,
+) -> tuple[Partner, PartnerMember]:
+    """Create a partner with its first member, its owner."""
+    name = (name or "").strip()
+    if not name:
+        raise InvalidInput("name", _("A partner needs a name."))
+    handle = (handle or "").strip().lower()
+    try:
+        validate_slug(handle)
+    except ValidationError:
+        raise InvalidInput("handle", _("A handle is made of letters, digits, - and _.")) from None
+    if status not in PartnerStatus.values:
+        raise InvalidInput("status", _("The status is active, inactive or pending."))
+    if email:
+        email = _clean_email(email, "email")
+    if Partner.objects.filter(handle=handle).exists():
+        raise Conflict(_("The handle %(handle)s is taken.") % {"handle": handle})
+    try:
+        with transaction.atomic():
+            partner = Partner.objects.create(
+                name=name, handle=handle, email=email, phone=phone or "", status=status
+            )
+    except IntegrityError:
+        raise Conflict(_("The handle %(handle)s is taken.") % {"handle": handle}) from None
+    member = member_add(
+        partner=partner,
+        email=admin.get("email", ""),
+        first_name=admin.get("first_name") or "",
+        last_name=admin.get("last_name") or "",
+        role=MemberRole.OWNER,
+        password=admin.get("password"),
+        field_prefix="admin.",
+    )
+    return partner, member
+
+
+@transaction.atomic
+def partner_update(*, partner: Partner, **fields) -> Partner:
+    unknown = set(fields) - set(PARTNER_FIELDS)
+    if unknown:
+        raise InvalidInput(sorted(unknown)[0], _("This field cannot be changed."))
+    if "name" in fields and not (fields["name"] or "").strip():
+        raise InvalidInput("name", _("A partner needs a name."))
+    if "status" in fields and fields["status"] not in PartnerStatus.values:
+        raise InvalidInput("status", _("The status is active, inactive or pending."))
+    if fields.get("email"):
+        fields["email"] = _clean_email(fields["email"], "email")
+    for key in ("email", "phone"):
+        if key in fields and fields[key] is None:
+            fields[key] = ""
+    for key, value in fields.items():
+        setattr(partner, key, value)
+    if fields:
+        partner.save(update_fields=[*fields, "updated_at"])
+    return partner

@@ -1,0 +1,287 @@
+"""Production runs and what hangs off them: history, consumption, media, policy."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from loomworks.core.ids import PrefixedIdField
+from loomworks.core.models import TimeStamped
+
+
+class RunStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PENDING_REVIEW = "pending_review", _("Pending review")
+    APPROVED = "approved", _("Approved")
+    SENT_TO_PARTNER = "sent_to_partner", _("Sent to partner")
+    IN_PROGRESS = "in_progress", _("In progress")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+    AWAITING_REASSIGNMENT = "awaiting_reassignment", _("Awaiting reassignment")
+
+
+TERMINAL_STATUSES = (RunStatus.COMPLETED, RunStatus.CANCELLED)
+OPEN_STATUSES = tuple(s for s in RunStatus.values if s not in TERMINAL_STATUSES)
+
+
+class RunType(models.TextChoices):
+    PRODUCTION = "production", _("Production")
+    SAMPLE = "sample", _("Sample")
+
+
+class ProductionRun(TimeStamped):
+    id = PrefixedIdField(prefix="run")
+    number = models.PositiveBigIntegerField(_("number"), unique=True)
+    design = models.ForeignKey(
+        "catalog.Design", on_delete=models.PROTECT, related_name="production_runs"
+    )
+    run_type = models.CharField(
+        _("run type"), max_length=20, choices=RunType.choices, default=RunType.PRODUCTION
+    )
+    quantity = models.PositiveIntegerField(_("quantity"))
+    status = models.CharField(
+        _("status"), max_length=30, choices=RunStatus.choices, default=RunStatus.PENDING_REVIEW
+    )
+    partner = models.ForeignKey(
+        "partners.Partner", on_delete=models.PROTECT, null=True, blank=True, related_name="runs"
+    )
+    previous_partner = models.ForeignKey(
+        "partners.Partner", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    role = models.CharField(_("role"), max_length=100, blank=True)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    order_group = models.PositiveIntegerField(_("order group"), null=True, blank=True)
+    depends_on = models.ManyToManyField(
+        "self",
+        through="RunDependency",
+        symmetrical=False,
+        related_name="dependents",
+        blank=True,
+    )
+    # Templates chosen at approval: the run is dispatched with them by itself
+    # once every run it depends on has completed.
+    planned_template_ids = models.JSONField(default=list, blank=True)
+    order = models.ForeignKey(
+        "orders.Order", on_delete=models.PROTECT, null=True, blank=True, related_name="runs"
+    )
+    order_line = models.OneToOneField(
+        "orders.OrderLine",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="production_run",
+    )
+    product = models.ForeignKey(
+        "catalog.Product", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    variant = models.ForeignKey(
+        "catalog.ProductVariant", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    snapshot = models.JSONField(_("snapshot"), default=dict, blank=True)
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+    cancelled_reason = models.TextField(_("cancellation reason"), blank=True)
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    promised_date = models.DateField(_("promised date"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    produced_quantity = models.PositiveIntegerField(_("produced"), null=True, blank=True)
+    rejected_quantity = models.PositiveIntegerField(_("rejected"), null=True, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="run_quantity_positive"),
+            models.CheckConstraint(
+                condition=~Q(parent=models.F("id")), name="run_not_its_own_parent"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-created_at"], name="run_status_created"),
+            models.Index(fields=["partner", "status", "-created_at"], name="run_partner_status"),
+            models.Index(fields=["run_type", "-created_at"], name="run_type_created"),
+            models.Index(fields=["design", "-created_at"], name="run_design_created"),
+            models.Index(fields=["parent", "-created_at"], name="run_parent_created"),
+            models.Index(fields=["-created_at", "id"], name="run_created_id"),
+        ]
+        verbose_name = _("production run")
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def reference(self) -> str:
+        return f"PR-{self.number}"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status in TERMINAL_STATUSES
+
+    @property
+    def stage(self) -> str:
+        """Where the run stands for people: received, accepted, started, finished, completed."""
+        if self.status == RunStatus.COMPLETED:
+            return "completed"
+        if self.finished_at:
+            return "finished"
+        if self.started_at:
+            return "started"
+        if self.accepted_at:
+            return "accepted"
+        return "received"
+
+    @property
+    def is_late(self) -> bool:
+        if self.is_terminal:
+            return False
+        deadline = self.promised_date or self.due_date
+        return bool(deadline and timezone.localdate() > deadline)
+
+
+class RunDependency(models.Model):
+    """`run` may not be dispatched before `depends_on` has completed."""
+
+    run = models.ForeignKey(ProductionRun, on_delete=models.CASCADE, related_name="+")
+    depends_on = models.ForeignKey(ProductionRun, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "depends_on"], name="unique_run_dependency"),
+            models.CheckConstraint(
+                condition=~Q(run=models.F("depends_on")), name="run_not_dependent_on_itself"
+            ),
+        ]
+        indexes = [models.Index(fields=["depends_on"])]
+
+    def __str__(self) -> str:
+        return f"{type(self).__name__} {self.pk}"
+
+
+class ActorKind(models.TextChoices):
+    ADMIN = "admin", _("Brand")
+    PARTNER = "partner", _("Partner")
+    SYSTEM = "system", _("System")
+
+
+class RunHistory(models.Model):
+    """One row per state change or notable action, written with the change."""
+
+    run = models.ForeignKey(ProductionRun, on_delete=models.CASCADE, related_name="history")
+    kind = models.CharField(max_length=40)
+    from_status = models.CharField(max_length=30, blank=True)
+    to_status = models.CharField(max_length=30)
+    actor_kind = models.CharField(max_length=10, choices=ActorKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_name = models.CharField(max_length=300, blank=True)
+    note = models.TextField(blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    related_run = models.ForeignKey(
+        ProductionRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    occurred_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+        indexes = [models.Index(fields=["run", "occurred_at"])]
+        verbose_name_plural = "run history"
+
+    def __str__(self) -> str:
+        return str(self.kind)
+
+
+class ConsumptionType(models.TextChoices):
+    SAMPLE = "sample", _("Sample")
+    PRODUCTION = "production", _("Production")
+    WASTAGE = "wastage", _("Wastage")
+
+
+class ConsumptionLog(models.Model):
+    id = PrefixedIdField(prefix="cons")
+    run = models.ForeignKey(
+        ProductionRun, on_delete=models.CASCADE, related_name="consumption_logs"
+    )
+    material = models.ForeignKey("catalog.Material", on_delete=models.PROTECT, related_name="+")
+    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=3)
+    unit = models.CharField(_("unit"), max_length=20)
+    consumption_type = models.CharField(_("type"), max_length=20, choices=ConsumptionType.choices)
+    notes = models.TextField(_("notes"), blank=True)
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    logged_by_name = models.CharField(max_length=300, blank=True)
+    consumed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-consumed_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0), name="consumption_quantity_positive"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{type(self).__name__} {self.pk}"
+
+
+def media_path(instance: "MediaFile", filename: str) -> str:
+    return f"runs/{instance.run_id or 'design'}/{instance.id}/{filename}"
+
+
+class MediaFile(models.Model):
+    id = PrefixedIdField(prefix="med")
+    run = models.ForeignKey(
+        ProductionRun, on_delete=models.CASCADE, null=True, blank=True, related_name="media"
+    )
+    design = models.ForeignKey(
+        "catalog.Design", on_delete=models.CASCADE, null=True, blank=True, related_name="media"
+    )
+    file = models.FileField(upload_to=media_path, max_length=500)
+    original_name = models.CharField(max_length=300)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    uploaded_by_name = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return str(self.original_name)
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+
+class ProductionPolicy(models.Model):
+    """One editable record: the statuses each admin action may start from.
+
+    `config` maps an action name to a list of statuses; each list is kept
+    within what the state machine allows (see `states.TRANSITIONS`).
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    config = models.JSONField(default=dict, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return "production policy"
+
+    @classmethod
+    def current(cls) -> "ProductionPolicy":
+        policy, _created = cls.objects.get_or_create(pk=1)
+        return policy

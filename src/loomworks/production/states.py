@@ -1,0 +1,453 @@
+"""The production-run state machine: the table, and the one function that applies it.
+
+Every change of a run's status, and every notable action that leaves the
+status as it is (start, finish, reassign, ...), goes through `transition()`:
+
+1. the run row is locked and re-read (`SELECT … FOR UPDATE`; SQLite's
+   IMMEDIATE transactions give the same serialisation);
+2. a repeated action is a quiet no-op; a disallowed one raises
+   `TransitionNotAllowed` naming the current status and what is missing;
+3. the status is written with a compare-and-set UPDATE
+   (`WHERE id = … AND status = <the status just read>`);
+4. the history row and the outbox event are written,
+
+all in one transaction. No other module writes a run's `status`
+(`tests/test_status_writes.py` keeps it so).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from loomworks.core.actors import Actor
+from loomworks.core.errors import NotFound, TransitionNotAllowed
+from loomworks.core.models import Counter
+from loomworks.events.api import publish
+from loomworks.production.models import (
+    OPEN_STATUSES,
+    TERMINAL_STATUSES,
+    ProductionPolicy,
+    ProductionRun,
+    RunHistory,
+    RunStatus,
+)
+
+S = RunStatus
+ADMIN, PARTNER, SYSTEM = Actor.ADMIN, Actor.PARTNER, Actor.SYSTEM
+
+
+def _always_done(run: ProductionRun) -> bool:
+    return False
+
+
+@dataclass(frozen=True)
+class RunTransition:
+    """One row of the table."""
+
+    action: str
+    label: object  # lazily translated verb, for messages
+    from_statuses: frozenset[str]
+    to_status: str | None  # None: the status stays as it is
+    event: str | None  # outbox event name; None for actions that only leave a history row
+    actors: frozenset[str]
+    # The run already shows this action's result: repeating it is a no-op.
+    already_done: Callable[[ProductionRun], bool] = _always_done
+    stamp: str | None = None  # timestamp field set to "now"
+    on_parent: bool = True  # may it act on a run that has children?
+    policy: bool = False  # may the production policy narrow its from-statuses for admins?
+    kind: str = field(default="")
+
+    @property
+    def history_kind(self) -> str:
+        return self.kind or self.action
+
+
+_BEFORE_ACCEPTANCE = frozenset({S.APPROVED, S.SENT_TO_PARTNER, S.AWAITING_REASSIGNMENT})
+_PRE_ACCEPT_EDITABLE = frozenset(
+    {S.DRAFT, S.PENDING_REVIEW, S.APPROVED, S.SENT_TO_PARTNER, S.AWAITING_REASSIGNMENT}
+)
+_IN_WORK = frozenset({S.IN_PROGRESS, S.COMPLETED})
+
+TRANSITIONS: dict[str, RunTransition] = {
+    t.action: t
+    for t in [
+        RunTransition(
+            "approve",
+            gettext_lazy("approve"),
+            frozenset({S.DRAFT, S.PENDING_REVIEW}),
+            S.APPROVED,
+            "production_run.approved",
+            frozenset({ADMIN}),
+            policy=True,
+        ),
+        RunTransition(
+            "dispatch",
+            gettext_lazy("send to production"),
+            frozenset({S.APPROVED}),
+            S.SENT_TO_PARTNER,
+            "production_run.sent_to_partner",
+            frozenset({ADMIN, SYSTEM}),
+            on_parent=False,
+            policy=True,
+        ),
+        RunTransition(
+            "accept",
+            gettext_lazy("accept"),
+            frozenset({S.SENT_TO_PARTNER}),
+            S.IN_PROGRESS,
+            "production_run.accepted",
+            frozenset({PARTNER, ADMIN}),
+            already_done=lambda r: r.accepted_at is not None and r.status in _IN_WORK,
+            stamp="accepted_at",
+            on_parent=False,
+            policy=True,
+        ),
+        RunTransition(
+            "decline",
+            gettext_lazy("decline"),
+            frozenset({S.SENT_TO_PARTNER}),
+            S.AWAITING_REASSIGNMENT,
+            "production_run.declined",
+            frozenset({PARTNER}),
+            on_parent=False,
+        ),
+        RunTransition(
+            "start",
+            gettext_lazy("start"),
+            frozenset({S.IN_PROGRESS}),
+            None,
+            "production_run.started",
+            frozenset({PARTNER, ADMIN}),
+            already_done=lambda r: r.started_at is not None and r.status in _IN_WORK,
+            stamp="started_at",
+            on_parent=False,
+            policy=True,
+        ),
+        RunTransition(
+            "finish",
+            gettext_lazy("mark finished"),
+            frozenset({S.IN_PROGRESS}),
+            None,
+            "production_run.finished",
+            frozenset({PARTNER, ADMIN}),
+            already_done=lambda r: r.finished_at is not None and r.status in _IN_WORK,
+            stamp="finished_at",
+            on_parent=False,
+            policy=True,
+        ),
+        RunTransition(
+            "complete",
+            gettext_lazy("complete"),
+            frozenset({S.IN_PROGRESS}),
+            S.COMPLETED,
+            "production_run.completed",
+            frozenset({PARTNER, ADMIN, SYSTEM}),
+            already_done=lambda r: r.status == S.COMPLETED,
+            stamp="completed_at",
+            on_parent=False,
+            policy=True,
+        ),
+        RunTransition(
+            "reassign",
+            gettext_lazy("reassign"),
+            _BEFORE_ACCEPTANCE,
+            None,
+            "production_run.partner_reassigned",
+            frozenset({ADMIN}),
+            on_parent=False,
+            policy=True,
+        ),
+        RunTransition(
+            "cancel",
+            gettext_lazy("cancel"),
+            frozenset(OPEN_STATUSES),
+            S.CANCELLED,
+            "production_run.cancelled",
+            frozenset({ADMIN}),
+            already_done=lambda r: r.status == S.CANCELLED,
+            stamp="cancelled_at",
+            policy=True,
+        ),
+        # A parent follows its parts: in progress once one part is accepted,
+        # completed or cancelled once every part has ended.
+        RunTransition(
+            "parts_started",
+            gettext_lazy("follow its parts"),
+            frozenset({S.APPROVED}),
+            S.IN_PROGRESS,
+            "production_run.accepted",
+            frozenset({SYSTEM}),
+            already_done=lambda r: r.status != S.APPROVED,
+            kind="parts_started",
+        ),
+        RunTransition(
+            "parts_completed",
+            gettext_lazy("complete"),
+            frozenset({S.APPROVED, S.IN_PROGRESS}),
+            S.COMPLETED,
+            "production_run.completed",
+            frozenset({SYSTEM}),
+            already_done=lambda r: r.status in TERMINAL_STATUSES,
+            stamp="completed_at",
+            kind="complete",
+        ),
+        RunTransition(
+            "parts_cancelled",
+            gettext_lazy("cancel"),
+            frozenset({S.APPROVED, S.IN_PROGRESS}),
+            S.CANCELLED,
+            "production_run.cancelled",
+            frozenset({SYSTEM}),
+            already_done=lambda r: r.status in TERMINAL_STATUSES,
+            stamp="cancelled_at",
+            kind="cancel",
+        ),
+        # Notable actions that leave the status where it is.
+        RunTransition(
+            "ready_to_dispatch",
+            gettext_lazy("mark ready to dispatch"),
+            frozenset({S.APPROVED}),
+            None,
+            "production_run.ready_to_dispatch",
+            frozenset({SYSTEM}),
+        ),
+        RunTransition(
+            "blocked",
+            gettext_lazy("mark blocked"),
+            frozenset(OPEN_STATUSES),
+            None,
+            "production_run.blocked",
+            frozenset({SYSTEM}),
+        ),
+        RunTransition(
+            "edit",
+            gettext_lazy("edit"),
+            _PRE_ACCEPT_EDITABLE,
+            None,
+            None,
+            frozenset({ADMIN}),
+            policy=True,
+        ),
+        RunTransition(
+            "media_added",
+            gettext_lazy("add files to"),
+            frozenset(set(RunStatus.values) - {S.CANCELLED}),
+            None,
+            None,
+            frozenset({ADMIN, PARTNER}),
+        ),
+        RunTransition(
+            "tasks_added",
+            gettext_lazy("add tasks to"),
+            frozenset(OPEN_STATUSES),
+            None,
+            None,
+            frozenset({ADMIN}),
+            on_parent=False,
+            policy=True,
+        ),
+    ]
+}
+
+POLICY_ACTIONS = tuple(action for action, spec in TRANSITIONS.items() if spec.policy)
+
+
+@dataclass
+class TransitionResult:
+    run: ProductionRun
+    changed: bool
+    history: RunHistory | None = None
+
+
+def status_label(status: str) -> str:
+    return str(RunStatus(status).label) if status in RunStatus.values else status
+
+
+def _labels(statuses) -> str:
+    ordered = [s for s in RunStatus.values if s in statuses]
+    return ", ".join(f"“{status_label(s)}”" for s in ordered)
+
+
+def allowed_from(action: str, *, actor: Actor) -> frozenset[str]:
+    """The statuses `action` may start from for `actor`, the admin policy applied."""
+    spec = TRANSITIONS[action]
+    statuses = spec.from_statuses
+    if actor.is_admin and spec.policy:
+        configured = ProductionPolicy.current().config.get(action)
+        if configured is not None:
+            statuses = statuses & frozenset(configured)
+    return statuses
+
+
+def _refusal(spec: RunTransition, run: ProductionRun, actor: Actor) -> str | None:
+    """Why `actor` may not apply `spec` to `run` now, or None when it may."""
+    reference = run.reference
+    if actor.kind not in spec.actors:
+        return _("Only %(who)s can %(action)s %(ref)s.") % {
+            "who": ", ".join(sorted(spec.actors)),
+            "action": spec.label,
+            "ref": reference,
+        }
+    statuses = allowed_from(spec.action, actor=actor)
+    if run.status not in statuses:
+        if run.status in TERMINAL_STATUSES:
+            return _("%(ref)s is %(status)s; nothing more can be done with it.") % {
+                "ref": reference,
+                "status": status_label(run.status),
+            }
+        if not statuses:
+            return _("The production policy does not let admins %(action)s runs.") % {
+                "action": spec.label
+            }
+        return _("Cannot %(action)s %(ref)s while it is %(status)s; it must be %(allowed)s.") % {
+            "action": spec.label,
+            "ref": reference,
+            "status": status_label(run.status),
+            "allowed": _labels(statuses),
+        }
+    if not spec.on_parent and ProductionRun.objects.filter(parent_id=run.pk).exists():
+        return _("%(ref)s is split into parts, one per partner; %(action)s its parts instead.") % {
+            "ref": reference,
+            "action": spec.label,
+        }
+    if spec.action == "start" and run.accepted_at is None:
+        return _("%(ref)s must be accepted before it is started.") % {"ref": reference}
+    if spec.action == "finish" and run.started_at is None:
+        return _("Start %(ref)s before marking it finished.") % {"ref": reference}
+    if spec.action == "complete" and actor.is_partner and run.finished_at is None:
+        return _("Mark %(ref)s finished before completing it.") % {"ref": reference}
+    return None
+
+
+def run_payload(run: ProductionRun, **extra) -> dict:
+    return {
+        "run_id": run.pk,
+        "reference": run.reference,
+        "status": run.status,
+        "run_type": run.run_type,
+        "design_id": run.design_id,
+        "partner_id": run.partner_id,
+        "parent_run_id": run.parent_id,
+        "previous_partner_id": run.previous_partner_id,
+        **extra,
+    }
+
+
+def transition(
+    run: ProductionRun | str,
+    action: str,
+    *,
+    actor: Actor,
+    note: str = "",
+    changes: dict | Callable[[ProductionRun], dict] | None = None,
+    details: dict | None = None,
+    related_run: ProductionRun | None = None,
+    to_status: str | Callable[[ProductionRun], str | None] | None = None,
+    event_extra: dict | None = None,
+    guard: Callable[[ProductionRun], str | None] | None = None,
+) -> TransitionResult:
+    """Apply `action` to the run. See the module docstring for the guarantees.
+
+    `changes` are other fields written in the same UPDATE (the new partner of a
+    reassignment, a promised date); `to_status` overrides the table's target
+    for actions whose target depends on where the run is (reassign); `guard`
+    adds a check of the caller's (a dispatch needs an active partner). The
+    callable forms receive the locked, freshly read run.
+    """
+    spec = TRANSITIONS[action]
+    run_id = run if isinstance(run, str) else run.pk
+    with transaction.atomic():
+        current = ProductionRun.objects.select_for_update().filter(pk=run_id).first()
+        if current is None:
+            raise NotFound(_("No production run with id %(id)s.") % {"id": run_id})
+        if actor.is_partner and current.partner_id != actor.partner_id:
+            raise NotFound(_("No production run with id %(id)s.") % {"id": run_id})
+        if spec.already_done(current):
+            return TransitionResult(run=current, changed=False)
+        reason = _refusal(spec, current, actor) or (guard(current) if guard else None)
+        if reason:
+            raise TransitionNotAllowed(reason, status=current.status, action=action)
+
+        now = timezone.now()
+        from_status = current.status
+        if callable(to_status):
+            to_status = to_status(current)
+        if callable(changes):
+            changes = changes(current)
+        new_status = to_status or spec.to_status or from_status
+        values = {"status": new_status, "updated_at": now, **(changes or {})}
+        if spec.stamp:
+            values[spec.stamp] = now
+        updated = ProductionRun.objects.filter(pk=current.pk, status=from_status).update(**values)
+        if updated != 1:  # cannot happen under the row lock; refuse rather than guess
+            raise TransitionNotAllowed(
+                _("%(ref)s changed while this was being done; try again.")
+                % {"ref": current.reference},
+                status=from_status,
+                action=action,
+            )
+        for name, value in values.items():
+            setattr(current, name, value)
+        history = RunHistory.objects.create(
+            run=current,
+            kind=spec.history_kind,
+            from_status=from_status,
+            to_status=new_status,
+            actor_kind=actor.kind,
+            actor_id=actor.user_id,
+            actor_name=actor.name,
+            note=note,
+            details=details or {},
+            related_run=related_run,
+            occurred_at=now,
+        )
+        if spec.event:
+            publish(
+                spec.event,
+                run_payload(
+                    current,
+                    action=action,
+                    from_status=from_status,
+                    to_status=new_status,
+                    actor=actor.as_payload(),
+                    note=note,
+                    **(event_extra or {}),
+                ),
+                aggregate_type="production_run",
+                aggregate_id=current.pk,
+            )
+    return TransitionResult(run=current, changed=True, history=history)
+
+
+def record_creation(
+    run: ProductionRun, *, actor: Actor, status: str, note: str = ""
+) -> ProductionRun:
+    """Insert a new run in its first status, with its `created` history row and event."""
+    if status not in (S.DRAFT, S.PENDING_REVIEW, S.APPROVED):
+        raise ValueError(f"A run cannot be created as {status!r}.")
+    with transaction.atomic():
+        run.number = Counter.next_value("production_run")
+        run.status = status
+        run.save(force_insert=True)
+        RunHistory.objects.create(
+            run=run,
+            kind="created",
+            from_status="",
+            to_status=status,
+            actor_kind=actor.kind,
+            actor_id=actor.user_id,
+            actor_name=actor.name,
+            note=note,
+            occurred_at=run.created_at,
+        )
+        publish(
+            "production_run.created",
+            run_payload(run, to_status=status, actor=actor.as_payload()),
+            aggregate_type="production_run",
+            aggregate_id=run.pk,
+        )
+    return run

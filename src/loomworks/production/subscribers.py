@@ -1,0 +1,202 @@
+"""What happens after a run or task changes: the cascades.
+
+Each handler runs after the change commits, at least once, and decides from
+the database as it is now, so a second delivery finds nothing left to do.
+Their own changes go through `states.transition()`, whose compare-and-set
+lets exactly one of two concurrent handlers win.
+"""
+
+import logging
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from loomworks.catalog.models import DesignStatus
+from loomworks.catalog.states import design_set_status
+from loomworks.core.actors import Actor
+from loomworks.core.errors import DomainError
+from loomworks.events.api import subscriber
+from loomworks.events.models import Event
+from loomworks.orders.models import Order
+from loomworks.production import services
+from loomworks.production.models import (
+    TERMINAL_STATUSES,
+    ProductionRun,
+    RunHistory,
+    RunStatus,
+    RunType,
+)
+from loomworks.production.states import transition
+from loomworks.work.models import OPEN_TASK_STATUSES, Task, TaskStatus
+
+log = logging.getLogger("loomworks.production")
+
+
+@subscriber("task.completed")
+def complete_run_when_its_tasks_are_done(event: Event) -> None:
+    """A run completes when it has a task and every task that is not cancelled is completed."""
+    run_id = event.payload.get("run_id")
+    if not run_id:
+        return
+    run = ProductionRun.objects.filter(pk=run_id, status=RunStatus.IN_PROGRESS).first()
+    if run is None:
+        return
+    tasks = Task.objects.filter(run_id=run_id)
+    if tasks.filter(status__in=OPEN_TASK_STATUSES).exists():
+        return
+    if not tasks.filter(status=TaskStatus.COMPLETED).exists():
+        return
+    services.run_complete(
+        run=run,
+        actor=Actor.system(),
+        note=_("Every task of %(ref)s is done.") % {"ref": run.reference},
+    )
+
+
+@subscriber("production_run.completed", "production_run.cancelled")
+def follow_parts_and_release_dependents(event: Event) -> None:
+    run = ProductionRun.objects.filter(pk=event.payload["run_id"]).first()
+    if run is None or run.status not in TERMINAL_STATUSES:
+        return
+    if run.parent_id:
+        _roll_up_parent(run.parent_id, cause=run)
+    for dependent in run.dependents.exclude(status__in=TERMINAL_STATUSES).order_by("number"):
+        if run.status == RunStatus.COMPLETED:
+            _release(dependent)
+        else:
+            _block(dependent, cause=run)
+
+
+def _roll_up_parent(parent_id: str, *, cause: ProductionRun) -> None:
+    """Once every part has ended: completed if any part completed, else cancelled."""
+    with transaction.atomic():
+        parent = ProductionRun.objects.select_for_update().get(pk=parent_id)
+        if parent.status in TERMINAL_STATUSES:
+            return
+        statuses = list(parent.children.values_list("status", flat=True))
+        if any(status not in TERMINAL_STATUSES for status in statuses):
+            return
+        if RunStatus.COMPLETED in statuses:
+            action, note = "parts_completed", _("Every part has ended; at least one completed.")
+        else:
+            action, note = "parts_cancelled", _("Every part was cancelled.")
+        transition(parent, action, actor=Actor.system(), note=note, related_run=cause)
+
+
+def _release(dependent: ProductionRun) -> None:
+    """Dispatch a run whose last dependency completed, or tell admins it is ready."""
+    with transaction.atomic():
+        current = ProductionRun.objects.select_for_update().get(pk=dependent.pk)
+        if current.status != RunStatus.APPROVED:
+            return
+        if current.depends_on.exclude(status=RunStatus.COMPLETED).exists():
+            return
+        if current.planned_template_ids:
+            try:
+                with transaction.atomic():
+                    services.run_dispatch(
+                        run=current, template_ids=current.planned_template_ids, actor=Actor.system()
+                    )
+                return
+            except DomainError as error:
+                reason = error.detail
+        else:
+            reason = ""
+        if RunHistory.objects.filter(run=current, kind="ready_to_dispatch").exists():
+            return
+        note = _("Everything %(ref)s waits for has completed.") % {"ref": current.reference}
+        if reason:
+            note = f"{note} {_('It could not be sent by itself')}: {reason}"
+        transition(current, "ready_to_dispatch", actor=Actor.system(), note=note)
+
+
+def _block(dependent: ProductionRun, *, cause: ProductionRun) -> None:
+    with transaction.atomic():
+        current = ProductionRun.objects.select_for_update().get(pk=dependent.pk)
+        if current.status in TERMINAL_STATUSES:
+            return
+        if RunHistory.objects.filter(run=current, kind="blocked", related_run=cause).exists():
+            return
+        transition(
+            current,
+            "blocked",
+            actor=Actor.system(),
+            note=_("%(other)s, which %(ref)s waits for, was cancelled.")
+            % {"other": cause.reference, "ref": current.reference},
+            related_run=cause,
+            event_extra={"blocked_by_run_id": cause.pk, "blocked_by_reference": cause.reference},
+        )
+
+
+@subscriber("production_run.accepted", "production_run.started", "production_run.completed")
+def move_design_with_sample_runs(event: Event) -> None:
+    """A sample run in work puts its design in sample production; a completed one in review."""
+    payload = event.payload
+    if payload.get("run_type") != RunType.SAMPLE:
+        return
+    run = ProductionRun.objects.filter(pk=payload["run_id"]).first()
+    if run is None:
+        return
+    # Decide from the run as it is now, so a late redelivery of "accepted"
+    # never pulls a design back from review.
+    if run.status == RunStatus.COMPLETED:
+        target = DesignStatus.TECHNICAL_REVIEW
+    elif run.status == RunStatus.IN_PROGRESS:
+        target = DesignStatus.SAMPLE_PRODUCTION
+    else:
+        return
+    design_set_status(
+        run.design_id,
+        target,
+        actor=Actor.system(),
+        reason=_("sample run %(ref)s") % {"ref": run.reference},
+        respect_settled=True,
+    )
+
+
+@subscriber("order.placed")
+def create_runs_for_order(event: Event) -> None:
+    """One run per order line whose variant or product has a design; never two per line."""
+    order = Order.objects.filter(pk=event.payload["order_id"]).first()
+    if order is None:
+        return
+    lines = order.lines.select_related(
+        "product", "variant__product", "variant__design", "product__design"
+    )
+    for line in lines:
+        if ProductionRun.objects.filter(order_line=line).exists():
+            continue
+        design = (line.variant.design if line.variant else None) or (
+            (line.variant.product.design if line.variant else None)
+            or (line.product.design if line.product else None)
+        )
+        if design is None:
+            log.warning(
+                "Order %s line %s has no design (product %s, variant %s); no run was created for it",
+                order.external_id,
+                line.external_id,
+                line.product_id,
+                line.variant_id,
+            )
+            continue
+        try:
+            with transaction.atomic():
+                services.run_create(
+                    design=design,
+                    actor=Actor.system(),
+                    quantity=line.quantity,
+                    order=order,
+                    order_line=line,
+                    product=line.product or (line.variant.product if line.variant else None),
+                    variant=line.variant,
+                )
+        except IntegrityError:
+            # The unique order line on runs: another delivery made it first.
+            continue
+        except DomainError as error:
+            log.warning(
+                "Order %s line %s could not become a run: %s",
+                order.external_id,
+                line.external_id,
+                error.detail,
+            )

@@ -1,0 +1,51 @@
+"""The two-command setup: the CLI, the login page and the API document."""
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from loomworks.cli import main
+
+pytestmark = pytest.mark.django_db
+
+
+def test_createadmin_twice_succeeds_and_the_credentials_log_in(client, capsys):
+    assert main(["createadmin", "--email", "a@example.com", "--password", "S3cure-pass!"]) == 0
+    assert main(["createadmin", "--email", "a@example.com", "--password", "S3cure-pass!"]) == 0
+    output = capsys.readouterr().out
+    assert "Created brand admin a@example.com" in output
+    assert "Updated brand admin a@example.com" in output
+    assert get_user_model().objects.filter(email="a@example.com").count() == 1
+
+    response = client.post("/login", {"email": "a@example.com", "password": "S3cure-pass!"})
+    assert response.status_code == 302
+    assert response.url == "/admin/"
+
+
+def test_createadmin_refuses_a_short_password(capsys):
+    assert main(["createadmin", "--email", "a@example.com", "--password", "short"]) == 2
+    assert "at least 8 characters" in capsys.readouterr().err
+
+
+def test_login_page_and_openapi_document_are_served(client):
+    assert client.get("/login").status_code == 200
+    response = client.get("/api/openapi.json")
+    assert response.status_code == 200
+    assert response.json()["info"]["title"] == "Loomworks API"
+
+
+def test_wrong_password_shows_a_clear_error(client):
+    response = client.post("/login", {"email": "nobody@example.com", "password": "whatever-1"})
+    assert response.status_code == 200
+    assert "do not match" in response.content.decode()
+
+
+def test_demo_seed_makes_runs_in_every_status_once():
+    from loomworks import demo
+    from loomworks.production.models import ProductionRun, RunStatus
+
+    assert demo.seed() is not None
+    statuses = set(ProductionRun.objects.values_list("status", flat=True))
+    assert statuses == set(RunStatus.values)
+    count = ProductionRun.objects.count()
+    assert demo.seed() is None
+    assert ProductionRun.objects.count() == count
