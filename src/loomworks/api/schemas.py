@@ -1,0 +1,218 @@
+"""Shapes shared by the admin and partner APIs, and the functions that fill them.
+
+Serialisers take objects loaded by the selectors (design and partner joined,
+progress annotated, tasks prefetched) and never query on their own, so a page
+of runs costs the same number of queries whatever its length.
+"""
+
+from datetime import date, datetime
+from typing import Any
+
+from ninja import Schema
+
+from loomworks.production.models import ProductionRun, RunHistory
+from loomworks.production.selectors import progress_of
+from loomworks.work.models import Task, TaskComment
+
+
+class ErrorOut(Schema):
+    detail: str
+    code: str | None = None
+    status: str | None = None
+    field: str | None = None
+
+
+class Progress(Schema):
+    completed: int
+    total: int
+
+
+class DesignRef(Schema):
+    id: str
+    name: str
+    thumbnail_url: str
+
+
+class PartnerRef(Schema):
+    id: str
+    name: str
+    handle: str
+
+
+class RunOut(Schema):
+    id: str
+    reference: str
+    status: str
+    stage: str
+    run_type: str
+    quantity: int
+    role: str
+    design_id: str
+    design: DesignRef
+    partner_id: str | None
+    partner: PartnerRef | None
+    previous_partner_id: str | None
+    parent_run_id: str | None
+    order_group: int | None
+    depends_on_run_ids: list[str]
+    order_id: str | None
+    order_line_id: str | None
+    product_id: str | None
+    variant_id: str | None
+    accepted_at: datetime | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    completed_at: datetime | None
+    cancelled_at: datetime | None
+    cancelled_reason: str
+    due_date: date | None
+    promised_date: date | None
+    is_late: bool
+    notes: str
+    progress: Progress
+    created_at: datetime
+    updated_at: datetime
+
+
+class TaskOut(Schema):
+    id: str
+    title: str
+    description: str
+    status: str
+    priority: str
+    position: int
+    run_id: str | None
+    parent_task_id: str | None
+    template_id: str | None
+    due_date: date | None
+    accepted_at: datetime | None
+    completed_at: datetime | None
+    created_at: datetime
+    subtasks: list["TaskOut"]
+
+
+TaskOut.model_rebuild()
+
+
+class CommentOut(Schema):
+    id: str
+    body: str
+    author_type: str
+    author_name: str
+    created_at: datetime
+
+
+class HistoryOut(Schema):
+    kind: str
+    from_status: str
+    to_status: str
+    actor_type: str
+    actor_id: int | None
+    actor_name: str
+    note: str
+    details: dict[str, Any]
+    related_run_id: str | None
+    occurred_at: datetime
+
+
+def design_ref(design) -> dict:
+    return {"id": design.pk, "name": design.name, "thumbnail_url": design.thumbnail_url}
+
+
+def partner_ref(partner) -> dict | None:
+    if partner is None:
+        return None
+    return {"id": partner.pk, "name": partner.name, "handle": partner.handle}
+
+
+def _depends_on_ids(run: ProductionRun) -> list[str]:
+    cache = getattr(run, "_prefetched_objects_cache", {})
+    if "depends_on" in cache:
+        return [other.pk for other in run.depends_on.all()]
+    return list(run.depends_on.values_list("pk", flat=True))
+
+
+def run_out(run: ProductionRun) -> dict:
+    """The run object of API.md. Expects design and partner joined, progress annotated."""
+    return {
+        "id": run.pk,
+        "reference": run.reference,
+        "status": run.status,
+        "stage": run.stage,
+        "run_type": run.run_type,
+        "quantity": run.quantity,
+        "role": run.role,
+        "design_id": run.design_id,
+        "design": design_ref(run.design),
+        "partner_id": run.partner_id,
+        "partner": partner_ref(run.partner),
+        "previous_partner_id": run.previous_partner_id,
+        "parent_run_id": run.parent_id,
+        "order_group": run.order_group,
+        "depends_on_run_ids": _depends_on_ids(run),
+        "order_id": run.order_id,
+        "order_line_id": run.order_line_id,
+        "product_id": run.product_id,
+        "variant_id": run.variant_id,
+        "accepted_at": run.accepted_at,
+        "started_at": run.started_at,
+        "finished_at": run.finished_at,
+        "completed_at": run.completed_at,
+        "cancelled_at": run.cancelled_at,
+        "cancelled_reason": run.cancelled_reason,
+        "due_date": run.due_date,
+        "promised_date": run.promised_date,
+        "is_late": run.is_late,
+        "notes": run.notes,
+        "progress": progress_of(run),
+        "created_at": run.created_at,
+        "updated_at": run.updated_at,
+    }
+
+
+def task_out(task: Task, *, with_subtasks: bool = True) -> dict:
+    """A task; a top-level task carries its subtasks (prefetched as `subtasks`)."""
+    subtasks = []
+    if with_subtasks and task.parent_id is None:
+        subtasks = [task_out(sub, with_subtasks=False) for sub in task.subtasks.all()]
+    return {
+        "id": task.pk,
+        "title": task.title,
+        "description": task.description,
+        "status": task.status,
+        "priority": task.priority,
+        "position": task.position,
+        "run_id": task.run_id,
+        "parent_task_id": task.parent_id,
+        "template_id": task.template_id,
+        "due_date": task.due_date,
+        "accepted_at": task.accepted_at,
+        "completed_at": task.completed_at,
+        "created_at": task.created_at,
+        "subtasks": subtasks,
+    }
+
+
+def comment_out(comment: TaskComment) -> dict:
+    return {
+        "id": comment.pk,
+        "body": comment.body,
+        "author_type": comment.author_kind,
+        "author_name": comment.author_name,
+        "created_at": comment.created_at,
+    }
+
+
+def history_out(row: RunHistory) -> dict:
+    return {
+        "kind": row.kind,
+        "from_status": row.from_status,
+        "to_status": row.to_status,
+        "actor_type": row.actor_kind,
+        "actor_id": row.actor_id,
+        "actor_name": row.actor_name,
+        "note": row.note,
+        "details": row.details,
+        "related_run_id": row.related_run_id,
+        "occurred_at": row.occurred_at,
+    }

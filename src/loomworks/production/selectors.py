@@ -1,0 +1,277 @@
+"""Every read of runs that is more than a lookup.
+
+Partner-facing reads start from `runs_visible_to(partner)` or
+`tasks_visible_to(partner)`: an object outside that scope is not found, the
+same as one that does not exist.
+"""
+
+import re
+from dataclasses import dataclass
+
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from loomworks.core.errors import NotFound
+from loomworks.production.models import TERMINAL_STATUSES, ProductionRun, RunStatus
+from loomworks.work.models import Task, TaskStatus
+
+# A partner sees its runs from approval on: an approved run is upcoming work.
+PARTNER_VISIBLE_STATUSES = (
+    RunStatus.APPROVED,
+    RunStatus.SENT_TO_PARTNER,
+    RunStatus.IN_PROGRESS,
+    RunStatus.COMPLETED,
+    RunStatus.CANCELLED,
+)
+
+ORDERINGS = {
+    "-created_at": ("-created_at", "-id"),
+    "created_at": ("created_at", "id"),
+    "status": ("status", "-created_at", "-id"),
+    "-status": ("-status", "-created_at", "-id"),
+    "quantity": ("quantity", "-created_at", "-id"),
+    "-quantity": ("-quantity", "-created_at", "-id"),
+    "due_date": ("due_date", "-created_at", "-id"),
+    "-due_date": ("-due_date", "-created_at", "-id"),
+    "reference": ("number",),
+    "-reference": ("-number",),
+}
+
+
+# ---------------------------------------------------------------- scopes
+
+
+def runs_visible_to(partner) -> QuerySet[ProductionRun]:
+    return ProductionRun.objects.filter(partner=partner, status__in=PARTNER_VISIBLE_STATUSES)
+
+
+def tasks_visible_to(partner) -> QuerySet[Task]:
+    """A partner's own tasks on runs it can see (and its stand-alone tasks)."""
+    return Task.objects.filter(partner=partner).filter(
+        Q(run__isnull=True) | Q(run__partner=partner, run__status__in=PARTNER_VISIBLE_STATUSES)
+    )
+
+
+def run_visible_to(partner, run_id: str) -> ProductionRun:
+    run = runs_visible_to(partner).filter(pk=run_id).first()
+    if run is None:
+        raise NotFound()
+    return run
+
+
+def task_visible_to(partner, task_id: str) -> Task:
+    task = tasks_visible_to(partner).filter(pk=task_id).first()
+    if task is None:
+        raise NotFound()
+    return task
+
+
+# ---------------------------------------------------------------- progress
+
+
+def _leaf_tasks_of_run():
+    """Leaf tasks (subtasks, and tasks without subtasks) of the outer run, cancelled left out."""
+    has_subtasks = Exists(Task.objects.filter(parent_id=OuterRef("pk")))
+    return (
+        Task.objects.filter(run_id=OuterRef("pk"))
+        .exclude(status=TaskStatus.CANCELLED)
+        .filter(Q(parent__isnull=False) | ~has_subtasks)
+    )
+
+
+def _count(queryset) -> Coalesce:
+    counted = queryset.order_by().values("run_id").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def with_progress(queryset: QuerySet[ProductionRun]) -> QuerySet[ProductionRun]:
+    """Annotate `progress_completed` and `progress_total` (leaf tasks, cancelled left out)."""
+    leaves = _leaf_tasks_of_run()
+    return queryset.annotate(
+        progress_total=_count(leaves),
+        progress_completed=_count(leaves.filter(status=TaskStatus.COMPLETED)),
+    )
+
+
+def progress_of(run: ProductionRun) -> dict:
+    """`{completed, total}`: from the annotation when present, else counted now."""
+    if hasattr(run, "progress_total"):
+        return {"completed": run.progress_completed, "total": run.progress_total}
+    if hasattr(run, "_prefetched_objects_cache") and "tasks" in run._prefetched_objects_cache:
+        tasks = list(run.tasks.all())
+        parents = {task.parent_id for task in tasks if task.parent_id}
+        leaves = [
+            t
+            for t in tasks
+            if t.status != TaskStatus.CANCELLED and (t.parent_id or t.pk not in parents)
+        ]
+        return {
+            "completed": sum(1 for t in leaves if t.status == TaskStatus.COMPLETED),
+            "total": len(leaves),
+        }
+    annotated = with_progress(ProductionRun.objects.filter(pk=run.pk)).values(
+        "progress_completed", "progress_total"
+    )[0]
+    return {"completed": annotated["progress_completed"], "total": annotated["progress_total"]}
+
+
+# ---------------------------------------------------------------- lists
+
+
+@dataclass
+class RunFilters:
+    status: str | None = None
+    partner_id: str | None = None
+    run_type: str | None = None
+    design_id: str | None = None
+    parent_run_id: str | None = None
+    top_level: bool | None = None
+    late: bool | None = None
+    q: str | None = None
+    order: str = "-created_at"
+
+
+_REFERENCE = re.compile(r"^\s*(?:pr-?)?(\d{1,18})\s*$", re.IGNORECASE)
+
+
+def _search(queryset: QuerySet[ProductionRun], q: str) -> QuerySet[ProductionRun]:
+    q = q.strip()
+    match = _REFERENCE.match(q)
+    condition = (
+        Q(pk=q)
+        | Q(design__name__icontains=q)
+        | Q(partner__name__icontains=q)
+        | Q(partner__handle__icontains=q)
+    )
+    if match:
+        condition |= Q(number=int(match.group(1)))
+    return queryset.filter(condition)
+
+
+def late_condition() -> Q:
+    today = timezone.localdate()
+    open_runs = ~Q(status__in=TERMINAL_STATUSES)
+    return open_runs & (
+        Q(promised_date__lt=today) | Q(promised_date__isnull=True, due_date__lt=today)
+    )
+
+
+def run_list(
+    filters: RunFilters, *, base: QuerySet[ProductionRun] | None = None
+) -> QuerySet[ProductionRun]:
+    """Runs matching `filters`, ordered, with design and partner joined and progress annotated.
+
+    Filters combine with AND; a blank search is ignored. The number of
+    queries does not depend on how many rows a page holds.
+    """
+    queryset = base if base is not None else ProductionRun.objects.all()
+    if filters.status:
+        queryset = queryset.filter(status=filters.status)
+    if filters.partner_id:
+        queryset = queryset.filter(partner_id=filters.partner_id)
+    if filters.run_type:
+        queryset = queryset.filter(run_type=filters.run_type)
+    if filters.design_id:
+        queryset = queryset.filter(design_id=filters.design_id)
+    if filters.parent_run_id:
+        queryset = queryset.filter(parent_id=filters.parent_run_id)
+    if filters.top_level:
+        queryset = queryset.filter(parent__isnull=True)
+    if filters.late:
+        queryset = queryset.filter(late_condition())
+    if filters.q and filters.q.strip():
+        queryset = _search(queryset, filters.q)
+    ordering = ORDERINGS.get(filters.order or "-created_at", ORDERINGS["-created_at"])
+    return with_progress(
+        queryset.select_related("design", "partner").prefetch_related(
+            Prefetch("depends_on", queryset=ProductionRun.objects.only("id"))
+        )
+    ).order_by(*ordering)
+
+
+# ---------------------------------------------------------------- detail
+
+
+def _task_prefetch() -> Prefetch:
+    subtasks = Prefetch("subtasks", queryset=Task.objects.order_by("position", "created_at"))
+    return Prefetch(
+        "tasks",
+        queryset=Task.objects.filter(parent__isnull=True)
+        .order_by("position", "created_at")
+        .prefetch_related(subtasks),
+        to_attr="top_level_tasks",
+    )
+
+
+def run_detail(run_id: str, *, base: QuerySet[ProductionRun] | None = None) -> ProductionRun:
+    """One run with everything a detail page shows, in a fixed number of queries."""
+    queryset = base if base is not None else ProductionRun.objects.all()
+    related = ProductionRun.objects.select_related("partner", "design")
+    run = (
+        with_progress(queryset.filter(pk=run_id))
+        .select_related(
+            "design",
+            "partner",
+            "previous_partner",
+            "parent",
+            "order",
+            "order_line",
+            "product",
+            "variant",
+        )
+        .prefetch_related(
+            _task_prefetch(),
+            Prefetch("children", queryset=with_progress(related).order_by("order_group", "number")),
+            Prefetch("dependents", queryset=related.order_by("number")),
+            Prefetch("depends_on", queryset=related.order_by("number")),
+            Prefetch(
+                "parent__children", queryset=ProductionRun.objects.order_by("order_group", "number")
+            ),
+        )
+        .first()
+    )
+    if run is None:
+        raise NotFound()
+    return run
+
+
+def related_runs_for_partner(run: ProductionRun, partner) -> dict:
+    """The runs around a partner's run, with reference, role and status only.
+
+    Uses what `run_detail` prefetched: parent, siblings (the parent's other
+    parts), what this run waits for and what waits for it.
+    """
+
+    def item(other: ProductionRun) -> dict:
+        return {
+            "id": other.pk,
+            "reference": other.reference,
+            "role": other.role,
+            "status": other.status,
+            "is_own": other.partner_id == partner.pk,
+        }
+
+    siblings = []
+    if run.parent_id:
+        siblings = [item(s) for s in run.parent.children.all() if s.pk != run.pk]
+    return {
+        "parent": item(run.parent) if run.parent_id else None,
+        "siblings": siblings,
+        "depends_on": [item(d) for d in run.depends_on.all()],
+        "dependents": [item(d) for d in run.dependents.all()],
+    }
+
+
+def run_history(run: ProductionRun):
+    return run.history.select_related("actor").order_by("occurred_at", "id")

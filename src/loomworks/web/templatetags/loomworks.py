@@ -1,0 +1,97 @@
+"""Template helpers shared by the console and the portal: one look for statuses,
+dates, progress and the stage stepper."""
+
+import datetime
+
+from django import template
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from loomworks.production.models import RunStatus
+from loomworks.work.models import TaskStatus
+
+register = template.Library()
+
+STAGES = [
+    ("received", gettext_lazy("Received")),
+    ("accepted", gettext_lazy("Accepted")),
+    ("started", gettext_lazy("Started")),
+    ("finished", gettext_lazy("Finished")),
+    ("completed", gettext_lazy("Completed")),
+]
+
+
+@register.filter
+def status_label(status: str) -> str:
+    for choices in (RunStatus, TaskStatus):
+        if status in choices.values:
+            return str(choices(status).label)
+    return status.replace("_", " ").capitalize()
+
+
+@register.inclusion_tag("web/includes/status_chip.html")
+def status_chip(status: str):
+    return {"status": status, "label": status_label(status)}
+
+
+@register.filter
+def human_date(value) -> str:
+    """3 Apr 2027."""
+    if not value:
+        return ""
+    if isinstance(value, datetime.datetime):
+        value = timezone.localtime(value).date()
+    return date_format(value, "j M Y")
+
+
+@register.filter
+def human_datetime(value) -> str:
+    if not value:
+        return ""
+    return date_format(timezone.localtime(value), "j M Y, H:i")
+
+
+@register.filter
+def ago(value) -> str:
+    """ "2 h ago" for recent times, the date for older ones."""
+    if not value:
+        return ""
+    seconds = (timezone.now() - value).total_seconds()
+    if seconds < 60:
+        return _("just now")
+    if seconds < 3600:
+        minutes = int(seconds // 60)
+        return ngettext("%(n)d min ago", "%(n)d min ago", minutes) % {"n": minutes}
+    if seconds < 86400:
+        hours = int(seconds // 3600)
+        return ngettext("%(n)d h ago", "%(n)d h ago", hours) % {"n": hours}
+    if seconds < 7 * 86400:
+        days = int(seconds // 86400)
+        return ngettext("%(n)d day ago", "%(n)d days ago", days) % {"n": days}
+    return human_date(value)
+
+
+@register.inclusion_tag("web/includes/progress.html")
+def progress_bar(progress: dict, label: bool = True):
+    completed, total = progress.get("completed", 0), progress.get("total", 0)
+    percent = round(100 * completed / total) if total else 0
+    return {"completed": completed, "total": total, "percent": percent, "label": label}
+
+
+@register.inclusion_tag("web/includes/stepper.html")
+def stepper(run):
+    """Received → Accepted → Started → Finished → Completed, the run's stage marked."""
+    keys = [key for key, _label in STAGES]
+    current = keys.index(run.stage) if run.stage in keys else 0
+    steps = [
+        {
+            "key": key,
+            "label": label,
+            "done": index < current or run.stage == "completed",
+            "current": index == current,
+        }
+        for index, (key, label) in enumerate(STAGES)
+    ]
+    return {"steps": steps, "cancelled": run.status == RunStatus.CANCELLED}
