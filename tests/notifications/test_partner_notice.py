@@ -15,7 +15,7 @@ from loomworks.events.models import Delivery, DeliveryState, Event
 from loomworks.notifications import services
 from loomworks.notifications.models import EmailStatus, Notification, OutgoingEmail
 from loomworks.production import services as production
-from tests.factories import PartnerFactory, TemplateFactory
+from tests.factories import MemberFactory, PartnerFactory, TemplateFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -253,3 +253,27 @@ def test_dispatching_to_a_partner_whose_members_all_left_sends_nothing(make_run,
     dispatch(make_run("approved", partner=partner), admin)
     drain()
     assert mail.outbox == []
+
+
+def test_plain_text_email_reads_cleanly(team, make_run, admin):
+    run = make_run("approved", partner=team.partner, quantity=12)
+    run = dispatch(run, admin)
+    drain()
+
+    [message] = mail_to(team.owner.user.email)
+    assert "\n\n\n" not in message.body
+    assert "<" not in message.body  # no markup, nothing escaped
+    assert message.body.startswith("Hello Ana,\n\nThe brand has sent production run ")
+    assert "Quantity: 12\nDue: no date set\n\nOpen the run" in message.body
+
+
+def test_names_are_escaped_in_html_and_left_alone_in_plain_text(make_run, admin):
+    member = MemberFactory(partner=PartnerFactory(name="Stitch & Co"))
+    dispatch(make_run("approved", partner=member.partner), admin)
+    drain()
+
+    [message] = mail.outbox
+    [(html, _mimetype)] = message.alternatives
+    assert "Stitch & Co" in message.subject
+    assert "member of Stitch & Co on Loomworks" in message.body
+    assert "member of Stitch &amp; Co on Loomworks" in html

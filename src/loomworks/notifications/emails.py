@@ -4,6 +4,7 @@ A message is rendered once, in the recipient's language, when it is queued;
 the stored text is what every attempt sends, so a retry sends the same e-mail.
 """
 
+import re
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -19,6 +20,7 @@ RUN_SENT = "run_sent"
 RUN_CANCELLED = "run_cancelled"
 RUN_COMPLETED = "run_completed"
 MESSAGES = (RUN_SENT, RUN_CANCELLED, RUN_COMPLETED)
+_BLANK_LINES = re.compile(r"\n{3,}")
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,7 @@ def render(
     base = f"notifications/email/{message}"
     with translation.override(language_of(recipient)):
         subject = " ".join(render_to_string(f"{base}_subject.txt", context).split())
-        text = render_to_string(f"{base}.txt", context).strip() + "\n"
+        text = _BLANK_LINES.sub("\n\n", render_to_string(f"{base}.txt", context)).strip() + "\n"
         html = render_to_string(f"{base}.html", context)
     return RenderedEmail(subject=subject, text=text, html=html)
 
