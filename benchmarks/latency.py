@@ -108,9 +108,11 @@ def list_floor_sql(params: dict) -> tuple[str, dict]:
         "FROM production_productionrun r JOIN catalog_design d ON d.id = r.design_id"
         " LEFT JOIN partners_partner p ON p.id = r.partner_id"
     )
+    # The count joins designs and partners only when the search needs their names.
+    count_from = joins if params.get("q", "").strip() else "FROM production_productionrun r"
     sql = f"""
         SELECT page.*, progress.total AS progress_total, progress.completed AS progress_completed,
-               (SELECT count(*) {joins} WHERE {where}) AS total_count
+               (SELECT count(*) {count_from} WHERE {where}) AS total_count
         FROM (SELECT {RUN_FIELDS}, {DEPENDS_ON} {joins} WHERE {where}
               ORDER BY r.created_at DESC, r.id DESC LIMIT %(limit)s OFFSET %(offset)s) page
         {PROGRESS.format(run="page")}
