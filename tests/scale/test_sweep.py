@@ -55,3 +55,11 @@ def test_done_and_dead_deliveries_are_never_sent_again(delivery):
     for state in (DeliveryState.DONE, DeliveryState.DEAD):
         Delivery.objects.filter(pk=delivery.pk).update(state=state, attempts=1)
         assert deliveries_to_resend(now=later) == []
+
+
+def test_a_worker_refuses_to_start_when_events_are_delivered_inline(settings, capsys):
+    from loomworks.cli import main
+
+    settings.EVENTS_BACKEND = "inline"
+    assert main(["worker"]) == 2
+    assert "EVENTS_BACKEND is 'inline'" in capsys.readouterr().err
