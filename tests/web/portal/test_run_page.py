@@ -165,8 +165,10 @@ def test_declining_hands_the_run_back_and_it_leaves_the_list(partner_client, sen
     assert sent_run.status == "awaiting_reassignment"
     history = RunHistory.objects.get(run=sent_run, kind="decline")
     assert history.details == {"reason": "capacity", "notes": "Full until May"}
-    follow = partner_client.get(response["Location"])
-    assert follow.status_code == 404
+    assert response["Location"] == "/partner/"
+    listing = partner_client.get("/partner/").content.decode()
+    assert f"You declined {sent_run.reference}." in listing
+    assert partner_client.get(f"/partner/production-runs/{sent_run.pk}/").status_code == 404
 
 
 def test_start_finish_complete_through_the_page(partner_client, working_run):
@@ -378,6 +380,26 @@ def test_another_workshops_people_stay_anonymous(
     assert other_workshop.partner.name not in page
     assert "We are full" not in page
     assert "Another workshop" in page
+
+
+def test_a_question_asked_by_the_previous_workshop_stays_anonymous(
+    partner_client, make_run, workshop, other_workshop, admin
+):
+    run = make_run("sent_to_partner", partner=other_workshop.partner, actor=other_workshop.actor)
+    task = Task.objects.get(run=run, parent__isnull=True)
+    services.task_comment_add(task=task, actor=other_workshop.actor, body="Is it washed?")
+    services.run_reassign(run=run, partner=workshop.partner, actor=admin)
+
+    page = page_of(partner_client, run)
+    card = partner_client.post(
+        f"/partner/tasks/{task.pk}/comments", {"body": "Yes it is"}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+
+    for html in (page, card):
+        assert "Is it washed?" in html
+        assert other_workshop.user.display_name not in html
+        assert "Another workshop" in html
+    assert workshop.user.display_name in card
 
 
 # ---------------------------------------------------------------- related runs

@@ -25,7 +25,7 @@ from loomworks.web.portal.selectors import (
     run_media,
     run_timeline,
 )
-from loomworks.work.models import TaskStatus
+from loomworks.work.models import AuthorKind, TaskStatus
 
 HISTORY_LABELS = {
     "created": gettext_lazy("Created"),
@@ -179,9 +179,15 @@ def design_facts(run: ProductionRun) -> dict:
 # ---------------------------------------------------------------- the timeline
 
 
-def timeline(run: ProductionRun, partner) -> list[dict]:
+def anonymise_other_workshops(comments, own_user_ids: set[int]) -> None:
+    """Comments written by people of another workshop (before a reassignment) lose their names."""
+    for comment in comments:
+        if comment.author_kind == AuthorKind.PARTNER and comment.author_id not in own_user_ids:
+            comment.author_name = _("Another workshop")
+
+
+def timeline(run: ProductionRun, own: set[int]) -> list[dict]:
     """The run's history; another workshop's steps show without its people or notes."""
-    own = member_user_ids(partner)
     entries = []
     for row in run_timeline(run):
         other_workshop = row.actor_kind == Actor.PARTNER and row.actor_id not in own
@@ -222,11 +228,13 @@ def run_page_context(request, run_id: str, *, forms: dict) -> dict:
     partner = request.partner
     run = my_run(partner, run_id)
     lock = work_lock(run)
+    own = member_user_ids(partner)
     threads = comments_by_task(partner, run=run)
     comment_task_id, comment_form = forms.get("comment", (None, None))
     for task in run.my_tasks:
         decorate_task(task, lock)
         task.thread = threads.get(task.pk, [])
+        anonymise_other_workshops(task.thread, own)
         task.comment_form = comment_form if task.pk == comment_task_id else None
     progress = progress_of(run)
     return {
@@ -239,7 +247,7 @@ def run_page_context(request, run_id: str, *, forms: dict) -> dict:
         "design": design_facts(run),
         "tasks": run.my_tasks,
         "related": related_runs_for_partner(run, partner),
-        "timeline": timeline(run, partner),
+        "timeline": timeline(run, own),
         "material_use": material_use(run),
         "consumption_logs": recent_consumption(run),
         "materials": _material_options(run),
@@ -262,6 +270,7 @@ def task_card_context(request, task_id: str, *, notice="", error="", comment_for
     lock = work_lock(run) if run else ""
     decorate_task(task, lock)
     task.thread = comments_by_task(partner, task=task).get(task.pk, [])
+    anonymise_other_workshops(task.thread, member_user_ids(partner))
     task.comment_form = comment_form
     task.notice = notice
     task.error = error

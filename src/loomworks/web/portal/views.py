@@ -105,8 +105,11 @@ def _field_error(form, error: InvalidInput) -> None:
     form.add_error(error.field if error.field in form.fields else None, error.detail)
 
 
-def _form_action(request, run_id, *, form, form_key, call, success, anchor=""):
-    """Validate `form`, call the service; on a refusal re-render with the typed values kept."""
+def _form_action(request, run_id, *, form, form_key, call, success, anchor="", then=None):
+    """Validate `form`, call the service; on a refusal re-render with the typed values kept.
+
+    On success: back to the run page (at `anchor`), or to `then`.
+    """
     run = run_visible_to(request.partner, run_id)
     if form.is_valid():
         try:
@@ -119,7 +122,7 @@ def _form_action(request, run_id, *, form, form_key, call, success, anchor=""):
             form.add_error(None, error.detail)
         else:
             messages.success(request, success % {"ref": run.reference})
-            return redirect(_run_url(run.pk, anchor))
+            return redirect(then or _run_url(run.pk, anchor))
     return _render_run(request, run.pk, forms={form_key: form}, status=422)
 
 
@@ -153,6 +156,7 @@ def run_decline(request, run_id):
             run=run, actor=request.actor, reason=data["reason"], notes=data["notes"]
         ),
         success=_("You declined %(ref)s. The brand will find another workshop."),
+        then=reverse("portal:runs"),  # the run is no longer the workshop's to see
     )
 
 
@@ -352,7 +356,8 @@ def notifications(request):
 @partner_required
 @require_POST
 def notification_read(request, notification_id):
-    feed.mark_read(request.user, notification_id=notification_id)
+    if feed.mark_read(request.user, notification_id=notification_id):
+        messages.success(request, _("Marked read."))
     return redirect("portal:notifications")
 
 
