@@ -391,3 +391,20 @@ def test_action_bodies_are_validated(api, workshop, make_run):
     assert nul_note.json()["field"] == "note"
     run.refresh_from_db()
     assert run.status == RunStatus.SENT_TO_PARTNER
+
+
+def test_text_the_database_cannot_store_is_refused_not_a_crash(api, workshop, make_run):
+    run = make_run("in_progress", partner=workshop.partner, actor=workshop.actor)
+
+    assert api.get("/production-runs", {"q": "linen\x00"}).status_code == 422
+    assert api.get("/production-runs", {"design_id": "\x00"}).status_code == 422
+    assert api.get("/production-runs/run_%00x").status_code == 404
+    assert api.get("/assigned-tasks/task_%00x/comments").status_code == 404
+    surrogate = api.client.post(
+        f"/api/partners/production-runs/{run.pk}/start",
+        b'{"note": "\\ud800"}',
+        content_type="application/json",
+        headers=api.headers,
+    )
+    assert surrogate.status_code == 422
+    assert surrogate.json()["field"] == "note"

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Schema
-from pydantic import AfterValidator
+from pydantic import AfterValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from loomworks.api.schemas import (
@@ -91,9 +91,24 @@ class DeclineIn(Schema):
     notes: Text = Field("", max_length=2000)
 
 
+# A JSON number above zero with at most three decimals (0.125 m of ribbon).
+Quantity = Annotated[
+    Decimal,
+    Field(gt=0, lt=1_000_000_000, decimal_places=3),
+    WithJsonSchema(
+        {
+            "type": "number",
+            "exclusiveMinimum": 0,
+            "exclusiveMaximum": 1_000_000_000,
+            "multipleOf": 0.001,
+        }
+    ),
+]
+
+
 class ConsumptionIn(Schema):
-    material_id: Text = Field(max_length=40)
-    quantity: Decimal = Field(gt=0, lt=1_000_000_000, decimal_places=3)
+    material_id: Text = Field(min_length=1, max_length=40)
+    quantity: Quantity
     unit: Text | None = Field(None, max_length=20)
     consumption_type: ConsumptionType | None = None
     notes: Text = Field("", max_length=2000)

@@ -49,7 +49,9 @@ router = Router(auth=auth_for(PARTNER), tags=["partners"])
 
 AUTH = {401: ErrorOut, 403: ErrorOut}
 READ = {**AUTH, 404: ErrorOut, 422: ErrorOut}
-ACTION = {**READ, 409: ErrorOut}
+# A body that is not JSON (or a broken upload) is a 400.
+WRITE = {400: ErrorOut, **READ}
+ACTION = {**WRITE, 409: ErrorOut}
 
 
 def _page(queryset, limit: int, offset: int) -> tuple[list, int]:
@@ -262,7 +264,7 @@ def comment_list(request, task_id: str):
     return {"comments": [comment_out(comment) for comment in comments]}
 
 
-@router.post("/assigned-tasks/{task_id}/comments", response={201: CommentEnvelope, **READ})
+@router.post("/assigned-tasks/{task_id}/comments", response={201: CommentEnvelope, **WRITE})
 def comment_add(request, task_id: str, payload: CommentIn):
     task = scope.assigned_task(request.partner, task_id)
     comment = services.task_comment_add(task=task, actor=request.actor, body=payload.body)
