@@ -408,3 +408,16 @@ def test_text_the_database_cannot_store_is_refused_not_a_crash(api, workshop, ma
     )
     assert surrogate.status_code == 422
     assert surrogate.json()["field"] == "note"
+
+
+def test_the_note_is_optional_and_may_be_null(api, workshop, make_run):
+    run = make_run("sent_to_partner", partner=workshop.partner)
+
+    assert api.post(f"/production-runs/{run.pk}/accept", {"note": None}).status_code == 200
+    assert api.post(f"/production-runs/{run.pk}/start", {}).status_code == 200
+    assert api.post(f"/production-runs/{run.pk}/finish").status_code == 200
+    assert list(
+        RunHistory.objects.filter(run=run, kind__in=["accept", "start", "finish"]).values_list(
+            "note", flat=True
+        )
+    ) == ["", "", ""]

@@ -76,7 +76,7 @@ class MaterialQuery(Schema):
 
 
 class NoteIn(Schema):
-    note: Text = Field("", max_length=2000)
+    note: Text | None = Field("", max_length=2000)
 
 
 class AcceptIn(NoteIn):
@@ -88,7 +88,7 @@ DeclineReason = Literal["capacity", "materials_unavailable", "scheduling_conflic
 
 class DeclineIn(Schema):
     reason: DeclineReason
-    notes: Text = Field("", max_length=2000)
+    notes: Text | None = Field("", max_length=2000)
 
 
 # A JSON number above zero with at most three decimals (0.125 m of ribbon).
@@ -111,7 +111,7 @@ class ConsumptionIn(Schema):
     quantity: Quantity
     unit: Text | None = Field(None, max_length=20)
     consumption_type: ConsumptionType | None = None
-    notes: Text = Field("", max_length=2000)
+    notes: Text | None = Field("", max_length=2000)
 
 
 class CommentIn(Schema):

@@ -89,6 +89,11 @@ def run_detail(request, run_id: str):
     return {"production_run": partner_run_detail_out(run, request.partner)}
 
 
+def _note(payload: NoteIn | None) -> str:
+    """The body is optional, and so is the note in it."""
+    return (payload.note if payload else None) or ""
+
+
 def _run_answer(run) -> dict:
     return {"production_run": partner_run_out(run)}
 
@@ -103,7 +108,7 @@ def run_accept(request, run_id: str, payload: AcceptIn | None = None):
             run=run,
             actor=request.actor,
             promised_date=payload.promised_date,
-            note=payload.note,
+            note=_note(payload),
         )
     )
 
@@ -114,7 +119,7 @@ def run_decline(request, run_id: str, payload: DeclineIn):
     run = scope.partner_run(request.partner, run_id)
     return _run_answer(
         services.run_decline(
-            run=run, actor=request.actor, reason=payload.reason, notes=payload.notes
+            run=run, actor=request.actor, reason=payload.reason, notes=payload.notes or ""
         )
     )
 
@@ -122,23 +127,20 @@ def run_decline(request, run_id: str, payload: DeclineIn):
 @router.post("/production-runs/{run_id}/start", response={200: RunEnvelope, **ACTION})
 def run_start(request, run_id: str, payload: NoteIn | None = None):
     run = scope.partner_run(request.partner, run_id)
-    note = payload.note if payload else ""
-    return _run_answer(services.run_start(run=run, actor=request.actor, note=note))
+    return _run_answer(services.run_start(run=run, actor=request.actor, note=_note(payload)))
 
 
 @router.post("/production-runs/{run_id}/finish", response={200: RunEnvelope, **ACTION})
 def run_finish(request, run_id: str, payload: NoteIn | None = None):
     run = scope.partner_run(request.partner, run_id)
-    note = payload.note if payload else ""
-    return _run_answer(services.run_finish(run=run, actor=request.actor, note=note))
+    return _run_answer(services.run_finish(run=run, actor=request.actor, note=_note(payload)))
 
 
 @router.post("/production-runs/{run_id}/complete", response={200: RunEnvelope, **ACTION})
 def run_complete(request, run_id: str, payload: NoteIn | None = None):
     """Complete a finished run; its open tasks are completed with it."""
     run = scope.partner_run(request.partner, run_id)
-    note = payload.note if payload else ""
-    return _run_answer(services.run_complete(run=run, actor=request.actor, note=note))
+    return _run_answer(services.run_complete(run=run, actor=request.actor, note=_note(payload)))
 
 
 # ---------------------------------------------------------------- consumption, materials, media
@@ -163,7 +165,7 @@ def consumption_log_add(request, run_id: str, payload: ConsumptionIn):
         quantity=payload.quantity,
         unit=payload.unit,
         consumption_type=payload.consumption_type,
-        notes=payload.notes,
+        notes=payload.notes or "",
     )
     return Status(201, {"consumption_log": consumption_out(log)})
 
