@@ -32,9 +32,19 @@ def test_design_detail_shows_what_it_is_made_of_and_its_runs(console, make_run, 
     page = text(console.get(f"/admin/designs/{design.pk}/"))
     assert design.name in page
     assert "Seam allowance" in page and "Sand" in page and "#D8C7A6" in page
-    assert "chest_cm 102" in page and "1.5 m" in page
+    assert "chest cm" in page and "102" in page and "1.5 m" in page
     assert f'href="/admin/production-runs/{run.pk}/"' in page
     assert "New sample run" in page and "New production run" in page
+
+
+def test_design_page_does_not_grow_with_its_runs(console, make_run, design, workshop, split_run):
+    make_run(design=design)
+    url = f"/admin/designs/{design.pk}/"
+    few = count_queries(lambda: console.get(url))
+    for _ in range(4):
+        make_run("sent_to_partner", design=design, partner=workshop.partner)
+    split_run(design=design)
+    assert count_queries(lambda: console.get(url)) == few
 
 
 def test_new_sample_run_from_a_design(console, design):
@@ -217,7 +227,7 @@ def test_partner_status_must_be_active_or_inactive(console, workshop):
     assert workshop.partner.status == "active"
 
 
-def test_partner_pages_do_not_grow_with_members_or_runs(console, make_run, workshop):
+def test_partner_pages_do_not_grow_with_members_or_runs(console, make_run, workshop, split_run):
     make_run("sent_to_partner", partner=workshop.partner)
     url = f"/admin/partners/{workshop.partner.pk}/"
     few = count_queries(lambda: console.get(url))
@@ -226,6 +236,8 @@ def test_partner_pages_do_not_grow_with_members_or_runs(console, make_run, works
         MemberFactory(partner=workshop.partner)
         make_run("sent_to_partner", partner=workshop.partner)
         MemberFactory()
+    for part in split_run().children:  # parts name their parent
+        ProductionRun.objects.filter(pk=part.pk).update(partner=workshop.partner)
     assert count_queries(lambda: console.get(url)) == few
     assert count_queries(lambda: console.get("/admin/partners/")) == list_few
 

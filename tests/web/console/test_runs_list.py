@@ -147,6 +147,7 @@ def test_htmx_gets_only_the_results_and_the_clean_address(htmx, make_run):
     assert "<html" not in page
     assert run.reference in page
     assert 'id="runs-count"' in page and 'hx-swap-oob="true"' in page
+    assert 'id="filter-actions" hx-swap-oob="true"' in page and "Clear filters" in page
     assert response["HX-Push-Url"] == f"{URL}?status=pending_review"
     assert "HX-Request" in response["Vary"]
 

@@ -105,8 +105,7 @@ class AssignmentForm(forms.Form):
         label=_("Order group"),
         required=False,
         min_value=1,
-        help_text=_("Step number; blank is 1."),
-        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "placeholder": "1"}),
     )
     template_ids = forms.MultipleChoiceField(
         label=_("Task templates"), required=False, widget=forms.CheckboxSelectMultiple

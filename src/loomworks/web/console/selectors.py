@@ -4,6 +4,7 @@ lists, what a run page shows beside the run, and the directory pages.
 Every function here runs a fixed number of queries, whatever the data.
 """
 
+import re
 from collections import defaultdict
 from decimal import Decimal
 
@@ -36,6 +37,7 @@ from loomworks.production.states import TRANSITIONS
 from loomworks.work.models import TaskComment
 
 DASHBOARD_LIST_LENGTH = 5
+_HEX = re.compile(r"^#[0-9A-Fa-f]{6}$")
 
 
 # ---------------------------------------------------------------- dashboard
@@ -230,25 +232,30 @@ def material_use(run: ProductionRun) -> list[dict]:
     return rows
 
 
+def size_table(sizes: list[dict]) -> tuple[list[str], list[dict]]:
+    """Sizes as a table: one row per size, one column per measurement any size has."""
+    keys: list[str] = []
+    for size in sizes:
+        for key in size.get("measurements") or {}:
+            if key not in keys:
+                keys.append(key)
+    rows = [
+        {
+            "label": size.get("size_label", ""),
+            "values": [(size.get("measurements") or {}).get(key, "") for key in keys],
+        }
+        for size in sizes
+    ]
+    return [key.replace("_", " ") for key in keys], rows
+
+
 def _label(choices, value) -> str:
     return str(choices(value).label) if value in choices.values else (value or "")
 
 
 def snapshot_view(snapshot: dict) -> dict:
     """The snapshot shaped for the page: sizes as a table with one column per measurement."""
-    sizes = snapshot.get("size_sets") or []
-    columns: list[str] = []
-    for size in sizes:
-        for key in size.get("measurements") or {}:
-            if key not in columns:
-                columns.append(key)
-    size_rows = [
-        {
-            "label": size.get("size_label", ""),
-            "values": [(size.get("measurements") or {}).get(key, "") for key in columns],
-        }
-        for size in sizes
-    ]
+    size_columns, size_rows = size_table(snapshot.get("size_sets") or [])
     taken_at = snapshot.get("taken_at")
     design = snapshot.get("design") or {}
     target_date = design.get("target_date")
@@ -259,8 +266,14 @@ def snapshot_view(snapshot: dict) -> dict:
         "taken_at": parse_datetime(taken_at) if isinstance(taken_at, str) else None,
         "design": design,
         "specifications": snapshot.get("specifications") or [],
-        "colors": snapshot.get("colors") or [],
-        "size_columns": [column.replace("_", " ") for column in columns],
+        "colors": [
+            {
+                **color,
+                "swatch": color.get("hex_code") if _HEX.match(color.get("hex_code") or "") else "",
+            }
+            for color in snapshot.get("colors") or []
+        ],
+        "size_columns": size_columns,
         "size_rows": size_rows,
         "materials": [
             {**line, "per_piece": amount_text(line.get("planned_quantity"))}

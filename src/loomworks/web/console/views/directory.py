@@ -70,9 +70,17 @@ def _render_design(request, design_id: str, *, bound_run_form=None, status=200):
     materials = list(design.materials.all())
     for line in materials:
         line.amount = selectors.amount_text(line.planned_quantity)
+    size_columns, size_rows = selectors.size_table(
+        [
+            {"size_label": s.size_label, "measurements": s.measurements}
+            for s in design.size_sets.all()
+        ]
+    )
     context = {
         "design": design,
         "materials": materials,
+        "size_columns": size_columns,
+        "size_rows": size_rows,
         "runs": runs,
         "run_count": design.production_runs.count(),
         "sample_form": forms[RunType.SAMPLE],
@@ -194,7 +202,7 @@ def _render_partner(request, partner_id: str, *, member_form=None):
     partner = Partner.objects.filter(pk=partner_id).first()
     if partner is None:
         return render_not_found(request, _("There is no partner with that id."))
-    runs_query = production.run_list(RunFilters(partner_id=partner.pk))
+    runs_query = production.run_list(RunFilters(partner_id=partner.pk)).select_related("parent")
     runs = list(runs_query[:RUNS_ON_A_PAGE])
     for run in runs:
         run.progress = progress_of(run)

@@ -291,12 +291,12 @@ def run_detail(request, run_id):
 # ---------------------------------------------------------------- approve
 
 
-def _approved_message(result: services.ApproveResult) -> str:
+def _approved_message(result: services.ApproveResult, partner_names: dict) -> str:
     run = result.run
     if not result.children:
         return _("%(ref)s is approved.") % {"ref": run.reference}
     parts = ", ".join(
-        f"{child.reference} ({child.partner.name if child.partner else '—'})"
+        f"{child.reference} ({partner_names.get(child.partner_id, '—')})"
         for child in result.children
     )
     return ngettext(
@@ -327,7 +327,8 @@ def run_approve(request, run_id):
             except Conflict as error:
                 messages.error(request, error.detail)
             else:
-                messages.success(request, _approved_message(result))
+                names = {partner.pk: partner.name for partner in partners}
+                messages.success(request, _approved_message(result, names))
                 for problem in result.dispatch_errors:
                     messages.warning(
                         request,
@@ -483,7 +484,10 @@ def run_reassign(request, run_id):
     else:
         if "reassign" not in _actions_for(run):
             return _not_now(request, run, _("reassigned"))
-        suggested = run.partner_id or run.previous_partner_id
+        # A declined run most often goes back to the partner it had; otherwise choose afresh.
+        suggested = (
+            run.previous_partner_id if run.status == RunStatus.AWAITING_REASSIGNMENT else None
+        )
         form = ReassignForm(
             initial={"partner_id": suggested} if suggested else None, partners=partners
         )
