@@ -76,9 +76,11 @@ class RunFilterForm(forms.Form):
         ]
 
     def values(self) -> dict:
-        """The filters that parsed, blank ones left out."""
+        """The filters that parsed, blank ones left out (none for an unbound form)."""
+        if not self.is_bound:
+            return {}
         self.is_valid()
-        cleaned = getattr(self, "cleaned_data", {})
+        cleaned = self.cleaned_data
         return {name: value for name, value in cleaned.items() if value not in (None, "", False)}
 
 

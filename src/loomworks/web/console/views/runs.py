@@ -142,7 +142,7 @@ def _templates():
 def run_list(request):
     partners = list(Partner.objects.order_by("name", "id").only("id", "name"))
     form = RunFilterForm(request.GET or None, partners=partners)
-    values = form.values() if request.GET else {}
+    values = form.values()
     page_number = values.pop("page", None)
     path = reverse("console:run_list")
     params = {key: values[key] for key in RunFilterForm.base_fields if key in values}
@@ -195,7 +195,7 @@ def run_list(request):
         )
     filtered = any(key != "order" for key in params)
     context = {
-        "form": form if request.GET else RunFilterForm(partners=partners),
+        "form": form,
         "page": page,
         "columns": columns,
         "order": order,
