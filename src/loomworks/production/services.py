@@ -135,9 +135,18 @@ def design_snapshot(
 # ---------------------------------------------------------------- validation helpers
 
 
+# The largest value the quantity columns hold on every database; beyond it
+# PostgreSQL would fail the INSERT (a 500) instead of refusing the input.
+MAX_QUANTITY = 2_147_483_647
+
+
 def _positive_quantity(value, field_name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise InvalidInput(field_name, _("The quantity must be a whole number above zero."))
+    if value > MAX_QUANTITY:
+        raise InvalidInput(
+            field_name, _("The quantity must be at most %(max)s.") % {"max": MAX_QUANTITY}
+        )
     return value
 
 
@@ -576,7 +585,9 @@ def run_reassign(
         details={"from_partner_id": current.partner_id, "to_partner_id": partner.pk},
         event_extra={"old_partner_id": current.partner_id, "new_partner_id": partner.pk},
     )
-    if result.run.status == RunStatus.SENT_TO_PARTNER:
+    if result.changed:
+        # Whatever its status, a run's open tasks belong to its partner: tasks
+        # added while it was approved or awaiting a partner follow it too.
         work.tasks_move_to_partner(run_id=run.pk, partner=partner)
     return result.run
 
