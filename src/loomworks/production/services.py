@@ -693,11 +693,29 @@ def policy_update(*, config: dict, actor: Actor) -> ProductionPolicy:
 # ---------------------------------------------------------------- tasks of a run
 
 
+def _check_task_holder(task: Task, actor: Actor, run: ProductionRun | None = None) -> None:
+    """A partner reaches only the tasks of runs it holds (its own stand-alone tasks too).
+
+    The API scopes its reads the same way; checking here as well means no
+    caller can work or comment on another partner's task by its id.
+    """
+    if not actor.is_partner:
+        return
+    if task.run_id is not None:
+        holder = (run or ProductionRun.objects.only("partner_id").get(pk=task.run_id)).partner_id
+    else:
+        holder = task.partner_id
+    if holder != actor.partner_id:
+        raise NotFound(_("No task with id %(id)s.") % {"id": task.pk})
+
+
 def _lock_run_for_task_work(task: Task, actor: Actor) -> None:
     """A partner works a run's tasks only while the run is in progress (accepted)."""
     if task.run_id is None:
+        _check_task_holder(task, actor)
         return
     run = ProductionRun.objects.select_for_update().get(pk=task.run_id)
+    _check_task_holder(task, actor, run)
     if run.status == RunStatus.IN_PROGRESS:
         return
     if run.status in (RunStatus.SENT_TO_PARTNER, RunStatus.APPROVED):
@@ -732,6 +750,7 @@ def run_subtask_complete(*, task: Task, subtask: Task, actor: Actor) -> work.Fin
 
 def task_comment_add(*, task: Task, actor: Actor, body: str) -> TaskComment:
     """Comments are open in any run status: a workshop may ask before it accepts."""
+    _check_task_holder(task, actor)
     return work.comment_add(task=task, actor=actor, body=body)
 
 

@@ -27,6 +27,7 @@ from loomworks.production.models import (
     RunType,
 )
 from loomworks.production.states import transition
+from loomworks.work import services as work
 from loomworks.work.models import OPEN_TASK_STATUSES, Task, TaskStatus
 
 log = logging.getLogger("loomworks.production")
@@ -76,11 +77,18 @@ def _roll_up_parent(parent_id: str, *, cause: ProductionRun) -> None:
         statuses = list(parent.children.values_list("status", flat=True))
         if any(status not in TERMINAL_STATUSES for status in statuses):
             return
+        system = Actor.system()
         if RunStatus.COMPLETED in statuses:
             action, note = "parts_completed", _("Every part has ended; at least one completed.")
+            close_tasks = work.tasks_complete_open
         else:
             action, note = "parts_cancelled", _("Every part was cancelled.")
-        transition(parent, action, actor=Actor.system(), note=note, related_run=cause)
+            close_tasks = work.tasks_cancel_open
+        transition(parent, action, actor=system, note=note, related_run=cause)
+        # Like a run completed or cancelled by hand, an ended parent keeps no
+        # open task (one added before the run was split would block nothing
+        # and stay open for ever).
+        close_tasks(run_id=parent.pk, actor=system, note=note)
 
 
 def _release(dependent: ProductionRun) -> None:
