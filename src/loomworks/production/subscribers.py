@@ -8,7 +8,7 @@ lets exactly one of two concurrent handlers win.
 
 import logging
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils.translation import gettext as _
 
 from loomworks.catalog.models import DesignStatus
@@ -180,9 +180,11 @@ def create_runs_for_order(event: Event) -> None:
         )
         if design is None:
             log.warning(
-                "Order %s line %s has no design (product %s, variant %s); no run was created for it",
+                "Order %s line %s (%s) has no design (product %s, variant %s); "
+                "no run was created for it",
                 order.external_id,
                 line.external_id,
+                line.pk,
                 line.product_id,
                 line.variant_id,
             )
@@ -203,8 +205,22 @@ def create_runs_for_order(event: Event) -> None:
             continue
         except DomainError as error:
             log.warning(
-                "Order %s line %s could not become a run: %s",
+                "Order %s line %s (%s) could not become a run: %s",
                 order.external_id,
                 line.external_id,
+                line.pk,
                 error.detail,
+            )
+        except OperationalError:
+            # Passing trouble (a lock timeout, a lost connection): fail the
+            # delivery so it is retried; lines already made are skipped then.
+            raise
+        except Exception:
+            # One bad line must not cost the others their runs (the original
+            # aborted the whole order). It is logged with its ids and skipped.
+            log.exception(
+                "Order %s line %s (%s) could not become a run",
+                order.external_id,
+                line.external_id,
+                line.pk,
             )
