@@ -352,3 +352,19 @@ def test_a_late_delivery_never_pulls_a_design_back(make_run, workshop, admin):
     drain()  # "accepted" is delivered after the run completed
     assert fresh(design).status == DesignStatus.TECHNICAL_REVIEW
     assert len(_design_events(design)) == 1
+
+
+def test_a_newer_design_decision_wins_over_an_older_sample_event(make_run, workshop, admin):
+    from loomworks.catalog import services as catalog
+
+    design = DesignFactory(status=DesignStatus.IN_DEVELOPMENT)
+    run = make_run("sent_to_partner", partner=workshop.partner, design=design, run_type="sample")
+    services.run_accept(run=run, actor=workshop.actor)
+    # The admin puts the design on hold before the acceptance is delivered.
+    catalog.design_update(design=design, actor=admin, status=DesignStatus.ON_HOLD)
+    drain()
+    assert fresh(design).status == DesignStatus.ON_HOLD
+    # A later event of the run is newer than the admin's decision: it applies.
+    services.run_complete(run=run, actor=admin)
+    drain()
+    assert fresh(design).status == DesignStatus.TECHNICAL_REVIEW

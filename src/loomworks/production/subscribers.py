@@ -159,6 +159,7 @@ def move_design_with_sample_runs(event: Event) -> None:
         actor=Actor.system(),
         reason=_("sample run %(ref)s") % {"ref": run.reference},
         respect_settled=True,
+        unless_changed_since=event.occurred_at,
     )
 
 
