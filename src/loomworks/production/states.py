@@ -388,6 +388,8 @@ def transition(
             to_status = to_status(current)
         if callable(changes):
             changes = changes(current)
+        if changes and "status" in changes:  # the status comes from the table, nowhere else
+            raise ValueError("transition() changes may not include the status.")
         new_status = to_status or spec.to_status or from_status
         values = {"status": new_status, "updated_at": now, **(changes or {})}
         if spec.stamp:
