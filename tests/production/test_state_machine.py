@@ -1,8 +1,8 @@
 """Random sequences of everything anyone can do to a run tree, with the invariants checked after each step.
 
 Hypothesis drives admins, partners, the system, task work and the outbox in
-any order on a parent split into three steps plus a stand-alone run. After
-every step:
+any order on a parent split into three parts (two cutting, then sewing) and
+a stand-alone run. After every step:
 
 - every status change of every run has exactly one history row and one
   event, and the history is an unbroken chain ending at the run's status;

@@ -504,6 +504,11 @@ def run_accept(
     if promised_date is not None and promised_date < timezone.localdate():
         raise InvalidInput("promised_date", _("The promised date cannot be in the past."))
     changes = {"promised_date": promised_date} if promised_date else None
+    parent_id = ProductionRun.objects.filter(pk=run.pk).values_list("parent_id", flat=True).first()
+    if parent_id:
+        # Lock the parent before the part, the order a parent's cancellation
+        # takes them in; part-then-parent deadlocked against it.
+        list(ProductionRun.objects.select_for_update().filter(pk=parent_id).values("pk"))
     result = transition(run, "accept", actor=actor, note=note, changes=changes)
     if result.changed and result.run.parent_id:
         transition(
