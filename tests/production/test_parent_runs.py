@@ -6,6 +6,7 @@ from loomworks.core.errors import NotFound, TransitionNotAllowed
 from loomworks.events.api import drain
 from loomworks.production import services
 from loomworks.production.services import Assignment
+from tests.factories import TemplateFactory
 from tests.production.support import (
     assert_each_status_change_recorded_once,
     assert_no_open_tasks_on_terminal_runs,
@@ -156,3 +157,23 @@ def test_a_parent_that_ends_leaves_no_task_open(make_run, admin, workshop, templ
     assert fresh(parent).status == "cancelled"
     assert [t.status for t in tasks_of(parent)] == ["cancelled"]
     assert_no_open_tasks_on_terminal_runs()
+
+
+def test_a_parent_s_own_tasks_never_complete_it_directly(make_run, admin, workshop):
+    """A parent follows its parts; its own finished tasks do not complete it."""
+    from loomworks.events.models import Delivery
+
+    parent = make_run("pending_review", quantity=2)
+    (task,) = services.run_add_tasks(run=parent, actor=admin, title="Book the fabric")
+    (part,) = services.run_approve(
+        run=parent,
+        actor=admin,
+        assignments=[Assignment(partner_id=workshop.partner.pk, quantity=2)],
+    ).children
+    services.run_dispatch(run=part, template_ids=[TemplateFactory().pk], actor=admin)
+    services.run_accept(run=part, actor=workshop.actor)
+    assert fresh(parent).status == "in_progress"
+    services.run_task_finish(task=task, actor=admin)
+    drain(ignore_backoff=True)
+    assert fresh(parent).status == "in_progress"
+    assert not Delivery.objects.exclude(state="done").exists()

@@ -302,3 +302,56 @@ def test_two_copies_of_order_placed_at_once_make_one_run_per_line(db):
         assert ProductionRun.objects.filter(order=order).count() == 3
     assert Event.objects.filter(name="production_run.created").count() == 30
     assert Task.objects.count() == 0
+
+
+# ---------------------------------------------------------------- redo against completion
+
+
+def test_a_redo_added_while_the_run_completes_by_itself_is_never_swallowed(
+    run_at, admin, workshop, monkeypatch
+):
+    """The completion check and the completion happen under one lock with the redo.
+
+    The completion subscriber is held between its check ("every task is
+    done") and the completion, long enough for an admin's redo to commit if
+    nothing stops it. A redo that got in must keep the run open; one that
+    did not must be refused, never completed on the partner's behalf.
+    """
+    run = run_at("in_progress", templates=[TemplateFactory(checklist=[])])
+    (task,) = tasks_of(run)
+    drain()
+    services.run_task_finish(task=task, actor=workshop.actor)
+    (delivery,) = Delivery.objects.filter(
+        state=DeliveryState.PENDING,
+        event__name="task.completed",
+        subscriber__endswith="complete_run_when_its_tasks_are_done",
+    ).values_list("pk", flat=True)
+
+    checked, added = threading.Event(), threading.Event()
+    real_complete = services.run_complete
+
+    def complete_after_a_pause(**kwargs):
+        checked.set()
+        added.wait(timeout=2)  # the redo commits now, unless a lock keeps it out
+        return real_complete(**kwargs)
+
+    monkeypatch.setattr(services, "run_complete", complete_after_a_pause)
+
+    def redo():
+        assert checked.wait(timeout=30)
+        try:
+            return services.run_add_tasks(run=run, actor=admin, title="Redo the hem")
+        finally:
+            added.set()
+
+    delivered, redone = at_once(lambda: run_delivery(delivery), redo)
+    assert delivered == "done"
+    run = fresh(run)
+    redo_tasks = Task.objects.filter(run=run, title="Redo the hem")
+    if run.status == "completed":
+        assert isinstance(redone, TransitionNotAllowed), repr(redone)
+        assert not redo_tasks.exists()
+    else:
+        assert run.status == "in_progress"
+        assert [t.status for t in redo_tasks] == ["pending"]
+    assert_each_status_change_recorded_once(run)

@@ -39,19 +39,27 @@ def complete_run_when_its_tasks_are_done(event: Event) -> None:
     run_id = event.payload.get("run_id")
     if not run_id:
         return
-    run = ProductionRun.objects.filter(pk=run_id, status=RunStatus.IN_PROGRESS).first()
-    if run is None:
-        return
-    tasks = Task.objects.filter(run_id=run_id)
-    if tasks.filter(status__in=OPEN_TASK_STATUSES).exists():
-        return
-    if not tasks.filter(status=TaskStatus.COMPLETED).exists():
-        return
-    services.run_complete(
-        run=run,
-        actor=Actor.system(),
-        note=_("Every task of %(ref)s is done.") % {"ref": run.reference},
-    )
+    with transaction.atomic():
+        # Check and complete under the run's lock: adding tasks (a redo) takes
+        # the same lock, so a redo either lands before the check and keeps the
+        # run open, or waits and finds the run completed.
+        run = (
+            ProductionRun.objects.select_for_update()
+            .filter(pk=run_id, status=RunStatus.IN_PROGRESS)
+            .first()
+        )
+        if run is None or ProductionRun.objects.filter(parent_id=run.pk).exists():
+            return  # ended already; or a parent, which follows its parts instead
+        tasks = Task.objects.filter(run_id=run_id)
+        if tasks.filter(status__in=OPEN_TASK_STATUSES).exists():
+            return
+        if not tasks.filter(status=TaskStatus.COMPLETED).exists():
+            return
+        services.run_complete(
+            run=run,
+            actor=Actor.system(),
+            note=_("Every task of %(ref)s is done.") % {"ref": run.reference},
+        )
 
 
 @subscriber("production_run.completed", "production_run.cancelled")
