@@ -270,3 +270,23 @@ def test_a_run_quantity_is_a_positive_whole_number(quantity, design, admin, make
     with pytest.raises(InvalidInput):
         services.run_update(run=run, actor=admin, quantity=quantity)
     assert world() == before
+
+
+def test_create_from_design_with_a_quantity_checks_every_group_against_it(
+    design, admin, make_workshop
+):
+    before = world()
+    with pytest.raises(InvalidInput) as invalid:
+        services.run_create_from_design(
+            design=design,
+            actor=admin,
+            quantity=5,
+            assignments=[Assignment(partner_id=make_workshop().partner.pk, quantity=4)],
+        )
+    assert invalid.value.field == "assignments"
+    assert world() == before
+
+
+def test_create_from_design_without_assignments_makes_a_run_to_review(design, admin):
+    result = services.run_create_from_design(design=design, actor=admin, quantity=7)
+    assert (result.run.status, result.run.quantity, result.children) == ("pending_review", 7, [])
