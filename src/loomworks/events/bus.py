@@ -73,8 +73,10 @@ def _worker_name() -> str:
 
 
 def _due(now: datetime) -> Q:
+    # `now` may be moved forward to run retries early (drain's ignore_backoff);
+    # leases are about real time: another worker's live lease is never taken.
     return Q(state=DeliveryState.PENDING, next_attempt_at__lte=now) & (
-        Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+        Q(lease_until__isnull=True) | Q(lease_until__lt=timezone.now())
     )
 
 

@@ -12,6 +12,9 @@ from loomworks.core.errors import Conflict, InvalidInput
 from loomworks.events.api import publish
 from loomworks.orders.models import Order, OrderLine
 
+# The largest quantity the integer columns hold on every database (see production).
+MAX_QUANTITY = 2_147_483_647
+
 
 @dataclass
 class PlaceResult:
@@ -37,6 +40,11 @@ def _validate_lines(lines: Sequence[dict]) -> list[dict]:
         if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
             raise InvalidInput(
                 f"{prefix}.quantity", _("The quantity must be a whole number above zero.")
+            )
+        if quantity > MAX_QUANTITY:
+            raise InvalidInput(
+                f"{prefix}.quantity",
+                _("The quantity must be at most %(max)s.") % {"max": MAX_QUANTITY},
             )
         variant = None
         if line.get("variant_id"):

@@ -135,9 +135,18 @@ def design_snapshot(
 # ---------------------------------------------------------------- validation helpers
 
 
+# The largest value the quantity columns hold on every database; beyond it
+# PostgreSQL would fail the INSERT (a 500) instead of refusing the input.
+MAX_QUANTITY = 2_147_483_647
+
+
 def _positive_quantity(value, field_name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise InvalidInput(field_name, _("The quantity must be a whole number above zero."))
+    if value > MAX_QUANTITY:
+        raise InvalidInput(
+            field_name, _("The quantity must be at most %(max)s.") % {"max": MAX_QUANTITY}
+        )
     return value
 
 
@@ -495,6 +504,11 @@ def run_accept(
     if promised_date is not None and promised_date < timezone.localdate():
         raise InvalidInput("promised_date", _("The promised date cannot be in the past."))
     changes = {"promised_date": promised_date} if promised_date else None
+    parent_id = ProductionRun.objects.filter(pk=run.pk).values_list("parent_id", flat=True).first()
+    if parent_id:
+        # Lock the parent before the part, the order a parent's cancellation
+        # takes them in; part-then-parent deadlocked against it.
+        list(ProductionRun.objects.select_for_update().filter(pk=parent_id).values("pk"))
     result = transition(run, "accept", actor=actor, note=note, changes=changes)
     if result.changed and result.run.parent_id:
         transition(
@@ -576,7 +590,9 @@ def run_reassign(
         details={"from_partner_id": current.partner_id, "to_partner_id": partner.pk},
         event_extra={"old_partner_id": current.partner_id, "new_partner_id": partner.pk},
     )
-    if result.run.status == RunStatus.SENT_TO_PARTNER:
+    if result.changed:
+        # Whatever its status, a run's open tasks belong to its partner: tasks
+        # added while it was approved or awaiting a partner follow it too.
         work.tasks_move_to_partner(run_id=run.pk, partner=partner)
     return result.run
 
@@ -682,6 +698,22 @@ def policy_update(*, config: dict, actor: Actor) -> ProductionPolicy:
 # ---------------------------------------------------------------- tasks of a run
 
 
+def _check_task_holder(task: Task, actor: Actor, run: ProductionRun | None = None) -> None:
+    """A partner reaches only the tasks of runs it holds (its own stand-alone tasks too).
+
+    The API scopes its reads the same way; checking here as well means no
+    caller can work or comment on another partner's task by its id.
+    """
+    if not actor.is_partner:
+        return
+    if task.run_id is not None:
+        holder = (run or ProductionRun.objects.only("partner_id").get(pk=task.run_id)).partner_id
+    else:
+        holder = task.partner_id
+    if holder != actor.partner_id:
+        raise NotFound(_("No task with id %(id)s.") % {"id": task.pk})
+
+
 def _lock_run_for_task_work(task: Task, actor: Actor, *, done: str | None = None) -> None:
     """A partner works a run's tasks only while the run is in progress (accepted).
 
@@ -690,8 +722,10 @@ def _lock_run_for_task_work(task: Task, actor: Actor, *, done: str | None = None
     retries that tick must not be told it is too late.
     """
     if task.run_id is None:
+        _check_task_holder(task, actor)
         return
     run = ProductionRun.objects.select_for_update().get(pk=task.run_id)
+    _check_task_holder(task, actor, run)
     if run.status == RunStatus.IN_PROGRESS:
         return
     if done and Task.objects.filter(pk=task.pk, status=done).exists():
@@ -728,6 +762,7 @@ def run_subtask_complete(*, task: Task, subtask: Task, actor: Actor) -> work.Fin
 
 def task_comment_add(*, task: Task, actor: Actor, body: str) -> TaskComment:
     """Comments are open in any run status: a workshop may ask before it accepts."""
+    _check_task_holder(task, actor)
     return work.comment_add(task=task, actor=actor, body=body)
 
 

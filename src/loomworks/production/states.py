@@ -283,15 +283,20 @@ def allowed_from(action: str, *, actor: Actor) -> frozenset[str]:
     return statuses
 
 
-def _refusal(spec: RunTransition, run: ProductionRun, actor: Actor) -> str | None:
-    """Why `actor` may not apply `spec` to `run` now, or None when it may."""
-    reference = run.reference
+def _not_permitted(spec: RunTransition, run: ProductionRun, actor: Actor) -> str | None:
+    """Why `actor` may never apply `spec`, whatever the run's status, or None."""
     if actor.kind not in spec.actors:
         return _("Only %(who)s can %(action)s %(ref)s.") % {
             "who": ", ".join(sorted(spec.actors)),
             "action": spec.label,
-            "ref": reference,
+            "ref": run.reference,
         }
+    return None
+
+
+def _refusal(spec: RunTransition, run: ProductionRun, actor: Actor) -> str | None:
+    """Why `actor` may not apply `spec` to `run` now, or None when it may."""
+    reference = run.reference
     statuses = allowed_from(spec.action, actor=actor)
     if run.status not in statuses:
         if run.status in TERMINAL_STATUSES:
@@ -366,6 +371,11 @@ def transition(
             raise NotFound(_("No production run with id %(id)s.") % {"id": run_id})
         if actor.is_partner and current.partner_id != actor.partner_id:
             raise NotFound(_("No production run with id %(id)s.") % {"id": run_id})
+        # Who may act comes before "already done": a partner repeating an
+        # admin-only action (cancel) is refused, not answered with a no-op.
+        reason = _not_permitted(spec, current, actor)
+        if reason:
+            raise TransitionNotAllowed(reason, status=current.status, action=action)
         if spec.already_done(current):
             return TransitionResult(run=current, changed=False)
         reason = _refusal(spec, current, actor) or (guard(current) if guard else None)
@@ -378,6 +388,8 @@ def transition(
             to_status = to_status(current)
         if callable(changes):
             changes = changes(current)
+        if changes and "status" in changes:  # the status comes from the table, nowhere else
+            raise ValueError("transition() changes may not include the status.")
         new_status = to_status or spec.to_status or from_status
         values = {"status": new_status, "updated_at": now, **(changes or {})}
         if spec.stamp:

@@ -8,7 +8,7 @@ lets exactly one of two concurrent handlers win.
 
 import logging
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils.translation import gettext as _
 
 from loomworks.catalog.models import DesignStatus
@@ -27,6 +27,7 @@ from loomworks.production.models import (
     RunType,
 )
 from loomworks.production.states import transition
+from loomworks.work import services as work
 from loomworks.work.models import OPEN_TASK_STATUSES, Task, TaskStatus
 
 log = logging.getLogger("loomworks.production")
@@ -38,19 +39,27 @@ def complete_run_when_its_tasks_are_done(event: Event) -> None:
     run_id = event.payload.get("run_id")
     if not run_id:
         return
-    run = ProductionRun.objects.filter(pk=run_id, status=RunStatus.IN_PROGRESS).first()
-    if run is None:
-        return
-    tasks = Task.objects.filter(run_id=run_id)
-    if tasks.filter(status__in=OPEN_TASK_STATUSES).exists():
-        return
-    if not tasks.filter(status=TaskStatus.COMPLETED).exists():
-        return
-    services.run_complete(
-        run=run,
-        actor=Actor.system(),
-        note=_("Every task of %(ref)s is done.") % {"ref": run.reference},
-    )
+    with transaction.atomic():
+        # Check and complete under the run's lock: adding tasks (a redo) takes
+        # the same lock, so a redo either lands before the check and keeps the
+        # run open, or waits and finds the run completed.
+        run = (
+            ProductionRun.objects.select_for_update()
+            .filter(pk=run_id, status=RunStatus.IN_PROGRESS)
+            .first()
+        )
+        if run is None or ProductionRun.objects.filter(parent_id=run.pk).exists():
+            return  # ended already; or a parent, which follows its parts instead
+        tasks = Task.objects.filter(run_id=run_id)
+        if tasks.filter(status__in=OPEN_TASK_STATUSES).exists():
+            return
+        if not tasks.filter(status=TaskStatus.COMPLETED).exists():
+            return
+        services.run_complete(
+            run=run,
+            actor=Actor.system(),
+            note=_("Every task of %(ref)s is done.") % {"ref": run.reference},
+        )
 
 
 @subscriber("production_run.completed", "production_run.cancelled")
@@ -76,11 +85,18 @@ def _roll_up_parent(parent_id: str, *, cause: ProductionRun) -> None:
         statuses = list(parent.children.values_list("status", flat=True))
         if any(status not in TERMINAL_STATUSES for status in statuses):
             return
+        system = Actor.system()
         if RunStatus.COMPLETED in statuses:
             action, note = "parts_completed", _("Every part has ended; at least one completed.")
+            close_tasks = work.tasks_complete_open
         else:
             action, note = "parts_cancelled", _("Every part was cancelled.")
-        transition(parent, action, actor=Actor.system(), note=note, related_run=cause)
+            close_tasks = work.tasks_cancel_open
+        transition(parent, action, actor=system, note=note, related_run=cause)
+        # Like a run completed or cancelled by hand, an ended parent keeps no
+        # open task (one added before the run was split would block nothing
+        # and stay open for ever).
+        close_tasks(run_id=parent.pk, actor=system, note=note)
 
 
 def _release(dependent: ProductionRun) -> None:
@@ -151,6 +167,7 @@ def move_design_with_sample_runs(event: Event) -> None:
         actor=Actor.system(),
         reason=_("sample run %(ref)s") % {"ref": run.reference},
         respect_settled=True,
+        unless_changed_since=event.occurred_at,
     )
 
 
@@ -172,9 +189,11 @@ def create_runs_for_order(event: Event) -> None:
         )
         if design is None:
             log.warning(
-                "Order %s line %s has no design (product %s, variant %s); no run was created for it",
+                "Order %s line %s (%s) has no design (product %s, variant %s); "
+                "no run was created for it",
                 order.external_id,
                 line.external_id,
+                line.pk,
                 line.product_id,
                 line.variant_id,
             )
@@ -195,8 +214,22 @@ def create_runs_for_order(event: Event) -> None:
             continue
         except DomainError as error:
             log.warning(
-                "Order %s line %s could not become a run: %s",
+                "Order %s line %s (%s) could not become a run: %s",
                 order.external_id,
                 line.external_id,
+                line.pk,
                 error.detail,
+            )
+        except OperationalError:
+            # Passing trouble (a lock timeout, a lost connection): fail the
+            # delivery so it is retried; lines already made are skipped then.
+            raise
+        except Exception:
+            # One bad line must not cost the others their runs (the original
+            # aborted the whole order). It is logged with its ids and skipped.
+            log.exception(
+                "Order %s line %s (%s) could not become a run",
+                order.external_id,
+                line.external_id,
+                line.pk,
             )
