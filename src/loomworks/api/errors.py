@@ -14,11 +14,12 @@ log = logging.getLogger("loomworks.api")
 
 def _field_name(location: tuple) -> str:
     # ("body", "payload", "assignments", 0, "quantity") -> "assignments[0].quantity"
-    parts = [
-        p
-        for p in location
-        if p not in ("body", "query", "path", "form", "file", "payload", "filters")
-    ]
+    # Only the leading source and parameter name go: a field may itself be called "body".
+    parts = list(location)
+    if parts and parts[0] in ("body", "query", "path", "form", "file"):
+        parts = parts[1:]
+    if parts and parts[0] in ("payload", "filters"):
+        parts = parts[1:]
     name = ""
     for part in parts:
         name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
