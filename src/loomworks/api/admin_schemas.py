@@ -17,7 +17,8 @@ from django.core.validators import validate_email
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Schema
-from pydantic import AfterValidator, ConfigDict, StringConstraints
+from ninja.schema import DjangoGetter
+from pydantic import AfterValidator, ConfigDict, StringConstraints, model_validator
 
 from loomworks.api.schemas import CommentOut, ErrorOut, HistoryOut, PartnerRef, RunOut, TaskOut
 from loomworks.catalog.models import DesignStatus, Priority
@@ -92,7 +93,20 @@ Quantity = Annotated[int, Field(ge=1, le=MAX_QUANTITY)]
 JsonObject = Annotated[dict[str, Any], AfterValidator(_plain_json)]
 
 
-class Strict(Schema):
+class Input(Schema):
+    """A request body: a JSON object, never an array or a bare value."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object(cls, data: Any) -> Any:
+        # ninja hands over its attribute reader; what was sent is inside.
+        sent = data._obj if isinstance(data, DjangoGetter) else data
+        if not isinstance(sent, dict):
+            raise ValueError(_("Send a JSON object."))
+        return data
+
+
+class Strict(Input):
     """A change request: a field it does not know is an error, not silently dropped."""
 
     model_config = ConfigDict(extra="forbid")
@@ -115,7 +129,7 @@ class AdminListing(Schema):
 # ---------------------------------------------------------------- partners
 
 
-class AdminMemberIn(Schema):
+class AdminMemberIn(Input):
     email: Email
     first_name: text(150) = ""
     last_name: text(150) = ""
@@ -123,14 +137,14 @@ class AdminMemberIn(Schema):
     password: Password | None = None
 
 
-class AdminOwnerIn(Schema):
+class AdminOwnerIn(Input):
     email: Email
     first_name: text(150) = ""
     last_name: text(150) = ""
     password: Password | None = None
 
 
-class AdminPartnerIn(Schema):
+class AdminPartnerIn(Input):
     name: required(200)
     handle: required(100)
     email: Email | None = None
@@ -201,25 +215,25 @@ class AdminMemberList(AdminListing):
 # ---------------------------------------------------------------- designs
 
 
-class AdminSpecificationIn(Schema):
+class AdminSpecificationIn(Input):
     title: required(200)
     category: text(100) = ""
     details: text() = ""
     measurements: JsonObject = Field(default_factory=dict)
 
 
-class AdminColorIn(Schema):
+class AdminColorIn(Input):
     name: required(100)
     hex_code: str = Field(pattern=r"^#[0-9A-Fa-f]{6}$", examples=["#1A2B3C"])
     usage_notes: text() = ""
 
 
-class AdminSizeSetIn(Schema):
+class AdminSizeSetIn(Input):
     size_label: required(50)
     measurements: JsonObject = Field(default_factory=dict)
 
 
-class AdminDesignMaterialIn(Schema):
+class AdminDesignMaterialIn(Input):
     """A bill-of-materials line: a known material by id, or just a name."""
 
     material_id: Id | None = None
@@ -228,7 +242,7 @@ class AdminDesignMaterialIn(Schema):
     unit: text(20) = ""
 
 
-class AdminDesignIn(Schema):
+class AdminDesignIn(Input):
     name: required(200)
     description: text() = ""
     status: DesignStatus | None = None
@@ -319,7 +333,7 @@ class AdminDesignList(AdminListing):
 # ---------------------------------------------------------------- materials, templates, products
 
 
-class AdminMaterialIn(Schema):
+class AdminMaterialIn(Input):
     sku: required(100)
     name: required(200)
     unit: required(20)
@@ -347,7 +361,7 @@ class AdminSearchFilters(AdminPage):
     q: text(200) | None = None
 
 
-class AdminTemplateIn(Schema):
+class AdminTemplateIn(Input):
     name: required(200)
     description: text() = ""
     category: text(100) = ""
@@ -375,13 +389,13 @@ class AdminTemplateList(AdminListing):
     task_templates: list[AdminTemplateOut]
 
 
-class AdminVariantIn(Schema):
+class AdminVariantIn(Input):
     sku: required(100)
     title: text(200) = ""
     design_id: Id | None = None
 
 
-class AdminProductIn(Schema):
+class AdminProductIn(Input):
     title: required(200)
     handle: text(200) | None = None
     design_id: Id | None = None
@@ -415,7 +429,7 @@ class AdminProductList(AdminListing):
 # ---------------------------------------------------------------- orders
 
 
-class AdminOrderLineIn(Schema):
+class AdminOrderLineIn(Input):
     external_id: required(200)
     product_id: Id | None = None
     variant_id: Id | None = None
@@ -423,7 +437,7 @@ class AdminOrderLineIn(Schema):
     quantity: Quantity
 
 
-class AdminOrderIn(Schema):
+class AdminOrderIn(Input):
     external_id: required(200)
     lines: list[AdminOrderLineIn] = Field(min_length=1, max_length=500)
 
@@ -452,7 +466,7 @@ class AdminOrderEnvelope(Schema):
 # ---------------------------------------------------------------- production runs
 
 
-class AdminRunIn(Schema):
+class AdminRunIn(Input):
     design_id: Id
     quantity: Quantity = 1
     run_type: RunType = RunType.PRODUCTION
@@ -492,7 +506,7 @@ class AdminRunListFilters(AdminPage):
     )
 
 
-class AdminAssignmentIn(Schema):
+class AdminAssignmentIn(Input):
     partner_id: Id
     role: text(100) = ""
     quantity: Quantity
@@ -500,11 +514,11 @@ class AdminAssignmentIn(Schema):
     template_ids: list[Id] = Field(default_factory=list, max_length=50)
 
 
-class AdminApproveIn(Schema):
+class AdminApproveIn(Input):
     assignments: list[AdminAssignmentIn] = Field(default_factory=list, max_length=100)
 
 
-class AdminFromDesignIn(Schema):
+class AdminFromDesignIn(Input):
     quantity: Quantity | None = None
     run_type: RunType = RunType.PRODUCTION
     due_date: date | None = None
@@ -512,26 +526,26 @@ class AdminFromDesignIn(Schema):
     assignments: list[AdminAssignmentIn] = Field(default_factory=list, max_length=100)
 
 
-class AdminSendIn(Schema):
+class AdminSendIn(Input):
     template_ids: list[Id] = Field(min_length=1, max_length=50)
 
 
-class AdminAddTasksIn(Schema):
+class AdminAddTasksIn(Input):
     template_ids: list[Id] = Field(default_factory=list, max_length=50)
     title: text(300) = ""
     description: text() = ""
 
 
-class AdminReassignIn(Schema):
+class AdminReassignIn(Input):
     partner_id: Id
     note: text() = ""
 
 
-class AdminCancelIn(Schema):
+class AdminCancelIn(Input):
     reason: text() = ""
 
 
-class AdminNoteIn(Schema):
+class AdminNoteIn(Input):
     note: text() = ""
 
 
@@ -545,11 +559,11 @@ class AdminAcceptIn(AdminNoteIn):
     promised_date: Annotated[date | None, AfterValidator(_not_past)] = None
 
 
-class AdminCommentIn(Schema):
+class AdminCommentIn(Input):
     body: required(MAX_TEXT)
 
 
-class AdminPolicyIn(Schema):
+class AdminPolicyIn(Input):
     config: dict[Annotated[str, StringConstraints(max_length=40)], list[text(40)]]
 
 
