@@ -148,8 +148,19 @@ def test_invalid_design_patch_is_422(admin_api, design, change, field):
     assert response.json()["field"] == field
 
 
-def test_patch_an_unknown_design_is_404(admin_api):
+def test_patch_an_unknown_design_is_404_after_input_checks(admin_api, design):
+    unknown_material = {"materials": [{"material_id": "mat_nothing"}]}
+    nameless = {"materials": [{"planned_quantity": 2}]}
+
     assert admin_api.patch("/designs/des_nothing", {"name": "New"}).status_code == 404
+    for design_id in (design.pk, "des_nothing"):
+        response = admin_api.patch(f"/designs/{design_id}", unknown_material)
+        assert (response.status_code, response.json()["field"]) == (
+            422,
+            "materials[0].material_id",
+        )
+        response = admin_api.patch(f"/designs/{design_id}", nameless)
+        assert (response.status_code, response.json()["field"]) == (422, "materials[0].name")
 
 
 # ---------------------------------------------------------------- materials and templates

@@ -114,3 +114,15 @@ def test_too_deep_measurements_are_422(admin_api):
     )
 
     assert response.status_code == 422
+
+
+def test_text_utf8_cannot_hold_is_422_even_inside_free_json(admin_api):
+    for body in (
+        '{"sku": "\\ud800", "name": "n", "unit": "m"}',
+        '{"name": "x", "size_sets": [{"size_label": "M", "measurements": {"a": "\\ud800"}}]}',
+    ):
+        path = "/api/admin/materials" if "sku" in body else "/api/admin/designs"
+        response = admin_api.client.post(
+            path, body, content_type="application/json", **admin_api._headers()
+        )
+        assert response.status_code == 422, body

@@ -4,6 +4,7 @@ selector, and renders.
 """
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from loomworks.api.admin_schemas import (
@@ -41,6 +42,7 @@ from loomworks.api.admin_schemas import (
 )
 from loomworks.catalog import selectors as catalog_selectors
 from loomworks.catalog import services as catalog
+from loomworks.core.errors import InvalidInput
 from loomworks.orders import services as orders
 from loomworks.partners import selectors as partner_selectors
 from loomworks.partners import services as partners
@@ -272,6 +274,12 @@ def design_detail(request: HttpRequest, design_id: PathId):
 )
 def design_update(request: HttpRequest, design_id: PathId, payload: AdminDesignPatch):
     """Change a design; a nested list, when given, replaces the design's rows."""
+    for index, line in enumerate(payload.materials or []):
+        if line.material_id:
+            field = f"materials[{index}].material_id"
+            catalog_selectors.material_for_input(line.material_id, field=field)
+        elif not line.name.strip():
+            raise InvalidInput(f"materials[{index}].name", _("Give a material id or a name."))
     design = catalog_selectors.design_get(design_id)
     catalog.design_update(design=design, actor=request.actor, **payload.dict(exclude_unset=True))
     return {"design": design_out(catalog_selectors.design_get(design_id))}

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from ninja.schema import DjangoGetter
-from pydantic import AfterValidator, ConfigDict, StringConstraints, model_validator
+from pydantic import AfterValidator, ConfigDict, StringConstraints, WithJsonSchema, model_validator
 
 from loomworks.api.schemas import CommentOut, ErrorOut, HistoryOut, PartnerRef, RunOut, TaskOut
 from loomworks.catalog.models import DesignStatus, Priority
@@ -40,6 +40,15 @@ def _no_nul(value: str) -> str:
     return value
 
 
+def _storable_text(value: str) -> str:
+    """Text inside JSON: pydantic checks no further, so refuse what UTF-8 cannot hold here."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(_("Text must be valid Unicode.")) from None
+    return _no_nul(value)
+
+
 def _email(value: str) -> str:
     value = value.strip().lower()
     try:
@@ -54,11 +63,11 @@ def _plain_json(value: Any, depth: int = 0) -> Any:
     if depth > MAX_JSON_DEPTH:
         raise ValueError(_("This value is nested too deeply."))
     if isinstance(value, str):
-        return _no_nul(value)
+        return _storable_text(value)
     if isinstance(value, float) and not math.isfinite(value):
         raise ValueError(_("Numbers must be finite."))
     if isinstance(value, dict):
-        return {_no_nul(str(k)): _plain_json(v, depth + 1) for k, v in value.items()}
+        return {_storable_text(str(k)): _plain_json(v, depth + 1) for k, v in value.items()}
     if isinstance(value, list):
         return [_plain_json(v, depth + 1) for v in value]
     return value
@@ -87,7 +96,19 @@ def required(max_length: int) -> Any:
 
 Id = Annotated[str, StringConstraints(min_length=1, max_length=40), AfterValidator(_no_nul)]
 PathId = Annotated[str, AfterValidator(_path_id)]
-Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(_email)]
+Email = Annotated[
+    str,
+    StringConstraints(max_length=254),
+    AfterValidator(_email),
+    WithJsonSchema({"type": "string", "format": "email", "maxLength": 254}),
+]
+Handle = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+    WithJsonSchema(
+        {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$", "minLength": 1, "maxLength": 100}
+    ),
+]
 Password = Annotated[str, StringConstraints(min_length=8, max_length=128)]
 Quantity = Annotated[int, Field(ge=1, le=MAX_QUANTITY)]
 JsonObject = Annotated[dict[str, Any], AfterValidator(_plain_json)]
@@ -146,7 +167,7 @@ class AdminOwnerIn(Input):
 
 class AdminPartnerIn(Input):
     name: required(200)
-    handle: required(100)
+    handle: Handle = Field(description="letters, digits, - and _; unique")
     email: Email | None = None
     phone: text(50) = ""
     status: PartnerStatus = PartnerStatus.ACTIVE

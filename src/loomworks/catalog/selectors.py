@@ -46,6 +46,14 @@ def design_for_input(design_id: str, *, field: str) -> Design:
     return design
 
 
+def material_for_input(material_id: str, *, field: str) -> Material:
+    """A material named in a request body: unknown is invalid input (422)."""
+    material = Material.objects.filter(pk=material_id).first()
+    if material is None:
+        raise InvalidInput(field, _("Unknown material: %(id)s.") % {"id": material_id})
+    return material
+
+
 def material_list(*, q: str | None = None) -> QuerySet[Material]:
     materials = Material.objects.all()
     if q and q.strip():
