@@ -126,3 +126,29 @@ def test_text_utf8_cannot_hold_is_422_even_inside_free_json(admin_api):
             path, body, content_type="application/json", **admin_api._headers()
         )
         assert response.status_code == 422, body
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/partners",
+        "/partners/{partner}/members",
+        "/designs",
+        "/materials",
+        "/task-templates",
+        "/products",
+        "/production-runs",
+    ],
+)
+def test_every_list_pages_the_same_way_and_refuses_bad_paging(admin_api, workshop, path):
+    path = path.format(partner=workshop.partner.pk)
+
+    page = admin_api.get(path, {"limit": 5, "offset": 0})
+    too_many = admin_api.get(path, {"limit": 101})
+    not_a_number = admin_api.get(path, {"offset": "first"})
+
+    assert page.status_code == 200
+    assert (page.json()["limit"], page.json()["offset"]) == (5, 0)
+    assert isinstance(page.json()["count"], int)
+    assert (too_many.status_code, too_many.json()["field"]) == (422, "limit")
+    assert (not_a_number.status_code, not_a_number.json()["field"]) == (422, "offset")

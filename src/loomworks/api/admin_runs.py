@@ -127,9 +127,10 @@ def _detail_out(run: ProductionRun) -> dict:
     children = list(run.children.all())
     dependents = list(run.dependents.all())
     depends_on = list(run.depends_on.all())
-    around = _runs_by_id(
-        {r.pk for r in (*children, *dependents, *depends_on)} | {run.parent_id} - {None}
-    )
+    related_ids = {r.pk for r in (*children, *dependents, *depends_on)}
+    if run.parent_id:
+        related_ids.add(run.parent_id)
+    around = _runs_by_id(related_ids)
     return {
         **run_out(run),
         "snapshot": run.snapshot,
