@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format bench install lock clean
+.PHONY: run test lint format bench load install lock clean
 
 install: $(STAMP)
 
@@ -30,6 +30,18 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# Scale benchmarks on the machine's PostgreSQL (BENCH_DATABASE_URL, default
+# lw_bench) and Redis (BENCH_REDIS_URL, default db 13): for each size, generate
+# the data, time the admin API against raw SQL, measure worker throughput.
+BENCH_SIZES ?= 10k,100k,1M
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.bench --sizes $(BENCH_SIZES)
+
+# 50 users for 2 minutes against gunicorn (4 workers) + 2 Celery workers on the
+# benchmark database; then checks that no run completion was lost or doubled.
+load: $(STAMP)
+	$(BIN)/python -m benchmarks.load $(LOAD_ARGS)
 
 # Re-pin the lock after changing dependencies in pyproject.toml.
 lock:

@@ -1,4 +1,10 @@
-"""The Celery app for scale-out event delivery (`EVENTS_BACKEND=celery`)."""
+"""The Celery app for scale-out event delivery (`EVENTS_BACKEND=celery`).
+
+Web processes import it (through `loomworks.events.tasks`) to send each new
+delivery's id to the broker after commit; `loomworks worker` runs it. Its
+settings are the `CELERY_*` names in `loomworks.settings`, so a web process
+and a worker always agree on the broker and the queue.
+"""
 
 import os
 
@@ -9,3 +15,15 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "loomworks.settings")
 app = Celery("loomworks")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks(["loomworks.events"])
+
+
+def beat_schedule() -> dict:
+    """The sweep, every `EVENTS_SWEEP_SECONDS`."""
+    from django.conf import settings
+
+    return {
+        "loomworks-sweep": {
+            "task": "loomworks.events.sweep",
+            "schedule": settings.EVENTS_SWEEP_SECONDS,
+        }
+    }

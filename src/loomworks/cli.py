@@ -1,9 +1,10 @@
-"""The `loomworks` command: run, createadmin, demo, worker (and Django's own commands).
+"""The `loomworks` command: run, createadmin, demo, worker, beat (and Django's own commands).
 
 loomworks run [--host 127.0.0.1] [--port 8000] [--no-demo]
 loomworks createadmin --email E --password P
 loomworks demo
-loomworks worker [--concurrency N] [--no-beat]
+loomworks worker [--concurrency N] [--pool prefork|threads|solo] [--no-beat] [--hostname H]
+loomworks beat
 loomworks manage <django command> ...
 """
 
@@ -93,20 +94,70 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_worker(args: argparse.Namespace) -> int:
+def _celery_app():
+    """The Celery app, refusing to start when deliveries would not go through Celery."""
     os.environ.setdefault("EVENTS_BACKEND", "celery")
     _setup()
-    from loomworks.celery import app
-    from loomworks.events.tasks import beat_schedule
+    from django.conf import settings
+
+    if settings.EVENTS_BACKEND != "celery":
+        print(
+            "EVENTS_BACKEND is 'inline': workers would not hand on the events their own "
+            "handlers publish. Set EVENTS_BACKEND=celery (or leave it unset) for workers.",
+            file=sys.stderr,
+        )
+        return None, settings
+    from loomworks.celery import app, beat_schedule
 
     app.conf.beat_schedule = beat_schedule()
-    argv = ["worker", "--loglevel", args.loglevel, "--concurrency", str(args.concurrency)]
+    return app, settings
+
+
+def _describe(app, settings) -> str:
+    from kombu.utils.url import maybe_sanitize_url
+
+    return (
+        f"broker {maybe_sanitize_url(app.conf.broker_url)}, queue {app.conf.task_default_queue}, "
+        f"lease {settings.EVENTS_LEASE_SECONDS}s, sweep every {settings.EVENTS_SWEEP_SECONDS:g}s"
+    )
+
+
+# The beat keeps its schedule in memory (celery.beat:Scheduler): no schedule
+# file to share or lock, so every worker can run its own. Sweeps are
+# idempotent, so M workers with M beats only sweep M times as often.
+IN_MEMORY_SCHEDULER = "celery.beat:Scheduler"
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    app, settings = _celery_app()
+    if app is None:
+        return 2
+    argv = [
+        "worker",
+        "--loglevel",
+        args.loglevel,
+        "--concurrency",
+        str(args.concurrency),
+        "--pool",
+        args.pool,
+        "--queues",
+        app.conf.task_default_queue,
+    ]
     if not args.no_beat:
-        argv.append("--beat")
-        argv += ["--schedule", args.schedule]
+        argv += ["--beat", "--scheduler", IN_MEMORY_SCHEDULER]
     if args.hostname:
         argv += ["--hostname", args.hostname]
+    print(f"Loomworks worker: {_describe(app, settings)}", flush=True)
     app.worker_main(argv)
+    return 0
+
+
+def cmd_beat(args: argparse.Namespace) -> int:
+    app, settings = _celery_app()
+    if app is None:
+        return 2
+    print(f"Loomworks sweep (beat): {_describe(app, settings)}", flush=True)
+    app.start(["beat", "--loglevel", args.loglevel, "--scheduler", IN_MEMORY_SCHEDULER])
     return 0
 
 
@@ -138,12 +189,18 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=cmd_demo)
 
     worker = commands.add_parser("worker", help="a Celery worker for event deliveries")
-    worker.add_argument("--concurrency", type=int, default=2)
+    worker.add_argument("--concurrency", type=int, default=2, help="processes (default 2)")
+    worker.add_argument("--pool", default="prefork", choices=["prefork", "threads", "solo"])
     worker.add_argument("--loglevel", default="info")
-    worker.add_argument("--no-beat", action="store_true", help="do not run the periodic sweep here")
-    worker.add_argument("--schedule", default=os.path.join("var", "celerybeat-schedule"))
-    worker.add_argument("--hostname", default=None)
+    worker.add_argument(
+        "--no-beat", action="store_true", help="do not run the periodic sweep in this worker"
+    )
+    worker.add_argument("--hostname", default=None, help="Celery node name, e.g. w1@%%h")
     worker.set_defaults(func=cmd_worker)
+
+    beat = commands.add_parser("beat", help="only the periodic sweep (for workers run --no-beat)")
+    beat.add_argument("--loglevel", default="info")
+    beat.set_defaults(func=cmd_beat)
 
     manage = commands.add_parser("manage", help="run a Django management command")
     manage.add_argument("rest", nargs=argparse.REMAINDER)

@@ -7,8 +7,10 @@ cascades are the real ones. `seed()` does it once; it returns the logins.
 import datetime
 from collections.abc import Callable
 
+from django.core import mail
 from django.db import transaction
 from django.templatetags.static import static
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from loomworks.accounts.services import admin_create_or_update
@@ -375,7 +377,10 @@ def seed(*, progress: Callable[[str], None] = lambda message: None, force: bool 
     )
 
     progress(f"[6/{steps}] Running the follow-up events (completions, notifications)…")
-    drain()
+    # The demo workshops' addresses are not real: keep their e-mails off the console.
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+        drain()
+        mail.outbox = []
     Counter.objects.update_or_create(name="demo_seeded", defaults={"value": 1})
     progress(f"Demo ready: {ProductionRun.objects.count()} runs.")
     return logins()

@@ -194,14 +194,52 @@ EVENTS_LEASE_SECONDS = int(os.environ.get("EVENTS_LEASE_SECONDS", "120"))
 EVENTS_RETRY_BASE_SECONDS = float(os.environ.get("EVENTS_RETRY_BASE_SECONDS", "5"))
 EVENTS_POLL_SECONDS = float(os.environ.get("EVENTS_POLL_SECONDS", "5"))
 
+# Celery (EVENTS_BACKEND=celery). A delivery is acknowledged only after its
+# handler returned, and re-queued if the worker process dies under it; each
+# process takes one message at a time. The lease (EVENTS_LEASE_SECONDS) keeps a
+# second worker off a delivery in progress; the broker's visibility timeout
+# must be far longer, or Redis hands a slow delivery to a second worker. The
+# periodic sweep re-sends deliveries whose lease ran out or whose message was
+# lost (see loomworks.events.tasks).
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "loomworks")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_TASK_IGNORE_RESULT = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A handler may not outlive its lease: soft limit → a failed attempt, retried;
+# hard limit → the process is replaced and the sweep re-sends the delivery.
+CELERY_TASK_TIME_LIMIT = EVENTS_LEASE_SECONDS
+CELERY_TASK_SOFT_TIME_LIMIT = max(1, int(EVENTS_LEASE_SECONDS * 0.8))
+CELERY_VISIBILITY_TIMEOUT = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))
+if CELERY_VISIBILITY_TIMEOUT < 2 * EVENTS_LEASE_SECONDS:
+    raise ImproperlyConfigured(
+        "CELERY_VISIBILITY_TIMEOUT must be at least twice EVENTS_LEASE_SECONDS "
+        "(a message must not come back while its delivery may still be running)."
+    )
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    "socket_connect_timeout": 5,
+}
+# A request that commits while the broker is down must not hang: two quick
+# tries, then the sweep sends the delivery once the broker is back.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SWEEP_SECONDS = float(os.environ.get("CELERY_BEAT_SWEEP_SECONDS", "15"))
+# Extra modules a worker imports at start, e.g. a deployment's own subscribers
+# (the scale tests use it for a subscriber that exists only in their workers).
+CELERY_IMPORTS = env_list("CELERY_IMPORTS")
+# How often the sweep runs, and how long a new delivery may wait in the queue
+# before the sweep takes its message for lost.
+EVENTS_SWEEP_SECONDS = float(
+    os.environ.get("EVENTS_SWEEP_SECONDS") or os.environ.get("CELERY_BEAT_SWEEP_SECONDS") or "15"
+)
+EVENTS_SWEEP_GRACE_SECONDS = float(os.environ.get("EVENTS_SWEEP_GRACE_SECONDS", "60"))
 
 API_TOKEN_IDLE_DAYS = 30
 

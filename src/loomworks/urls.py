@@ -1,11 +1,10 @@
-from django.conf import settings
 from django.urls import include, path, re_path
-from django.views.static import serve
 
 from loomworks.api.router import api
+from loomworks.web.portal.media import protected_media
 
 urlpatterns = [
     path("api/", api.urls),
     path("", include("loomworks.web.urls")),
-    re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
+    re_path(r"^media/(?P<path>.+)$", protected_media, name="media"),
 ]

@@ -14,9 +14,10 @@ log = logging.getLogger("loomworks.api")
 
 def _field_name(location: tuple) -> str:
     # ("body", "payload", "assignments", 0, "quantity") -> "assignments[0].quantity"
-    # Only the leading source and parameter name go: a field may itself be called "body".
+    # Only the leading place and parameter name go: a field may itself be
+    # called "body" (a comment's), and ("body", "payload", "body") -> "body".
     parts = list(location)
-    if parts and parts[0] in ("body", "query", "path", "form", "file"):
+    if parts and parts[0] in ("body", "query", "path", "form", "file", "header", "cookie"):
         parts = parts[1:]
     if parts and parts[0] in ("payload", "filters"):
         parts = parts[1:]

@@ -1,7 +1,273 @@
-"""`/api/partners`: members of an active partner, scoped to their own work."""
+"""`/api/partners`: members of an active partner, scoped to their own work.
 
-from ninja import Router
+Every handler starts from the calling partner's scope (`partner_selectors`):
+another workshop's run, task or checklist item answers 404, exactly like an
+id that does not exist. Handlers parse input, call one service, and render;
+the services decide what is allowed (409) and write the history and events.
+"""
 
+from django.utils.translation import gettext as _
+from ninja import File, Query, Router, Status
+from ninja.files import UploadedFile
+
+from loomworks.api.partner_schemas import (
+    AcceptIn,
+    CommentEnvelope,
+    CommentIn,
+    CommentList,
+    ConsumptionEnvelope,
+    ConsumptionIn,
+    ConsumptionList,
+    DeclineIn,
+    MaterialList,
+    MaterialQuery,
+    MediaList,
+    NoteIn,
+    RunDetailEnvelope,
+    RunEnvelope,
+    RunListQuery,
+    RunPage,
+    SubtaskCompleted,
+    SubtaskList,
+    TaskEnvelope,
+    TaskListQuery,
+    TaskPage,
+    consumption_out,
+    media_out,
+    partner_run_detail_out,
+    partner_run_out,
+    partner_task_out,
+)
+from loomworks.api.schemas import ErrorOut, comment_out
 from loomworks.api.security import PARTNER, auth_for
+from loomworks.core.errors import InvalidInput
+from loomworks.production import partner_selectors as scope
+from loomworks.production import services
+from loomworks.production.selectors import RunFilters
 
 router = Router(auth=auth_for(PARTNER), tags=["partners"])
+
+AUTH = {401: ErrorOut, 403: ErrorOut}
+READ = {**AUTH, 404: ErrorOut, 422: ErrorOut}
+# A body that is not JSON (or a broken upload) is a 400.
+WRITE = {400: ErrorOut, **READ}
+ACTION = {**WRITE, 409: ErrorOut}
+
+
+def _page(queryset, limit: int, offset: int) -> tuple[list, int]:
+    return list(queryset[offset : offset + limit]), queryset.count()
+
+
+# ---------------------------------------------------------------- runs
+
+
+@router.get("/production-runs", response={200: RunPage, **AUTH, 422: ErrorOut})
+def run_list(request, filters: Query[RunListQuery]):
+    """The partner's runs from approval on, newest first, each with its progress."""
+    runs = scope.partner_run_list(
+        request.partner,
+        RunFilters(
+            status=filters.status,
+            run_type=filters.run_type,
+            design_id=filters.design_id,
+            q=filters.q,
+        ),
+    )
+    page, count = _page(runs, filters.limit, filters.offset)
+    return {
+        "production_runs": [partner_run_out(run) for run in page],
+        "count": count,
+        "limit": filters.limit,
+        "offset": filters.offset,
+    }
+
+
+@router.get("/production-runs/{run_id}", response={200: RunDetailEnvelope, **READ})
+def run_detail(request, run_id: str):
+    """The run with the design being made, its tasks, files, progress and related runs."""
+    run = scope.partner_run_detail(request.partner, run_id)
+    return {"production_run": partner_run_detail_out(run, request.partner)}
+
+
+def _note(payload: NoteIn | None) -> str:
+    """The body is optional, and so is the note in it."""
+    return (payload.note if payload else None) or ""
+
+
+def _run_answer(run) -> dict:
+    return {"production_run": partner_run_out(run)}
+
+
+@router.post("/production-runs/{run_id}/accept", response={200: RunEnvelope, **ACTION})
+def run_accept(request, run_id: str, payload: AcceptIn | None = None):
+    """Take the work on, optionally promising a date (not in the past)."""
+    payload = payload or AcceptIn()
+    run = scope.partner_run(request.partner, run_id)
+    return _run_answer(
+        services.run_accept(
+            run=run,
+            actor=request.actor,
+            promised_date=payload.promised_date,
+            note=_note(payload),
+        )
+    )
+
+
+@router.post("/production-runs/{run_id}/decline", response={200: RunEnvelope, **ACTION})
+def run_decline(request, run_id: str, payload: DeclineIn):
+    """Turn the work down with a reason; the brand reassigns it."""
+    run = scope.partner_run(request.partner, run_id)
+    return _run_answer(
+        services.run_decline(
+            run=run, actor=request.actor, reason=payload.reason, notes=payload.notes or ""
+        )
+    )
+
+
+@router.post("/production-runs/{run_id}/start", response={200: RunEnvelope, **ACTION})
+def run_start(request, run_id: str, payload: NoteIn | None = None):
+    run = scope.partner_run(request.partner, run_id)
+    return _run_answer(services.run_start(run=run, actor=request.actor, note=_note(payload)))
+
+
+@router.post("/production-runs/{run_id}/finish", response={200: RunEnvelope, **ACTION})
+def run_finish(request, run_id: str, payload: NoteIn | None = None):
+    run = scope.partner_run(request.partner, run_id)
+    return _run_answer(services.run_finish(run=run, actor=request.actor, note=_note(payload)))
+
+
+@router.post("/production-runs/{run_id}/complete", response={200: RunEnvelope, **ACTION})
+def run_complete(request, run_id: str, payload: NoteIn | None = None):
+    """Complete a finished run; its open tasks are completed with it."""
+    run = scope.partner_run(request.partner, run_id)
+    return _run_answer(services.run_complete(run=run, actor=request.actor, note=_note(payload)))
+
+
+# ---------------------------------------------------------------- consumption, materials, media
+
+
+@router.post(
+    "/production-runs/{run_id}/consumption-logs",
+    response={201: ConsumptionEnvelope, **ACTION},
+)
+def consumption_log_add(request, run_id: str, payload: ConsumptionIn):
+    """Log material used on a run in progress (unit: the material's; type: the run's)."""
+    material = scope.material_by_id(payload.material_id)
+    if material is None:
+        raise InvalidInput(
+            "material_id", _("Unknown material: %(id)s.") % {"id": payload.material_id}
+        )
+    run = scope.partner_run(request.partner, run_id)
+    log = services.consumption_log_add(
+        run=run,
+        actor=request.actor,
+        material=material,
+        quantity=payload.quantity,
+        unit=payload.unit,
+        consumption_type=payload.consumption_type,
+        notes=payload.notes or "",
+    )
+    return Status(201, {"consumption_log": consumption_out(log)})
+
+
+@router.get(
+    "/production-runs/{run_id}/consumption-logs",
+    response={200: ConsumptionList, **READ},
+)
+def consumption_log_list(request, run_id: str):
+    run = scope.partner_run(request.partner, run_id)
+    logs = list(scope.consumption_logs_of(run))
+    return {"consumption_logs": [consumption_out(log) for log in logs], "count": len(logs)}
+
+
+@router.get("/materials", response={200: MaterialList, **AUTH, 422: ErrorOut})
+def material_list(request, filters: Query[MaterialQuery]):
+    """The brand's materials, to choose from when logging consumption."""
+    materials = scope.materials_list(filters.q)
+    return {
+        "materials": [{"id": m.pk, "sku": m.sku, "name": m.name, "unit": m.unit} for m in materials]
+    }
+
+
+@router.post("/production-runs/{run_id}/media", response={201: MediaList, **ACTION})
+def media_add(request, run_id: str, files: File[list[UploadedFile]]):
+    """Upload photos (JPEG, PNG, WebP, GIF) or PDFs to a run; they show on its design too."""
+    run = scope.partner_run(request.partner, run_id)
+    created = services.media_add(run=run, actor=request.actor, files=files)
+    return Status(201, {"media": [media_out(item) for item in created]})
+
+
+# ---------------------------------------------------------------- tasks
+
+
+@router.get("/assigned-tasks", response={200: TaskPage, **AUTH, 422: ErrorOut})
+def task_list(request, filters: Query[TaskListQuery]):
+    """The partner's top-level tasks, each with its checklist."""
+    tasks = scope.assigned_tasks(request.partner, status=filters.status, run_id=filters.run_id)
+    page, count = _page(tasks, filters.limit, filters.offset)
+    return {
+        "tasks": [partner_task_out(task) for task in page],
+        "count": count,
+        "limit": filters.limit,
+        "offset": filters.offset,
+    }
+
+
+@router.get("/assigned-tasks/{task_id}", response={200: TaskEnvelope, **READ})
+def task_detail(request, task_id: str):
+    return {"task": partner_task_out(scope.assigned_task(request.partner, task_id))}
+
+
+@router.post("/assigned-tasks/{task_id}/accept", response={200: TaskEnvelope, **ACTION})
+def task_accept(request, task_id: str):
+    """Accept a task of an accepted run."""
+    task = scope.assigned_task(request.partner, task_id)
+    services.run_task_accept(task=task, actor=request.actor)
+    return {"task": partner_task_out(scope.assigned_task(request.partner, task_id))}
+
+
+@router.post("/assigned-tasks/{task_id}/finish", response={200: TaskEnvelope, **ACTION})
+def task_finish(request, task_id: str):
+    """Finish a task of an accepted run, with its open checklist items."""
+    task = scope.assigned_task(request.partner, task_id)
+    services.run_task_finish(task=task, actor=request.actor)
+    return {"task": partner_task_out(scope.assigned_task(request.partner, task_id))}
+
+
+@router.get("/assigned-tasks/{task_id}/subtasks", response={200: SubtaskList, **READ})
+def subtask_list(request, task_id: str):
+    task = scope.assigned_task(request.partner, task_id)
+    run = task.run if task.run_id else None
+    subtasks = [partner_task_out(sub, run=run) for sub in task.own_subtasks]
+    return {"subtasks": subtasks, "count": len(subtasks)}
+
+
+@router.post(
+    "/assigned-tasks/{task_id}/subtasks/{subtask_id}/complete",
+    response={200: SubtaskCompleted, **ACTION},
+)
+def subtask_complete(request, task_id: str, subtask_id: str):
+    """Tick a checklist item; the last one completes its task (`parent_completed`)."""
+    task = scope.assigned_task(request.partner, task_id)
+    subtask = scope.assigned_subtask(request.partner, task, subtask_id)
+    result = services.run_subtask_complete(task=task, subtask=subtask, actor=request.actor)
+    run = task.run if task.run_id else None
+    return {
+        "subtask": partner_task_out(result.task, run=run),
+        "parent_completed": result.parent_completed,
+    }
+
+
+@router.get("/assigned-tasks/{task_id}/comments", response={200: CommentList, **READ})
+def comment_list(request, task_id: str):
+    """The conversation with the brand about a task, oldest first (any run status)."""
+    task = scope.assigned_task(request.partner, task_id)
+    comments = scope.task_comments_for_partner(request.partner, task)
+    return {"comments": [comment_out(comment) for comment in comments]}
+
+
+@router.post("/assigned-tasks/{task_id}/comments", response={201: CommentEnvelope, **WRITE})
+def comment_add(request, task_id: str, payload: CommentIn):
+    task = scope.assigned_task(request.partner, task_id)
+    comment = services.task_comment_add(task=task, actor=request.actor, body=payload.body)
+    return Status(201, {"comment": comment_out(comment)})

@@ -3,7 +3,7 @@
 from ninja import NinjaAPI
 
 from loomworks import __version__
-from loomworks.api import admin, auth, errors, partners
+from loomworks.api import admin, auth, errors, notifications, partners
 
 api = NinjaAPI(
     title="Loomworks API",
@@ -17,3 +17,5 @@ errors.install(api)
 api.add_router("/auth", auth.router)
 api.add_router("/admin", admin.router)
 api.add_router("/partners", partners.router)
+api.add_router("/admin", notifications.admin_router)
+api.add_router("/partners", notifications.partner_router)

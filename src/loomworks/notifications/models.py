@@ -1,7 +1,12 @@
-"""In-app feed entries, one per recipient, and the e-mail that goes beside them."""
+"""In-app feed entries, one per recipient, and the e-mail that goes beside them.
+
+Both are written by event subscribers, keyed by the event and the recipient,
+so a redelivered event finds its rows already there and adds nothing.
+"""
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from loomworks.core.ids import PrefixedIdField
@@ -34,7 +39,9 @@ class Notification(models.Model):
         "work.Task", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     event_id = models.CharField(max_length=40, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    # When the event happened, not when a worker got round to it, so the feed
+    # keeps the order of events even when a delivery was retried.
+    created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -50,3 +57,56 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return str(self.summary)
+
+
+class EmailStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent")
+    SKIPPED = "skipped", _("Skipped")  # the member left or turned e-mail off before it went out
+    FAILED = "failed", _("Failed")  # every attempt failed; admins see it on their feed
+
+
+class OutgoingEmail(models.Model):
+    """One e-mail to one person about one event, rendered when queued.
+
+    Each is sent by its own event delivery, so a retry re-sends only the
+    e-mail that failed, never those already delivered to other members.
+    """
+
+    id = PrefixedIdField(prefix="eml")
+    event_id = models.CharField(max_length=40)
+    kind = models.CharField(max_length=100)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    partner = models.ForeignKey(
+        "partners.Partner", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    run = models.ForeignKey(
+        "production.ProductionRun",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    to_address = models.EmailField()
+    subject = models.CharField(max_length=300)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    status = models.CharField(
+        max_length=10, choices=EmailStatus.choices, default=EmailStatus.QUEUED
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event_id", "recipient"], name="one_email_per_event_and_recipient"
+            )
+        ]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} to {self.to_address} ({self.status})"

@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email, validate_slug
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from loomworks.core.errors import Conflict, InvalidInput
@@ -121,3 +122,18 @@ def partner_update(*, partner: Partner, **fields) -> Partner:
     if fields:
         partner.save(update_fields=[*fields, "updated_at"])
     return partner
+
+
+def member_runs_seen(*, member: PartnerMember, at=None) -> None:
+    """Remember when the member last looked at their runs (what is "new" is what came after)."""
+    member.last_seen_runs_at = at or timezone.now()
+    PartnerMember.objects.filter(pk=member.pk).update(last_seen_runs_at=member.last_seen_runs_at)
+
+
+def member_preferences_update(*, member: PartnerMember, email_notifications: bool) -> PartnerMember:
+    """A member's own settings: whether the partner's run notices also come by e-mail."""
+    member.email_notifications = bool(email_notifications)
+    PartnerMember.objects.filter(pk=member.pk).update(
+        email_notifications=member.email_notifications, updated_at=timezone.now()
+    )
+    return member

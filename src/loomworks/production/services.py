@@ -46,7 +46,7 @@ from loomworks.production.states import (
     transition,
 )
 from loomworks.work import services as work
-from loomworks.work.models import Task, TaskComment
+from loomworks.work.models import Task, TaskComment, TaskStatus
 
 DECLINE_REASONS = {
     "capacity": gettext_lazy("No capacity"),
@@ -682,12 +682,19 @@ def policy_update(*, config: dict, actor: Actor) -> ProductionPolicy:
 # ---------------------------------------------------------------- tasks of a run
 
 
-def _lock_run_for_task_work(task: Task, actor: Actor) -> None:
-    """A partner works a run's tasks only while the run is in progress (accepted)."""
+def _lock_run_for_task_work(task: Task, actor: Actor, *, done: str | None = None) -> None:
+    """A partner works a run's tasks only while the run is in progress (accepted).
+
+    Repeating what is already done stays a quiet no-op whatever the run's
+    status: ticking the last item completes the run, and a client that
+    retries that tick must not be told it is too late.
+    """
     if task.run_id is None:
         return
     run = ProductionRun.objects.select_for_update().get(pk=task.run_id)
     if run.status == RunStatus.IN_PROGRESS:
+        return
+    if done and Task.objects.filter(pk=task.pk, status=done).exists():
         return
     if run.status in (RunStatus.SENT_TO_PARTNER, RunStatus.APPROVED):
         detail = _("Accept %(ref)s before working on its tasks.") % {"ref": run.reference}
@@ -701,13 +708,13 @@ def _lock_run_for_task_work(task: Task, actor: Actor) -> None:
 
 @transaction.atomic
 def run_task_accept(*, task: Task, actor: Actor) -> Task:
-    _lock_run_for_task_work(task, actor)
+    _lock_run_for_task_work(task, actor, done=TaskStatus.ACCEPTED)
     return work.task_accept(task=task, actor=actor)
 
 
 @transaction.atomic
 def run_task_finish(*, task: Task, actor: Actor) -> work.FinishResult:
-    _lock_run_for_task_work(task, actor)
+    _lock_run_for_task_work(task, actor, done=TaskStatus.COMPLETED)
     return work.task_finish(task=task, actor=actor)
 
 
@@ -715,7 +722,7 @@ def run_task_finish(*, task: Task, actor: Actor) -> work.FinishResult:
 def run_subtask_complete(*, task: Task, subtask: Task, actor: Actor) -> work.FinishResult:
     if subtask.parent_id != task.pk:
         raise NotFound(_("No such checklist item on this task."))
-    _lock_run_for_task_work(task, actor)
+    _lock_run_for_task_work(subtask, actor, done=TaskStatus.COMPLETED)
     return work.task_finish(task=subtask, actor=actor)
 
 

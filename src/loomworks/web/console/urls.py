@@ -1,8 +1,57 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from loomworks.web.console import views
+from loomworks.web.console.views import dashboard, directory, runs
 
 app_name = "console"
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
+    path("", dashboard.dashboard, name="dashboard"),
+    # production runs
+    path("production-runs/", runs.run_list, name="run_list"),
+    path("production-runs/<str:run_id>/", runs.run_detail, name="run_detail"),
+    path("production-runs/<str:run_id>/approve/", runs.run_approve, name="run_approve"),
+    path("production-runs/<str:run_id>/dispatch/", runs.run_dispatch, name="run_dispatch"),
+    path("production-runs/<str:run_id>/tasks/", runs.run_add_tasks, name="run_add_tasks"),
+    path("production-runs/<str:run_id>/reassign/", runs.run_reassign, name="run_reassign"),
+    path("production-runs/<str:run_id>/edit/", runs.run_edit, name="run_edit"),
+    path("production-runs/<str:run_id>/cancel/", runs.run_cancel, name="run_cancel"),
+    re_path(
+        r"^production-runs/(?P<run_id>[^/]+)/(?P<action>accept|start|finish|complete)/$",
+        runs.run_lifecycle,
+        name="run_lifecycle",
+    ),
+    path(
+        "production-runs/<str:run_id>/tasks/<str:task_id>/comments/",
+        runs.task_comment,
+        name="task_comment",
+    ),
+    # designs
+    path("designs/", directory.design_list, name="design_list"),
+    path("designs/new/", directory.design_create, name="design_create"),
+    path("designs/<str:design_id>/", directory.design_detail, name="design_detail"),
+    path(
+        "designs/<str:design_id>/production-runs/",
+        directory.design_new_run,
+        name="design_new_run",
+    ),
+    # partners
+    path("partners/", directory.partner_list, name="partner_list"),
+    path("partners/new/", directory.partner_create, name="partner_create"),
+    path("partners/<str:partner_id>/", directory.partner_detail, name="partner_detail"),
+    path("partners/<str:partner_id>/members/", directory.member_add, name="member_add"),
+    path("partners/<str:partner_id>/status/", directory.partner_status, name="partner_status"),
+    # task templates
+    path("templates/", directory.template_list, name="template_list"),
+    path("templates/new/", directory.template_create, name="template_create"),
+    # notifications
+    path("notifications/", dashboard.notifications, name="notifications"),
+    path(
+        "notifications/read-all/",
+        dashboard.notifications_read_all,
+        name="notifications_read_all",
+    ),
+    path(
+        "notifications/<str:notification_id>/read/",
+        dashboard.notification_read,
+        name="notification_read",
+    ),
 ]

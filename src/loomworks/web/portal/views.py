@@ -1,9 +1,386 @@
-"""The partner portal (filled in by the portal work)."""
+"""The partner portal: a workshop's runs, the work on each, and its notices.
 
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+Views are thin: check the partner's scope, call one service or selector,
+render. Every form is a normal POST that redirects back with a flash
+message; an htmx request (a ticked checklist item, a comment) gets the
+updated task card instead. Invalid input re-renders the page with the error
+beside the field and the typed values kept.
+"""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
+
+from loomworks.core.errors import DomainError, InvalidInput, NotFound
+from loomworks.partners import services as partner_services
+from loomworks.production import services
+from loomworks.production.selectors import progress_of, run_visible_to, task_visible_to
+from loomworks.web.portal import feed
+from loomworks.web.portal.access import partner_required
+from loomworks.web.portal.forms import (
+    AcceptForm,
+    CommentForm,
+    ConsumptionForm,
+    DeclineForm,
+    EmailSettingsForm,
+)
+from loomworks.web.portal.pages import run_page_context, task_card_context
+from loomworks.web.portal.selectors import (
+    DEFAULT_SHOW,
+    RUN_TYPES,
+    RUNS_PER_PAGE,
+    SHOWS,
+    is_new,
+    my_run_counts,
+    my_runs,
+)
 
 
-@login_required(login_url="/login")
+def _page(request, template: str, context: dict, *, status: int = 200):
+    """A full portal page: the header shows the member's unread notices."""
+    context["unread_notices"] = feed.unread_count(request.user)
+    return render(request, template, context, status=status)
+
+
+# ---------------------------------------------------------------- my runs
+
+
+@partner_required
+@require_GET
 def runs(request):
-    return render(request, "web/placeholder.html", {"title": "My runs"})
+    run_type = request.GET.get("type")
+    run_type = run_type if run_type in RUN_TYPES else None
+    show = request.GET.get("show")
+    show = show if show in SHOWS else DEFAULT_SHOW
+    member = request.member
+    last_seen = member.last_seen_runs_at
+    page = Paginator(my_runs(request.partner, run_type=run_type, show=show), RUNS_PER_PAGE)
+    page = page.get_page(request.GET.get("page"))
+    cards = [
+        {"run": run, "is_new": is_new(run, last_seen), "progress": progress_of(run)}
+        for run in page.object_list
+    ]
+    response = _page(
+        request,
+        "portal/runs.html",
+        {
+            "page": page,
+            "cards": cards,
+            "new_count": sum(1 for card in cards if card["is_new"]),
+            "counts": my_run_counts(request.partner, run_type=run_type),
+            "run_type": run_type or "",
+            "show": show,
+            "nav": "runs",
+        },
+    )
+    partner_services.member_runs_seen(member=member)
+    return response
+
+
+# ---------------------------------------------------------------- the run page
+
+
+def _run_url(run_id: str, anchor: str = "") -> str:
+    url = reverse("portal:run", args=[run_id])
+    return f"{url}#{anchor}" if anchor else url
+
+
+def _render_run(request, run_id: str, *, forms: dict | None = None, status: int = 200):
+    context = run_page_context(request, run_id, forms=forms or {})
+    return _page(request, "portal/run.html", context, status=status)
+
+
+@partner_required
+@require_GET
+def run_page(request, run_id):
+    return _render_run(request, run_id)
+
+
+def _field_error(form, error: InvalidInput) -> None:
+    """Put a service's complaint beside the field it names (or above the form)."""
+    form.add_error(error.field if error.field in form.fields else None, error.detail)
+
+
+def _form_action(request, run_id, *, form, form_key, call, success, anchor="", then=None):
+    """Validate `form`, call the service; on a refusal re-render with the typed values kept.
+
+    On success: back to the run page (at `anchor`), or to `then`.
+    """
+    run = run_visible_to(request.partner, run_id)
+    if form.is_valid():
+        try:
+            call(run, form.cleaned_data)
+        except NotFound:
+            raise
+        except InvalidInput as error:
+            _field_error(form, error)
+        except DomainError as error:
+            form.add_error(None, error.detail)
+        else:
+            messages.success(request, success % {"ref": run.reference})
+            return redirect(then or _run_url(run.pk, anchor))
+    return _render_run(request, run.pk, forms={form_key: form}, status=422)
+
+
+@partner_required
+@require_POST
+def run_accept(request, run_id):
+    return _form_action(
+        request,
+        run_id,
+        form=AcceptForm(request.POST),
+        form_key="accept",
+        call=lambda run, data: services.run_accept(
+            run=run,
+            actor=request.actor,
+            promised_date=data["promised_date"],
+            note=data["note"],
+        ),
+        success=_("You accepted %(ref)s. Start it when work begins."),
+    )
+
+
+@partner_required
+@require_POST
+def run_decline(request, run_id):
+    return _form_action(
+        request,
+        run_id,
+        form=DeclineForm(request.POST),
+        form_key="decline",
+        call=lambda run, data: services.run_decline(
+            run=run, actor=request.actor, reason=data["reason"], notes=data["notes"]
+        ),
+        success=_("You declined %(ref)s. The brand will find another workshop."),
+        then=reverse("portal:runs"),  # the run is no longer the workshop's to see
+    )
+
+
+def _button_action(request, run_id, service, success: str):
+    run = run_visible_to(request.partner, run_id)
+    try:
+        service(run=run, actor=request.actor)
+    except NotFound:
+        raise
+    except DomainError as error:
+        messages.error(request, error.detail)
+    else:
+        messages.success(request, success % {"ref": run.reference})
+    return redirect(_run_url(run.pk))
+
+
+@partner_required
+@require_POST
+def run_start(request, run_id):
+    return _button_action(
+        request, run_id, services.run_start, _("%(ref)s is started. Tick off the tasks as you go.")
+    )
+
+
+@partner_required
+@require_POST
+def run_finish(request, run_id):
+    return _button_action(
+        request,
+        run_id,
+        services.run_finish,
+        _("%(ref)s is marked finished. Complete it once everything is handed over."),
+    )
+
+
+@partner_required
+@require_POST
+def run_complete(request, run_id):
+    return _button_action(
+        request, run_id, services.run_complete, _("%(ref)s is completed. Thank you!")
+    )
+
+
+@partner_required
+@require_POST
+def consumption_add(request, run_id):
+    return _form_action(
+        request,
+        run_id,
+        form=ConsumptionForm(request.POST),
+        form_key="consumption",
+        call=lambda run, data: services.consumption_log_add(
+            run=run,
+            actor=request.actor,
+            material=data["material"],
+            quantity=data["quantity"],
+            unit=data["unit"] or None,
+            consumption_type=data["consumption_type"] or None,
+            notes=data["notes"],
+        ),
+        success=_("Material logged on %(ref)s."),
+        anchor="materials",
+    )
+
+
+@partner_required
+@require_POST
+def media_upload(request, run_id):
+    run = run_visible_to(request.partner, run_id)
+    try:
+        created = services.media_add(
+            run=run, actor=request.actor, files=request.FILES.getlist("files")
+        )
+    except NotFound:
+        raise
+    except DomainError as error:
+        return _render_run(request, run.pk, forms={"media_error": error.detail}, status=422)
+    messages.success(
+        request,
+        ngettext(
+            "%(count)s file added to %(ref)s.", "%(count)s files added to %(ref)s.", len(created)
+        )
+        % {"count": len(created), "ref": run.reference},
+    )
+    return redirect(_run_url(run.pk, "photos"))
+
+
+# ---------------------------------------------------------------- tasks
+
+
+def _task_response(request, task, *, notice="", error="", comment_form=None, status=200):
+    """After a task action: the task card for htmx, else back to the run page."""
+    if request.htmx:
+        context = task_card_context(
+            request, task.pk, notice=notice, error=error, comment_form=comment_form
+        )
+        return render(request, "portal/_task_card.html", context, status=200)
+    if comment_form is not None and comment_form.errors:
+        return _render_run(
+            request, task.run_id, forms={"comment": (task.pk, comment_form)}, status=status
+        )
+    if error:
+        messages.error(request, error)
+    elif notice:
+        messages.success(request, notice)
+    if task.run_id is None:
+        return redirect("portal:runs")
+    return redirect(_run_url(task.run_id, f"task-{task.pk}"))
+
+
+def _task_action(request, task, call, success: str):
+    try:
+        call()
+    except NotFound:
+        raise
+    except DomainError as error:
+        return _task_response(request, task, error=error.detail)
+    return _task_response(request, task, notice=success)
+
+
+@partner_required
+@require_POST
+def task_accept(request, task_id):
+    task = task_visible_to(request.partner, task_id)
+    return _task_action(
+        request,
+        task,
+        lambda: services.run_task_accept(task=task, actor=request.actor),
+        _("You accepted “%(title)s”.") % {"title": task.title},
+    )
+
+
+@partner_required
+@require_POST
+def task_finish(request, task_id):
+    task = task_visible_to(request.partner, task_id)
+    return _task_action(
+        request,
+        task,
+        lambda: services.run_task_finish(task=task, actor=request.actor),
+        _("“%(title)s” is done.") % {"title": task.title},
+    )
+
+
+@partner_required
+@require_POST
+def subtask_complete(request, task_id, subtask_id):
+    task = task_visible_to(request.partner, task_id)
+    subtask = task_visible_to(request.partner, subtask_id)
+    return _task_action(
+        request,
+        task,
+        lambda: services.run_subtask_complete(task=task, subtask=subtask, actor=request.actor),
+        _("Ticked “%(title)s”.") % {"title": subtask.title},
+    )
+
+
+@partner_required
+@require_POST
+def comment_add(request, task_id):
+    task = task_visible_to(request.partner, task_id)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.task_comment_add(
+                task=task, actor=request.actor, body=form.cleaned_data["body"]
+            )
+        except NotFound:
+            raise
+        except InvalidInput as error:
+            _field_error(form, error)
+        except DomainError as error:
+            form.add_error(None, error.detail)
+        else:
+            return _task_response(request, task, notice=_("Comment sent."))
+    return _task_response(request, task, comment_form=form, status=422)
+
+
+# ---------------------------------------------------------------- notifications
+
+
+@partner_required
+@require_GET
+def notifications(request):
+    page = Paginator(feed.feed_for(request.user).select_related("run"), 20)
+    return _page(
+        request,
+        "portal/notifications.html",
+        {
+            "page": page.get_page(request.GET.get("page")),
+            "email_notifications": request.member.email_notifications,
+            "nav": "notifications",
+        },
+    )
+
+
+@partner_required
+@require_POST
+def notification_read(request, notification_id):
+    if feed.mark_read(request.user, notification_id=notification_id):
+        messages.success(request, _("Marked read."))
+    return redirect("portal:notifications")
+
+
+@partner_required
+@require_POST
+def notifications_read_all(request):
+    count = feed.mark_read(request.user)
+    if count:
+        messages.success(request, _("Every notice is marked read."))
+    return redirect("portal:notifications")
+
+
+@partner_required
+@require_POST
+def email_settings(request):
+    form = EmailSettingsForm(request.POST)
+    form.is_valid()  # a checkbox: absent means off
+    member = partner_services.member_preferences_update(
+        member=request.member,
+        email_notifications=form.cleaned_data.get("email_notifications", False),
+    )
+    if member.email_notifications:
+        messages.success(request, _("We will also e-mail you about your runs."))
+    else:
+        messages.success(request, _("No more e-mails; your notices stay here."))
+    return redirect("portal:notifications")

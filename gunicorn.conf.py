@@ -1,0 +1,24 @@
+"""gunicorn settings for `gunicorn loomworks.wsgi:application` (read from the working directory).
+
+Every value can be overridden on the command line (`-w 8`, `-b 0.0.0.0:8000`)
+or through the environment variables named below.
+"""
+
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY", "4"))
+# More than one thread turns the workers into gthread workers: useful when
+# requests mostly wait on PostgreSQL. Each thread holds its own DB connection.
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 30
+keepalive = 5
+# Recycle a process now and then so memory cannot creep up for ever.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "5000"))
+max_requests_jitter = max_requests // 10
+# No preloading: each process imports the app after the fork, so no database
+# connection or dispatcher thread is shared between processes.
+preload_app = False
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+errorlog = "-"

@@ -1,0 +1,92 @@
+"""The e-mails partner members receive: what each is told, and how it is rendered and sent.
+
+A message is rendered once, in the recipient's language, when it is queued;
+the stored text is what every attempt sends, so a retry sends the same e-mail.
+"""
+
+import re
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from loomworks.notifications.models import OutgoingEmail
+from loomworks.partners.models import Partner
+from loomworks.production.models import ProductionRun
+
+RUN_SENT = "run_sent"
+RUN_CANCELLED = "run_cancelled"
+RUN_COMPLETED = "run_completed"
+MESSAGES = (RUN_SENT, RUN_CANCELLED, RUN_COMPLETED)
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    subject: str
+    text: str
+    html: str
+
+
+def language_of(user) -> str:
+    return getattr(user, "language", "") or settings.LANGUAGE_CODE
+
+
+def portal_run_url(run: ProductionRun) -> str:
+    return f"{settings.SITE_URL}/partner/production-runs/{run.pk}/"
+
+
+def design_name(run: ProductionRun) -> str:
+    """The design as the partner was asked to make it (the snapshot), else its current name."""
+    snapshot_design = (run.snapshot or {}).get("design") or {}
+    return snapshot_design.get("name") or run.design.name
+
+
+def render(
+    message: str,
+    *,
+    run: ProductionRun,
+    partner: Partner,
+    recipient,
+    reason: str = "",
+    reassigned: bool = False,
+) -> RenderedEmail:
+    """Render `message` (one of MESSAGES) for `recipient`, in their language."""
+    if message not in MESSAGES:
+        raise ValueError(f"Unknown e-mail message {message!r}.")
+    context = {
+        "recipient_name": recipient.first_name or recipient.display_name,
+        "partner_name": partner.name,
+        "reference": run.reference,
+        "design_name": design_name(run),
+        "quantity": run.quantity,
+        "run_type": run.get_run_type_display(),
+        "role": run.role,
+        "due_date": run.due_date,
+        "promised_date": run.promised_date,
+        "reason": reason,
+        "reassigned": reassigned,
+        "run_url": portal_run_url(run),
+        "portal_url": f"{settings.SITE_URL}/partner/",
+    }
+    base = f"notifications/email/{message}"
+    with translation.override(language_of(recipient)):
+        subject = " ".join(render_to_string(f"{base}_subject.txt", context).split())
+        text = _BLANK_LINES.sub("\n\n", render_to_string(f"{base}.txt", context)).strip() + "\n"
+        html = render_to_string(f"{base}.html", context)
+    return RenderedEmail(subject=subject, text=text, html=html)
+
+
+def send(email: OutgoingEmail) -> None:
+    """Hand the stored message to the configured backend; raises when it is refused."""
+    message = EmailMultiAlternatives(
+        subject=email.subject,
+        body=email.body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[email.to_address],
+    )
+    if email.body_html:
+        message.attach_alternative(email.body_html, "text/html")
+    message.send(fail_silently=False)

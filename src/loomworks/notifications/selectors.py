@@ -1,0 +1,88 @@
+"""Reading the feed. Every read starts from the reader: nobody sees another person's entries."""
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from loomworks.core.errors import NotFound
+from loomworks.notifications.models import Notification
+
+DEFAULT_PAGE = 20
+MAX_PAGE = 100
+_ENTRY_FIELDS = (
+    "id",
+    "recipient",
+    "audience",
+    "partner",
+    "kind",
+    "summary",
+    "run",
+    "task",
+    "event_id",
+    "created_at",
+    "read_at",
+)
+
+
+@dataclass
+class Feed:
+    """One page of a reader's feed, newest first, with the totals a badge needs."""
+
+    notifications: list[Notification]
+    count: int
+    unread: int
+    limit: int
+    offset: int
+
+
+def notifications_for(user) -> QuerySet[Notification]:
+    """`user`'s own entries, newest first, with the run's number joined (not its whole row)."""
+    return (
+        Notification.objects.filter(recipient=user)
+        .select_related("run")
+        .only(*_ENTRY_FIELDS, "run__id", "run__number")
+        .order_by("-created_at", "-id")
+    )
+
+
+def feed_for(
+    user, *, limit: int = DEFAULT_PAGE, offset: int = 0, unread_only: bool = False
+) -> Feed:
+    """A page of `user`'s feed: two queries whatever the page size."""
+    limit = max(1, min(limit, MAX_PAGE))
+    offset = max(0, offset)
+    totals = Notification.objects.filter(recipient=user).aggregate(
+        count=Count("pk"), unread=Count("pk", filter=Q(read_at__isnull=True))
+    )
+    entries = notifications_for(user)
+    if unread_only:
+        entries = entries.filter(read_at__isnull=True)
+    page = list(entries[offset : offset + limit])
+    for entry in page:
+        _add_run_reference(entry)
+    return Feed(
+        notifications=page,
+        count=totals["unread"] if unread_only else totals["count"],
+        unread=totals["unread"],
+        limit=limit,
+        offset=offset,
+    )
+
+
+def unread_count(user) -> int:
+    """How many of `user`'s entries are unread: one query, for a badge in the page header."""
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def notification_for(user, notification_id: str) -> Notification:
+    """One of `user`'s entries; anyone else's, or a missing id, is 404."""
+    notification = notifications_for(user).filter(pk=notification_id).first()
+    if notification is None:
+        raise NotFound(_("No notification with id %(id)s.") % {"id": notification_id})
+    return _add_run_reference(notification)
+
+
+def _add_run_reference(entry: Notification) -> Notification:
+    entry.run_reference = entry.run.reference if entry.run_id else None
+    return entry

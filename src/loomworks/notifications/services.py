@@ -1,0 +1,232 @@
+"""Every write to notifications: feed entries, queued e-mails, read marks, e-mail preference.
+
+Feed entries and e-mails are keyed by (event, recipient): the functions that
+add them skip recipients who already have theirs, and the unique constraints
+catch anything that slips past, so an event delivered twice adds nothing.
+"""
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from loomworks.core.actors import Actor
+from loomworks.core.errors import NotFound
+from loomworks.events.api import publish
+from loomworks.events.models import Event
+from loomworks.notifications import emails, selectors, summaries
+from loomworks.notifications.models import Audience, EmailStatus, Notification, OutgoingEmail
+from loomworks.partners.models import Partner, PartnerMember
+from loomworks.production.models import ProductionRun
+
+EMAIL_QUEUED = "notification.email_queued"
+
+
+def _by_language(users: Iterable) -> dict[str, list]:
+    groups: dict[str, list] = defaultdict(list)
+    for user in users:
+        groups[emails.language_of(user)].append(user)
+    return groups
+
+
+@transaction.atomic
+def feed_entries_add(
+    *,
+    event: Event,
+    audience: str,
+    recipients: Iterable,
+    summary: Callable[[], str],
+    partner: Partner | None = None,
+    run_id: str | None = None,
+    task_id: str | None = None,
+) -> list[Notification]:
+    """One feed entry per recipient for `event`; `summary()` is called in each reader's language."""
+    recipients = list(recipients)
+    already = set(
+        Notification.objects.filter(
+            event_id=event.pk, recipient__in=[user.pk for user in recipients]
+        ).values_list("recipient_id", flat=True)
+    )
+    entries = []
+    for language, users in _by_language(u for u in recipients if u.pk not in already).items():
+        with translation.override(language):
+            text = summary()
+        entries.extend(
+            Notification(
+                recipient=user,
+                audience=audience,
+                partner=partner,
+                kind=event.name,
+                summary=text,
+                run_id=run_id,
+                task_id=task_id,
+                event_id=event.pk,
+                created_at=event.occurred_at,
+            )
+            for user in users
+        )
+    return Notification.objects.bulk_create(entries)
+
+
+@transaction.atomic
+def emails_queue(
+    *,
+    event: Event,
+    message: str,
+    run: ProductionRun,
+    partner: Partner,
+    recipients: Iterable,
+    reason: str = "",
+) -> list[OutgoingEmail]:
+    """Render and store one e-mail per recipient, and publish one event per e-mail to send it."""
+    recipients = [user for user in recipients if user.email]
+    already = set(
+        OutgoingEmail.objects.filter(
+            event_id=event.pk, recipient__in=[user.pk for user in recipients]
+        ).values_list("recipient_id", flat=True)
+    )
+    queued = []
+    for user in recipients:
+        if user.pk in already:
+            continue
+        rendered = emails.render(
+            message,
+            run=run,
+            partner=partner,
+            recipient=user,
+            reason=reason,
+            reassigned=event.name == "production_run.partner_reassigned",
+        )
+        email = OutgoingEmail.objects.create(
+            event_id=event.pk,
+            kind=event.name,
+            recipient=user,
+            partner=partner,
+            run=run,
+            to_address=user.email,
+            subject=rendered.subject[:300],
+            body_text=rendered.text,
+            body_html=rendered.html,
+            created_at=event.occurred_at,
+        )
+        publish(
+            EMAIL_QUEUED,
+            {"email_id": email.pk, "kind": event.name, "run_id": run.pk, "partner_id": partner.pk},
+            aggregate_type="outgoing_email",
+            aggregate_id=email.pk,
+        )
+        queued.append(email)
+    return queued
+
+
+@transaction.atomic
+def partner_notice_record(
+    *, event: Event, message: str, run: ProductionRun, partner: Partner, reason: str = ""
+) -> None:
+    """Tell every active member of `partner`: a feed entry each, and an e-mail to those who want one."""
+    members = list(
+        PartnerMember.objects.filter(
+            partner=partner, is_active=True, user__is_active=True
+        ).select_related("user")
+    )
+    feed_entries_add(
+        event=event,
+        audience=Audience.PARTNER,
+        recipients=[member.user for member in members],
+        summary=lambda: summaries.partner_summary(message, run=run, reason=reason),
+        partner=partner,
+        run_id=run.pk,
+    )
+    emails_queue(
+        event=event,
+        message=message,
+        run=run,
+        partner=partner,
+        recipients=[member.user for member in members if member.email_notifications],
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def email_send(*, email_id: str) -> str:
+    """Send one queued e-mail once. Returns its status afterwards.
+
+    The e-mail is marked sent before the backend is called, in the delivery's
+    transaction: if the backend refuses, the mark rolls back with everything
+    else and the outbox tries again later; once it is sent, a redelivery finds
+    it marked and sends nothing.
+    """
+    email = (
+        OutgoingEmail.objects.select_for_update()
+        .select_related("recipient")
+        .filter(pk=email_id)
+        .first()
+    )
+    if email is None or email.status != EmailStatus.QUEUED:
+        return email.status if email else ""
+    if email.partner_id and not _still_wants_email(email):
+        OutgoingEmail.objects.filter(pk=email.pk).update(status=EmailStatus.SKIPPED)
+        return EmailStatus.SKIPPED
+    OutgoingEmail.objects.filter(pk=email.pk, status=EmailStatus.QUEUED).update(
+        status=EmailStatus.SENT, sent_at=timezone.now()
+    )
+    emails.send(email)
+    return EmailStatus.SENT
+
+
+def _still_wants_email(email: OutgoingEmail) -> bool:
+    """The recipient is still an active member of the partner and still wants e-mail."""
+    return PartnerMember.objects.filter(
+        user_id=email.recipient_id,
+        partner_id=email.partner_id,
+        is_active=True,
+        email_notifications=True,
+        user__is_active=True,
+    ).exists()
+
+
+def email_mark_failed(*, email_id: str) -> OutgoingEmail | None:
+    """Every attempt to send it failed: mark it so, for the record."""
+    OutgoingEmail.objects.filter(pk=email_id, status=EmailStatus.QUEUED).update(
+        status=EmailStatus.FAILED
+    )
+    return OutgoingEmail.objects.select_related("run").filter(pk=email_id).first()
+
+
+# ---------------------------------------------------------------- readers' actions
+
+
+def notification_mark_read(*, user, notification_id: str) -> Notification:
+    """Mark one of `user`'s own entries read (again is fine). Another user's entry is 404."""
+    notification = selectors.notification_for(user, notification_id)
+    if notification.read_at is None:
+        now = timezone.now()
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=now)
+        notification.read_at = now
+    return notification
+
+
+def notifications_mark_all_read(*, user) -> int:
+    """Mark every unread entry of `user` read. Returns how many were unread."""
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
+def member_email_notifications_set(
+    *, member: PartnerMember, enabled: bool, actor: Actor
+) -> PartnerMember:
+    """Turn e-mail about the partner's runs on or off for `member`. The feed stays either way.
+
+    Members decide for themselves; a brand admin may change it for them.
+    """
+    if not actor.is_admin and actor.user_id != member.user_id:
+        raise NotFound(_("No such member."))
+    if member.email_notifications != enabled:
+        PartnerMember.objects.filter(pk=member.pk).update(
+            email_notifications=enabled, updated_at=timezone.now()
+        )
+        member.email_notifications = enabled
+    return member

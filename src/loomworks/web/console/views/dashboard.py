@@ -1,0 +1,80 @@
+"""The dashboard and the notifications page."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from loomworks.web.console import feed, selectors
+from loomworks.web.console.views.common import admin_required, render_console
+
+FEED_LENGTH = 10
+NOTIFICATIONS_PER_PAGE = 30
+
+# Each dashboard list: its title, and what it says when nothing is in it.
+NEEDS_SOMEONE = {
+    "pending_review": (
+        gettext_lazy("Pending review"),
+        gettext_lazy("No run waits for review."),
+    ),
+    "awaiting_reassignment": (
+        gettext_lazy("Awaiting reassignment"),
+        gettext_lazy("No declined run waits for a new partner."),
+    ),
+    "ready_to_dispatch": (
+        gettext_lazy("Ready to dispatch"),
+        gettext_lazy("No run waits to be sent."),
+    ),
+    "blocked": (
+        gettext_lazy("Blocked"),
+        gettext_lazy("No run waits for a cancelled run."),
+    ),
+    "overdue": (
+        gettext_lazy("Overdue"),
+        gettext_lazy("Nothing is late."),
+    ),
+}
+
+
+@admin_required
+def dashboard(request):
+    lists = selectors.needs_someone()
+    for entry in lists:
+        entry["title"], entry["empty"] = NEEDS_SOMEONE[entry["key"]]
+    context = {
+        "status_counts": selectors.status_counts(),
+        "lists": lists,
+        "feed": list(feed.feed_for(request.user)[:FEED_LENGTH]),
+    }
+    return render_console(request, "console/dashboard.html", context, section="dashboard")
+
+
+@admin_required
+def notifications(request):
+    page = Paginator(feed.feed_for(request.user), NOTIFICATIONS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render_console(
+        request, "console/notifications.html", {"page": page}, section="notifications"
+    )
+
+
+@admin_required
+@require_POST
+def notification_read(request, notification_id):
+    if feed.mark_read(request.user, notification_id=notification_id):
+        messages.success(request, _("Marked as read."))
+    return redirect("console:notifications")
+
+
+@admin_required
+@require_POST
+def notifications_read_all(request):
+    count = feed.mark_read(request.user)
+    if count:
+        messages.success(request, _("Every notification is marked as read."))
+    else:
+        messages.info(request, _("There was nothing unread."))
+    return redirect("console:notifications")

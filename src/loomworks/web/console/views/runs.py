@@ -1,0 +1,637 @@
+"""Production runs: the list, the run page, and every action on a run.
+
+Each action is a form POST that calls one service and redirects back with a
+flash message. Input the service refuses comes back beside its field with
+the typed values kept; an action the run's state does not allow comes back
+as a flash with the service's reason.
+"""
+
+import json
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_POST
+from django_htmx.http import push_url
+
+from loomworks.catalog.models import Design
+from loomworks.core.errors import Conflict, InvalidInput, NotFound, TransitionNotAllowed
+from loomworks.partners.models import Partner, PartnerStatus
+from loomworks.production import selectors as production
+from loomworks.production import services
+from loomworks.production.models import ProductionRun, RunStatus
+from loomworks.production.selectors import RunFilters, progress_of
+from loomworks.web.console import selectors
+from loomworks.web.console.forms import (
+    AddTasksForm,
+    AssignmentRows,
+    CancelForm,
+    CommentForm,
+    EditRunForm,
+    NoteForm,
+    ReassignForm,
+    RunFilterForm,
+    TemplateOrderForm,
+    apply_error,
+)
+from loomworks.web.console.views.common import (
+    actor_for,
+    admin_required,
+    query_url,
+    render_console,
+    render_not_found,
+    wants_partial,
+)
+from loomworks.work.models import Task, TaskTemplate
+
+RUNS_PER_PAGE = 20
+
+# Sortable columns: the `order` value each sorts by, and which way it sorts first.
+SORTABLE = {
+    "reference": "reference",
+    "status": "status",
+    "quantity": "quantity",
+    "due_date": "due_date",
+    "created_at": "-created_at",
+}
+
+COLUMNS = [
+    ("reference", gettext_lazy("Reference")),
+    ("design", gettext_lazy("Design")),
+    ("partner", gettext_lazy("Partner")),
+    ("status", gettext_lazy("Status")),
+    ("run_type", gettext_lazy("Type")),
+    ("quantity", gettext_lazy("Quantity")),
+    ("progress", gettext_lazy("Progress")),
+    ("due_date", gettext_lazy("Due")),
+    ("created_at", gettext_lazy("Created")),
+]
+
+HISTORY_KINDS = {
+    "created": gettext_lazy("Created"),
+    "approve": gettext_lazy("Approved"),
+    "dispatch": gettext_lazy("Sent to the partner"),
+    "accept": gettext_lazy("Accepted"),
+    "decline": gettext_lazy("Declined"),
+    "start": gettext_lazy("Started"),
+    "finish": gettext_lazy("Marked finished"),
+    "complete": gettext_lazy("Completed"),
+    "reassign": gettext_lazy("Reassigned"),
+    "cancel": gettext_lazy("Cancelled"),
+    "parts_started": gettext_lazy("A part was accepted"),
+    "ready_to_dispatch": gettext_lazy("Ready to dispatch"),
+    "blocked": gettext_lazy("Blocked"),
+    "edit": gettext_lazy("Details edited"),
+    "media_added": gettext_lazy("Files added"),
+    "tasks_added": gettext_lazy("Tasks added"),
+}
+
+
+def _run(run_id: str) -> ProductionRun | None:
+    return ProductionRun.objects.select_related("design", "partner").filter(pk=run_id).first()
+
+
+def _run_missing(request):
+    return render_not_found(request, _("There is no production run with that id."))
+
+
+def _detail_url(run: ProductionRun, anchor: str = "") -> str:
+    url = reverse("console:run_detail", args=[run.pk])
+    return f"{url}#{anchor}" if anchor else url
+
+
+def _actions_for(run: ProductionRun) -> set[str]:
+    return selectors.available_actions(
+        run,
+        has_parts=ProductionRun.objects.filter(parent_id=run.pk).exists(),
+        policy=selectors.policy_config(),
+    )
+
+
+def _not_now(request, run: ProductionRun, what: str):
+    """Someone opened an action page the run's status does not allow (an old tab, a bookmark)."""
+    messages.info(
+        request,
+        _("%(ref)s is %(status)s; it cannot be %(what)s now.")
+        % {"ref": run.reference, "status": RunStatus(run.status).label.lower(), "what": what},
+    )
+    return redirect(_detail_url(run))
+
+
+def _refused(request, run: ProductionRun, error: Conflict):
+    messages.error(request, error.detail)
+    return redirect(_detail_url(run))
+
+
+def _active_partners():
+    return list(Partner.objects.filter(status=PartnerStatus.ACTIVE).order_by("name", "id"))
+
+
+def _templates():
+    return list(TaskTemplate.objects.order_by("name", "id"))
+
+
+# ---------------------------------------------------------------- list
+
+
+@admin_required
+def run_list(request):
+    partners = list(Partner.objects.order_by("name", "id").only("id", "name"))
+    form = RunFilterForm(request.GET or None, partners=partners)
+    values = form.values()
+    page_number = values.pop("page", None)
+    path = reverse("console:run_list")
+    params = {key: values[key] for key in RunFilterForm.base_fields if key in values}
+    if params.get("order") == "-created_at":
+        params.pop("order")
+
+    if not wants_partial(request) and request.GET:
+        canonical = query_url(path, params, page=page_number if page_number != 1 else None)
+        if canonical != request.get_full_path():
+            return redirect(canonical)
+
+    filters = RunFilters(
+        status=params.get("status"),
+        partner_id=params.get("partner_id"),
+        run_type=params.get("run_type"),
+        design_id=params.get("design_id"),
+        top_level=params.get("top_level"),
+        late=params.get("late"),
+        q=params.get("q"),
+        order=params.get("order", "-created_at"),
+    )
+    runs = production.run_list(filters).annotate(
+        has_parts=Exists(ProductionRun.objects.filter(parent_id=OuterRef("pk")))
+    )
+    page = Paginator(runs, RUNS_PER_PAGE).get_page(page_number)
+    for run in page:
+        run.progress = progress_of(run)
+
+    order = filters.order
+    columns = []
+    for key, label in COLUMNS:
+        column = {"key": key, "label": label, "url": None, "sort": None}
+        if key in SORTABLE:
+            ascending, descending = key, f"-{key}"
+            if order == ascending:
+                column["sort"], next_order = "ascending", descending
+            elif order == descending:
+                column["sort"], next_order = "descending", ascending
+            else:
+                next_order = SORTABLE[key]
+            column["url"] = query_url(
+                path, params, order=None if next_order == "-created_at" else next_order
+            )
+        columns.append(column)
+
+    design_name = None
+    if params.get("design_id"):
+        design_name = (
+            Design.objects.filter(pk=params["design_id"]).values_list("name", flat=True).first()
+        )
+    filtered = any(key != "order" for key in params)
+    context = {
+        "form": form,
+        "page": page,
+        "columns": columns,
+        "order": order,
+        "filtered": filtered,
+        "design_name": design_name,
+        "list_url": path,
+        "without_design_url": query_url(path, params, design_id=None, page=None),
+        "page_urls": {
+            "previous": query_url(path, params, page=page.previous_page_number())
+            if page.has_previous()
+            else None,
+            "next": query_url(path, params, page=page.next_page_number())
+            if page.has_next()
+            else None,
+        },
+    }
+    if wants_partial(request):
+        context["oob"] = True
+        response = render_console(
+            request, "console/runs/_results.html", context, section="runs", partial=True
+        )
+        return push_url(response, query_url(path, params, page=page_number))
+    return render_console(request, "console/runs/list.html", context, section="runs")
+
+
+# ---------------------------------------------------------------- detail
+
+
+def _detail_context(request, run: ProductionRun, *, comment_forms=None) -> dict:
+    comment_forms = comment_forms or {}
+    children = list(run.children.all())
+    for child in children:
+        child.progress = progress_of(child)
+    actions = selectors.available_actions(
+        run, has_parts=bool(children), policy=selectors.policy_config()
+    )
+    threads = selectors.comments_by_task(run)
+    tasks = list(run.top_level_tasks)
+    for task in tasks:
+        task.thread = threads.get(task.pk, [])
+        task.comment_form = comment_forms.get(task.pk) or CommentForm()
+        task.checklist = list(task.subtasks.all())
+        for subtask in task.checklist:
+            subtask.thread = threads.get(subtask.pk, [])
+            subtask.comment_form = comment_forms.get(subtask.pk) or CommentForm()
+    siblings = []
+    if run.parent_id:
+        siblings = [other for other in run.parent.children.all() if other.pk != run.pk]
+    history = list(production.run_history(run))
+    for row in history:
+        row.label = HISTORY_KINDS.get(row.kind, row.kind.replace("_", " ").capitalize())
+    progress = progress_of(run)
+    if children:
+        # A split run has no tasks of its own: its progress is its parts'.
+        progress = {
+            "completed": sum(child.progress["completed"] for child in children),
+            "total": sum(child.progress["total"] for child in children),
+        }
+    return {
+        "run": run,
+        "actions": actions,
+        "progress": progress,
+        "tasks": tasks,
+        "children": children,
+        "siblings": siblings,
+        "depends_on": list(run.depends_on.all()),
+        "dependents": list(run.dependents.all()),
+        "history": history,
+        "materials": selectors.material_use(run),
+        "media": list(run.media.all()),
+        "snapshot": selectors.snapshot_view(run.snapshot or {}),
+        "raw_snapshot": json.dumps(run.snapshot, indent=2, ensure_ascii=False, sort_keys=True),
+        "cancel_form": CancelForm(),
+    }
+
+
+def _render_detail(request, run_id: str, *, comment_forms=None, status: int = 200):
+    try:
+        run = production.run_detail(run_id)
+    except NotFound:
+        return _run_missing(request)
+    context = _detail_context(request, run, comment_forms=comment_forms)
+    return render_console(
+        request, "console/runs/detail.html", context, section="runs", status=status
+    )
+
+
+@admin_required
+def run_detail(request, run_id):
+    return _render_detail(request, run_id)
+
+
+# ---------------------------------------------------------------- approve
+
+
+def _approved_message(result: services.ApproveResult, partner_names: dict) -> str:
+    run = result.run
+    if not result.children:
+        return _("%(ref)s is approved.") % {"ref": run.reference}
+    parts = ", ".join(
+        f"{child.reference} ({partner_names.get(child.partner_id, '—')})"
+        for child in result.children
+    )
+    return ngettext(
+        "%(ref)s is approved and split into %(n)d part: %(parts)s.",
+        "%(ref)s is approved and split into %(n)d parts: %(parts)s.",
+        len(result.children),
+    ) % {"ref": run.reference, "n": len(result.children), "parts": parts}
+
+
+@admin_required
+def run_approve(request, run_id):
+    run = _run(run_id)
+    if run is None:
+        return _run_missing(request)
+    partners, templates = _active_partners(), _templates()
+    options = {"partners": partners, "templates": templates, "default_quantity": run.quantity}
+    if request.method == "POST":
+        rows = AssignmentRows(request.POST, **options)
+        if rows.is_valid():
+            try:
+                result = services.run_approve(
+                    run=run, actor=actor_for(request), assignments=rows.assignments()
+                )
+            except InvalidInput as error:
+                rows.apply_error(error)
+            except TransitionNotAllowed as error:
+                return _refused(request, run, error)
+            except Conflict as error:
+                messages.error(request, error.detail)
+            else:
+                names = {partner.pk: partner.name for partner in partners}
+                messages.success(request, _approved_message(result, names))
+                for problem in result.dispatch_errors:
+                    messages.warning(
+                        request,
+                        _("%(ref)s could not be sent yet: %(detail)s")
+                        % {"ref": problem["reference"], "detail": problem["detail"]},
+                    )
+                return redirect(_detail_url(run))
+    else:
+        if "approve" not in _actions_for(run):
+            return _not_now(request, run, _("approved"))
+        rows = AssignmentRows(None, **options)
+    context = {"run": run, "rows": rows, "partners": partners, "templates": templates}
+    return render_console(request, "console/runs/approve.html", context, section="runs")
+
+
+# ---------------------------------------------------------------- dispatch and tasks
+
+
+def _dispatch_context(run: ProductionRun, form: TemplateOrderForm) -> dict:
+    return {
+        "run": run,
+        "form": form,
+        "rows": form.rows(),
+        "preview": form.preview(),
+        "waiting_for": list(run.depends_on.exclude(status=RunStatus.COMPLETED).order_by("number")),
+    }
+
+
+@admin_required
+def run_dispatch(request, run_id):
+    run = _run(run_id)
+    if run is None:
+        return _run_missing(request)
+    templates = _templates()
+    if request.method == "POST" and "preview" in request.POST:
+        # "Update the list" without JavaScript: show the tasks, send nothing.
+        form = TemplateOrderForm(request.POST, templates=templates)
+    elif request.method == "POST":
+        form = TemplateOrderForm(request.POST, templates=templates)
+        if form.is_valid():
+            try:
+                result = services.run_dispatch(
+                    run=run, template_ids=form.ordered_ids(), actor=actor_for(request)
+                )
+            except InvalidInput as error:
+                apply_error(form, error)
+            except Conflict as error:
+                return _refused(request, run, error)
+            else:
+                messages.success(
+                    request,
+                    ngettext(
+                        "%(ref)s is sent to %(partner)s with %(n)d task.",
+                        "%(ref)s is sent to %(partner)s with %(n)d tasks.",
+                        len(result.tasks),
+                    )
+                    % {
+                        "ref": run.reference,
+                        "partner": result.run.partner.name,
+                        "n": len(result.tasks),
+                    },
+                )
+                return redirect(_detail_url(run))
+    elif "preview" in request.GET:
+        form = TemplateOrderForm(request.GET, templates=templates)
+        if wants_partial(request):
+            return render_console(
+                request,
+                "console/runs/_dispatch_preview.html",
+                {"preview": form.preview()},
+                section="runs",
+                partial=True,
+            )
+    else:
+        if "dispatch" not in _actions_for(run):
+            return _not_now(request, run, _("sent to production"))
+        planned = [tid for tid in run.planned_template_ids if tid]
+        initial = {"template_ids": planned}
+        initial.update({f"position_{tid}": index + 1 for index, tid in enumerate(planned)})
+        form = TemplateOrderForm(initial=initial, templates=templates)
+    context = _dispatch_context(run, form)
+    return render_console(request, "console/runs/dispatch.html", context, section="runs")
+
+
+@admin_required
+def run_add_tasks(request, run_id):
+    run = _run(run_id)
+    if run is None:
+        return _run_missing(request)
+    templates = _templates()
+    if request.method == "POST":
+        form = AddTasksForm(request.POST, templates=templates)
+        if form.is_valid():
+            try:
+                tasks = services.run_add_tasks(
+                    run=run,
+                    actor=actor_for(request),
+                    template_ids=form.cleaned_data["template_ids"],
+                    title=form.cleaned_data["title"],
+                    description=form.cleaned_data["description"],
+                )
+            except InvalidInput as error:
+                apply_error(form, error)
+            except Conflict as error:
+                return _refused(request, run, error)
+            else:
+                messages.success(
+                    request,
+                    ngettext(
+                        "%(n)d task added to %(ref)s.", "%(n)d tasks added to %(ref)s.", len(tasks)
+                    )
+                    % {"n": len(tasks), "ref": run.reference},
+                )
+                return redirect(_detail_url(run, "tasks"))
+    else:
+        if "add_tasks" not in _actions_for(run):
+            return _not_now(request, run, _("given more tasks"))
+        form = AddTasksForm(templates=templates)
+    context = {"run": run, "form": form, "templates": templates}
+    return render_console(request, "console/runs/add_tasks.html", context, section="runs")
+
+
+# ---------------------------------------------------------------- reassign, edit, cancel
+
+
+@admin_required
+def run_reassign(request, run_id):
+    run = _run(run_id)
+    if run is None:
+        return _run_missing(request)
+    partners = _active_partners()
+    if request.method == "POST":
+        form = ReassignForm(request.POST, partners=partners)
+        if form.is_valid():
+            partner = next(p for p in partners if p.pk == form.cleaned_data["partner_id"])
+            try:
+                updated = services.run_reassign(
+                    run=run,
+                    partner=partner,
+                    actor=actor_for(request),
+                    note=form.cleaned_data["note"],
+                )
+            except Conflict as error:
+                return _refused(request, run, error)
+            message = _("%(ref)s is now with %(partner)s.") % {
+                "ref": run.reference,
+                "partner": partner.name,
+            }
+            if updated.status == RunStatus.APPROVED:
+                message = f"{message} {_('Send it to production next.')}"
+            messages.success(request, message)
+            return redirect(_detail_url(run))
+    else:
+        if "reassign" not in _actions_for(run):
+            return _not_now(request, run, _("reassigned"))
+        # A declined run most often goes back to the partner it had; otherwise choose afresh.
+        suggested = (
+            run.previous_partner_id if run.status == RunStatus.AWAITING_REASSIGNMENT else None
+        )
+        form = ReassignForm(
+            initial={"partner_id": suggested} if suggested else None, partners=partners
+        )
+    previous = None
+    if run.previous_partner_id:
+        previous = Partner.objects.filter(pk=run.previous_partner_id).first()
+    context = {"run": run, "form": form, "previous_partner": previous}
+    return render_console(request, "console/runs/reassign.html", context, section="runs")
+
+
+@admin_required
+def run_edit(request, run_id):
+    run = _run(run_id)
+    if run is None:
+        return _run_missing(request)
+    initial = {
+        "quantity": run.quantity,
+        "run_type": run.run_type,
+        "role": run.role,
+        "due_date": run.due_date,
+        "notes": run.notes,
+    }
+    if request.method == "POST":
+        form = EditRunForm(request.POST, initial=initial)
+        if form.is_valid():
+            changes = form.changes()
+            if not changes:
+                messages.info(request, _("Nothing was changed."))
+                return redirect(_detail_url(run))
+            try:
+                services.run_update(run=run, actor=actor_for(request), **changes)
+            except InvalidInput as error:
+                apply_error(form, error)
+            except Conflict as error:
+                return _refused(request, run, error)
+            else:
+                messages.success(request, _("%(ref)s is updated.") % {"ref": run.reference})
+                return redirect(_detail_url(run))
+    else:
+        if "edit" not in _actions_for(run):
+            return _not_now(request, run, _("edited"))
+        form = EditRunForm(initial=initial)
+    return render_console(
+        request, "console/runs/edit.html", {"run": run, "form": form}, section="runs"
+    )
+
+
+@admin_required
+def run_cancel(request, run_id):
+    run = _run(run_id)
+    if run is None:
+        return _run_missing(request)
+    if request.method == "POST":
+        form = CancelForm(request.POST)
+        if form.is_valid():
+            try:
+                result = services.run_cancel(
+                    run=run, actor=actor_for(request), reason=form.cleaned_data["reason"]
+                )
+            except Conflict as error:
+                return _refused(request, run, error)
+            message = _("%(ref)s is cancelled.") % {"ref": run.reference}
+            if result.cancelled_children:
+                message = ngettext(
+                    "%(ref)s is cancelled, with %(n)d open part.",
+                    "%(ref)s is cancelled, with %(n)d open parts.",
+                    len(result.cancelled_children),
+                ) % {"ref": run.reference, "n": len(result.cancelled_children)}
+            messages.success(request, message)
+            return redirect(_detail_url(run, "history"))
+    else:
+        if "cancel" not in _actions_for(run):
+            return _not_now(request, run, _("cancelled"))
+        form = CancelForm()
+    return render_console(
+        request, "console/runs/cancel.html", {"run": run, "form": form}, section="runs"
+    )
+
+
+# ---------------------------------------------------------------- on the partner's behalf
+
+LIFECYCLE = {
+    "accept": (services.run_accept, gettext_lazy("%(ref)s is accepted on %(partner)s's behalf.")),
+    "start": (services.run_start, gettext_lazy("%(ref)s is started.")),
+    "finish": (services.run_finish, gettext_lazy("%(ref)s is marked finished.")),
+    "complete": (services.run_complete, gettext_lazy("%(ref)s is completed.")),
+}
+
+
+@admin_required
+@require_POST
+def run_lifecycle(request, run_id, action):
+    run = _run(run_id)
+    if run is None:
+        return _run_missing(request)
+    service, message = LIFECYCLE[action]
+    form = NoteForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        service(run=run, actor=actor_for(request), note=note)
+    except InvalidInput as error:
+        messages.error(request, error.detail)
+    except Conflict as error:
+        messages.error(request, error.detail)
+    else:
+        partner = run.partner.name if run.partner else _("the partner")
+        messages.success(request, str(message) % {"ref": run.reference, "partner": partner})
+    return redirect(_detail_url(run))
+
+
+# ---------------------------------------------------------------- comments
+
+
+@admin_required
+@require_POST
+def task_comment(request, run_id, task_id):
+    task = Task.objects.select_related("run").filter(pk=task_id, run_id=run_id).first()
+    if task is None:
+        return render_not_found(request, _("There is no such task on this run."))
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.task_comment_add(
+                task=task, actor=actor_for(request), body=form.cleaned_data["body"]
+            )
+        except InvalidInput as error:
+            apply_error(form, error)
+        else:
+            if wants_partial(request):
+                return _render_thread(request, task, CommentForm(), sent=True)
+            messages.success(
+                request, _("Your comment is added to “%(task)s”.") % {"task": task.title}
+            )
+            return redirect(_detail_url(task.run, f"task-{task.pk}"))
+    if wants_partial(request):
+        # 200, so htmx swaps the thread in with the error and the typed text.
+        return _render_thread(request, task, form)
+    return _render_detail(request, run_id, comment_forms={task.pk: form}, status=200)
+
+
+def _render_thread(request, task: Task, form: CommentForm, *, sent: bool = False):
+    task.thread = selectors.task_thread(task.pk)
+    task.comment_form = form
+    context = {"task": task, "run": task.run, "sent": sent}
+    return render_console(
+        request, "console/runs/_thread.html", context, section="runs", partial=True
+    )

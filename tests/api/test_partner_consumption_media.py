@@ -1,0 +1,221 @@
+"""The partner API's material log, materials list and file uploads."""
+
+import pytest
+from django.core.files.storage import default_storage
+from django.test import override_settings
+
+from loomworks.production.models import ConsumptionLog, MediaFile, RunHistory
+from tests.api.partner_support import PDF, PNG, PartnerApi
+from tests.factories import MaterialFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def api(workshop):
+    return PartnerApi(workshop.user)
+
+
+@pytest.fixture
+def linen(db):
+    return MaterialFactory(sku="LIN-01", name="Washed linen", unit="m")
+
+
+# ---------------------------------------------------------------- consumption
+
+
+def test_log_consumption_defaults_unit_and_type(api, workshop, make_run, linen):
+    run = make_run("in_progress", partner=workshop.partner, actor=workshop.actor, run_type="sample")
+
+    response = api.post(
+        f"/production-runs/{run.pk}/consumption-logs", {"material_id": linen.pk, "quantity": 2.5}
+    )
+
+    assert response.status_code == 201, response.content
+    log = response.json()["consumption_log"]
+    assert log["material"] == {"id": linen.pk, "sku": "LIN-01", "name": "Washed linen"}
+    assert log["quantity"] == 2.5
+    assert log["unit"] == "m"
+    assert log["consumption_type"] == "sample"
+    assert log["notes"] == ""
+    assert log["logged_by"] == workshop.user.display_name
+    assert log["consumed_at"]
+    assert log["id"].startswith("cons_")
+
+
+def test_log_consumption_with_every_field(api, workshop, make_run, linen):
+    run = make_run("in_progress", partner=workshop.partner, actor=workshop.actor)
+
+    response = api.post(
+        f"/production-runs/{run.pk}/consumption-logs",
+        {
+            "material_id": linen.pk,
+            "quantity": 0.125,
+            "unit": "yd",
+            "consumption_type": "wastage",
+            "notes": "Cutting error",
+        },
+    )
+
+    assert response.status_code == 201
+    log = response.json()["consumption_log"]
+    assert (log["quantity"], log["unit"], log["consumption_type"], log["notes"]) == (
+        0.125,
+        "yd",
+        "wastage",
+        "Cutting error",
+    )
+
+
+def test_consumption_lists_only_this_runs_logs_newest_first(api, workshop, make_run, linen):
+    run = make_run("in_progress", partner=workshop.partner, actor=workshop.actor)
+    other = make_run("in_progress", partner=workshop.partner, actor=workshop.actor)
+    for quantity in (1, 2):
+        api.post(
+            f"/production-runs/{run.pk}/consumption-logs",
+            {"material_id": linen.pk, "quantity": quantity},
+        )
+    api.post(
+        f"/production-runs/{other.pk}/consumption-logs", {"material_id": linen.pk, "quantity": 9}
+    )
+
+    response = api.get(f"/production-runs/{run.pk}/consumption-logs")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["count"] == 2
+    assert [log["quantity"] for log in body["consumption_logs"]] == [2, 1]
+
+
+@pytest.mark.parametrize("status", ["approved", "sent_to_partner", "completed"])
+def test_consumption_needs_the_run_in_progress(api, workshop, make_run, linen, status):
+    run = make_run(status, partner=workshop.partner, actor=workshop.actor)
+
+    response = api.post(
+        f"/production-runs/{run.pk}/consumption-logs", {"material_id": linen.pk, "quantity": 1}
+    )
+
+    assert response.status_code == 409
+    assert response.json()["status"] == status
+    assert not ConsumptionLog.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"material_id": "mat_unknown", "quantity": 1}, "material_id"),
+        ({"quantity": 1}, "material_id"),
+        ({"material_id": "LINEN", "quantity": 0}, "quantity"),
+        ({"material_id": "LINEN", "quantity": -2}, "quantity"),
+        ({"material_id": "LINEN", "quantity": 1.0001}, "quantity"),
+        ({"material_id": "LINEN", "quantity": "lots"}, "quantity"),
+        ({"material_id": "LINEN", "quantity": 1, "consumption_type": "theft"}, "consumption_type"),
+        ({"material_id": "LINEN", "quantity": 1, "unit": "x" * 21}, "unit"),
+    ],
+)
+def test_consumption_input_is_checked(api, workshop, make_run, linen, body, field):
+    run = make_run("in_progress", partner=workshop.partner, actor=workshop.actor)
+    if body.get("material_id") == "LINEN":
+        body = {**body, "material_id": linen.pk}
+
+    response = api.post(f"/production-runs/{run.pk}/consumption-logs", body)
+
+    assert response.status_code == 422
+    assert response.json()["field"] == field
+    assert not ConsumptionLog.objects.exists()
+
+
+def test_materials_are_listed_and_searchable(api, linen):
+    MaterialFactory(sku="BTN-7", name="Horn button", unit="pcs")
+
+    everything = api.get("/materials")
+    buttons = api.get("/materials", {"q": "horn"})
+
+    assert everything.status_code == 200
+    assert [m["sku"] for m in everything.json()["materials"]] == ["BTN-7", "LIN-01"]
+    assert buttons.json()["materials"] == [
+        {
+            "id": buttons.json()["materials"][0]["id"],
+            "sku": "BTN-7",
+            "name": "Horn button",
+            "unit": "pcs",
+        }
+    ]
+
+
+# ---------------------------------------------------------------- media
+
+
+def test_upload_images_and_pdfs_to_a_run(api, workshop, make_run):
+    run = make_run("in_progress", partner=workshop.partner, actor=workshop.actor)
+
+    response = api.upload(f"/production-runs/{run.pk}/media", ("front.png", PNG), ("spec.pdf", PDF))
+
+    assert response.status_code == 201, response.content
+    media = response.json()["media"]
+    assert [(m["name"], m["content_type"], m["is_image"]) for m in media] == [
+        ("front.png", "image/png", True),
+        ("spec.pdf", "application/pdf", False),
+    ]
+    assert media[0]["size"] == len(PNG)
+    assert media[0]["uploaded_by"] == workshop.user.display_name
+    stored = MediaFile.objects.get(pk=media[0]["id"])
+    assert default_storage.exists(stored.file.name)
+    assert media[0]["url"] == stored.file.url
+    assert RunHistory.objects.filter(run=run, kind="media_added").count() == 1
+
+    detail = api.get(f"/production-runs/{run.pk}").json()["production_run"]
+    assert [m["id"] for m in detail["media"]] == [m["id"] for m in media]
+    assert [m["id"] for m in detail["design"]["media"]] == [m["id"] for m in media]
+
+
+def test_upload_refuses_files_that_are_not_images_or_pdfs(api, workshop, make_run):
+    run = make_run("in_progress", partner=workshop.partner, actor=workshop.actor)
+
+    response = api.upload(
+        f"/production-runs/{run.pk}/media", ("photo.png", PNG), ("evil.png", b"MZ\x90\x00binary")
+    )
+
+    assert response.status_code == 422
+    assert response.json()["field"] == "files"
+    assert "evil.png" in response.json()["detail"]
+    assert not MediaFile.objects.exists()
+
+
+@override_settings(MEDIA_MAX_UPLOAD_BYTES=1024)
+def test_upload_refuses_files_over_the_size_limit(api, workshop, make_run):
+    run = make_run("in_progress", partner=workshop.partner, actor=workshop.actor)
+
+    response = api.upload(f"/production-runs/{run.pk}/media", ("big.png", PNG + b"\x00" * 2048))
+
+    assert response.status_code == 422
+    assert response.json()["field"] == "files"
+    assert not MediaFile.objects.exists()
+
+
+def test_upload_needs_files(api, workshop, make_run):
+    run = make_run("in_progress", partner=workshop.partner, actor=workshop.actor)
+
+    response = api.client.post(
+        f"/api/partners/production-runs/{run.pk}/media", {}, headers=api.headers
+    )
+
+    assert response.status_code == 422
+    assert response.json()["field"] == "files"
+
+
+def test_another_workshops_uploads_on_the_same_design_stay_hidden(
+    workshop, other_workshop, make_run, design
+):
+    mine = make_run("in_progress", partner=workshop.partner, actor=workshop.actor)
+    theirs = make_run("in_progress", partner=other_workshop.partner, actor=other_workshop.actor)
+    PartnerApi(other_workshop.user).upload(
+        f"/production-runs/{theirs.pk}/media", ("theirs.png", PNG)
+    )
+    PartnerApi(workshop.user).upload(f"/production-runs/{mine.pk}/media", ("mine.png", PNG))
+
+    detail = PartnerApi(workshop.user).get(f"/production-runs/{mine.pk}").json()["production_run"]
+
+    assert mine.design_id == theirs.design_id == design.pk
+    assert [m["name"] for m in detail["design"]["media"]] == ["mine.png"]
+    assert other_workshop.user.display_name not in str(detail)
