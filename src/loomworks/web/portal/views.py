@@ -9,6 +9,7 @@ beside the field and the typed values kept.
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,10 +17,11 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from loomworks.core.errors import DomainError, InvalidInput, NotFound
+from loomworks.notifications import selectors as notification_selectors
+from loomworks.notifications import services as notification_services
 from loomworks.partners import services as partner_services
 from loomworks.production import services
 from loomworks.production.selectors import progress_of, run_visible_to, task_visible_to
-from loomworks.web.portal import feed
 from loomworks.web.portal.access import partner_required
 from loomworks.web.portal.forms import (
     AcceptForm,
@@ -42,7 +44,7 @@ from loomworks.web.portal.selectors import (
 
 def _page(request, template: str, context: dict, *, status: int = 200):
     """A full portal page: the header shows the member's unread notices."""
-    context["unread_notices"] = feed.unread_count(request.user)
+    context["unread_notices"] = notification_selectors.unread_count(request.user)
     return render(request, template, context, status=status)
 
 
@@ -341,7 +343,7 @@ def comment_add(request, task_id):
 @partner_required
 @require_GET
 def notifications(request):
-    page = Paginator(feed.feed_for(request.user).select_related("run"), 20)
+    page = Paginator(notification_selectors.notifications_for(request.user), 20)
     return _page(
         request,
         "portal/notifications.html",
@@ -356,7 +358,7 @@ def notifications(request):
 @partner_required
 @require_POST
 def notification_read(request, notification_id):
-    if feed.mark_read(request.user, notification_id=notification_id):
+    if _mark_read(request.user, notification_id):
         messages.success(request, _("Marked read."))
     return redirect("portal:notifications")
 
@@ -364,7 +366,7 @@ def notification_read(request, notification_id):
 @partner_required
 @require_POST
 def notifications_read_all(request):
-    count = feed.mark_read(request.user)
+    count = notification_services.notifications_mark_all_read(user=request.user)
     if count:
         messages.success(request, _("Every notice is marked read."))
     return redirect("portal:notifications")
@@ -384,3 +386,14 @@ def email_settings(request):
     else:
         messages.success(request, _("No more e-mails; your notices stay here."))
     return redirect("portal:notifications")
+
+
+def _mark_read(user, notification_id: str) -> bool:
+    """Mark one of the user's own entries read; another person's entry is not found."""
+    try:
+        notification = notification_services.notification_mark_read(
+            user=user, notification_id=notification_id
+        )
+    except NotFound:
+        raise Http404 from None
+    return notification.read_at is not None

@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 
 from loomworks.core.actors import Actor
-from loomworks.web.console import feed
+from loomworks.notifications import selectors as notification_selectors
 
 
 def admin_required(view):
@@ -53,7 +53,7 @@ def render_console(
     """
     context = {"section": section, **context}
     if not partial:
-        context["unread_notifications"] = feed.unread_count(request.user)
+        context["unread_notifications"] = notification_selectors.unread_count(request.user)
     response = render(request, template, context, status=status)
     patch_vary_headers(response, ("HX-Request",))
     return response

@@ -2,12 +2,16 @@
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from loomworks.web.console import feed, selectors
+from loomworks.core.errors import NotFound
+from loomworks.notifications import selectors as notification_selectors
+from loomworks.notifications import services as notification_services
+from loomworks.web.console import selectors
 from loomworks.web.console.views.common import admin_required, render_console
 
 FEED_LENGTH = 10
@@ -46,16 +50,16 @@ def dashboard(request):
     context = {
         "status_counts": selectors.status_counts(),
         "lists": lists,
-        "feed": list(feed.feed_for(request.user)[:FEED_LENGTH]),
+        "feed": list(notification_selectors.notifications_for(request.user)[:FEED_LENGTH]),
     }
     return render_console(request, "console/dashboard.html", context, section="dashboard")
 
 
 @admin_required
 def notifications(request):
-    page = Paginator(feed.feed_for(request.user), NOTIFICATIONS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(
+        notification_selectors.notifications_for(request.user), NOTIFICATIONS_PER_PAGE
+    ).get_page(request.GET.get("page"))
     return render_console(
         request, "console/notifications.html", {"page": page}, section="notifications"
     )
@@ -64,7 +68,7 @@ def notifications(request):
 @admin_required
 @require_POST
 def notification_read(request, notification_id):
-    if feed.mark_read(request.user, notification_id=notification_id):
+    if _mark_read(request.user, notification_id):
         messages.success(request, _("Marked as read."))
     return redirect("console:notifications")
 
@@ -72,9 +76,20 @@ def notification_read(request, notification_id):
 @admin_required
 @require_POST
 def notifications_read_all(request):
-    count = feed.mark_read(request.user)
+    count = notification_services.notifications_mark_all_read(user=request.user)
     if count:
         messages.success(request, _("Every notification is marked as read."))
     else:
         messages.info(request, _("There was nothing unread."))
     return redirect("console:notifications")
+
+
+def _mark_read(user, notification_id: str) -> bool:
+    """Mark one of the user's own entries read; another person's entry is not found."""
+    try:
+        notification = notification_services.notification_mark_read(
+            user=user, notification_id=notification_id
+        )
+    except NotFound:
+        raise Http404 from None
+    return notification.read_at is not None
