@@ -1,11 +1,14 @@
 """`/api/auth`: get a token, drop it, and say who you are."""
 
 from django.contrib.auth import authenticate
+from django.contrib.auth import logout as end_session
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
 from loomworks.accounts.services import token_issue, token_revoke
+from loomworks.api.admin_schemas import text
+from loomworks.api.schemas import ErrorOut
 from loomworks.api.security import ANYONE, auth_for
 from loomworks.partners.models import PartnerMember
 
@@ -13,8 +16,8 @@ router = Router(tags=["auth"])
 
 
 class Credentials(Schema):
-    email: str
-    password: str
+    email: text(254)
+    password: text(128)
 
 
 class UserOut(Schema):
@@ -34,10 +37,6 @@ class TokenOut(Schema):
     user: UserOut
 
 
-class ErrorOut(Schema):
-    detail: str
-
-
 def user_out(user) -> dict:
     membership = PartnerMember.objects.filter(user=user, is_active=True).first()
     return {
@@ -49,7 +48,9 @@ def user_out(user) -> dict:
     }
 
 
-@router.post("/token", response={200: TokenOut, 401: ErrorOut}, auth=None)
+@router.post(
+    "/token", response={200: TokenOut, 400: ErrorOut, 401: ErrorOut, 422: ErrorOut}, auth=None
+)
 def token_create(request, payload: Credentials):
     """Trade an e-mail and password for a bearer token (valid until logout or 30 idle days)."""
     user = authenticate(request, email=payload.email, password=payload.password)
@@ -58,15 +59,18 @@ def token_create(request, payload: Credentials):
     return {"token": token_issue(user=user), "user": user_out(user)}
 
 
-@router.post("/logout", response={204: None, 401: ErrorOut}, auth=auth_for(ANYONE))
+@router.post("/logout", response={204: None, 401: ErrorOut, 403: ErrorOut}, auth=auth_for(ANYONE))
 def logout(request):
-    """Revoke the token in use (a browser session logs out at /logout)."""
+    """Revoke the token in use; called from a logged-in browser, end its session."""
     raw = getattr(request, "api_token", None)
     if raw:
         token_revoke(raw=raw)
-    return 204, None
+    else:
+        end_session(request)
+    return Status(204, None)
 
 
 @router.get("/me", response={200: UserEnvelope, 401: ErrorOut}, auth=auth_for(ANYONE))
 def me(request):
+    """Who the token or session belongs to; `partner_id` is set for partner members."""
     return {"user": user_out(request.auth)}

@@ -1,0 +1,348 @@
+"""`/api/admin`: partners and their members, designs, materials, task templates,
+products, and order intake. Each handler validates, calls one service or
+selector, and renders.
+"""
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Status
+
+from loomworks.api.admin_schemas import (
+    BODY_ERRORS,
+    AdminDesignEnvelope,
+    AdminDesignFilters,
+    AdminDesignIn,
+    AdminDesignList,
+    AdminDesignPatch,
+    AdminMaterialEnvelope,
+    AdminMaterialIn,
+    AdminMaterialList,
+    AdminMemberEnvelope,
+    AdminMemberIn,
+    AdminMemberList,
+    AdminOrderEnvelope,
+    AdminOrderIn,
+    AdminPage,
+    AdminPartnerCreated,
+    AdminPartnerEnvelope,
+    AdminPartnerFilters,
+    AdminPartnerIn,
+    AdminPartnerList,
+    AdminPartnerPatch,
+    AdminProductEnvelope,
+    AdminProductIn,
+    AdminProductList,
+    AdminSearchFilters,
+    AdminTemplateEnvelope,
+    AdminTemplateIn,
+    AdminTemplateList,
+    PathId,
+    paginate,
+    responses,
+)
+from loomworks.catalog import selectors as catalog_selectors
+from loomworks.catalog import services as catalog
+from loomworks.core.errors import InvalidInput
+from loomworks.orders import services as orders
+from loomworks.partners import selectors as partner_selectors
+from loomworks.partners import services as partners
+from loomworks.work import services as work
+
+router = Router(tags=["admin: partners and catalogue"])
+
+
+def _number(value):
+    return None if value is None else float(value)
+
+
+# ---------------------------------------------------------------- serialisers
+
+
+def partner_out(partner) -> dict:
+    return {
+        "id": partner.pk,
+        "name": partner.name,
+        "handle": partner.handle,
+        "status": partner.status,
+        "email": partner.email,
+        "phone": partner.phone,
+        "created_at": partner.created_at,
+        "updated_at": partner.updated_at,
+    }
+
+
+def member_out(member) -> dict:
+    user = member.user
+    return {
+        "id": member.pk,
+        "partner_id": member.partner_id,
+        "user_id": user.pk,
+        "email": user.email,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "name": user.display_name,
+        "role": member.role,
+        "is_active": member.is_active,
+        "created_at": member.created_at,
+    }
+
+
+def design_out(design) -> dict:
+    """Expects specifications, colours, sizes and materials prefetched (`design_get`)."""
+    return {
+        "id": design.pk,
+        "name": design.name,
+        "description": design.description,
+        "status": design.status,
+        "priority": design.priority,
+        "thumbnail_url": design.thumbnail_url,
+        "tags": design.tags,
+        "notes": design.notes,
+        "target_date": design.target_date,
+        "created_at": design.created_at,
+        "updated_at": design.updated_at,
+        "specifications": [
+            {
+                "title": spec.title,
+                "category": spec.category,
+                "details": spec.details,
+                "measurements": spec.measurements,
+            }
+            for spec in design.specifications.all()
+        ],
+        "colors": [
+            {"name": color.name, "hex_code": color.hex_code, "usage_notes": color.usage_notes}
+            for color in design.colors.all()
+        ],
+        "size_sets": [
+            {"size_label": size.size_label, "measurements": size.measurements}
+            for size in design.size_sets.all()
+        ],
+        "materials": [
+            {
+                "material_id": line.material_id,
+                "name": line.name,
+                "planned_quantity": _number(line.planned_quantity),
+                "unit": line.unit,
+            }
+            for line in design.materials.all()
+        ],
+    }
+
+
+def material_out(material) -> dict:
+    return {
+        "id": material.pk,
+        "sku": material.sku,
+        "name": material.name,
+        "unit": material.unit,
+        "stock_on_hand": _number(material.stock_on_hand),
+        "created_at": material.created_at,
+    }
+
+
+def template_out(template) -> dict:
+    return {
+        "id": template.pk,
+        "name": template.name,
+        "description": template.description,
+        "category": template.category,
+        "priority": template.priority,
+        "estimated_duration": template.estimated_duration,
+        "checklist": [str(item) for item in template.checklist or []],
+        "created_at": template.created_at,
+    }
+
+
+def product_out(product) -> dict:
+    return {
+        "id": product.pk,
+        "title": product.title,
+        "handle": product.handle,
+        "design_id": product.design_id,
+        "created_at": product.created_at,
+        "variants": [
+            {
+                "id": variant.pk,
+                "sku": variant.sku,
+                "title": variant.title,
+                "design_id": variant.design_id,
+            }
+            for variant in product.variants.all()
+        ],
+    }
+
+
+def order_out(order) -> dict:
+    return {
+        "id": order.pk,
+        "external_id": order.external_id,
+        "created_at": order.created_at,
+        "lines": [
+            {
+                "id": line.pk,
+                "external_id": line.external_id,
+                "product_id": line.product_id,
+                "variant_id": line.variant_id,
+                "sku": line.sku,
+                "quantity": line.quantity,
+                "position": line.position,
+            }
+            for line in order.lines.all()
+        ],
+    }
+
+
+# ---------------------------------------------------------------- partners
+
+
+@router.post("/partners", response=responses({201: AdminPartnerCreated}, *BODY_ERRORS, 409))
+def partner_create(request: HttpRequest, payload: AdminPartnerIn):
+    """Create a partner with its first member, its owner. A taken handle or e-mail is 409."""
+    partner, owner = partners.partner_create(
+        name=payload.name,
+        handle=payload.handle,
+        email=payload.email or "",
+        phone=payload.phone,
+        status=payload.status,
+        admin=payload.admin.dict(),
+    )
+    return Status(201, {"partner": partner_out(partner), "admin": member_out(owner)})
+
+
+@router.get("/partners", response=responses({200: AdminPartnerList}, 422))
+def partner_list(request: HttpRequest, filters: Query[AdminPartnerFilters]):
+    partners_found = partner_selectors.partner_list(status=filters.status, q=filters.q)
+    return paginate(partners_found, filters, "partners", partner_out)
+
+
+@router.get("/partners/{partner_id}", response=responses({200: AdminPartnerEnvelope}, 404))
+def partner_detail(request: HttpRequest, partner_id: PathId):
+    return {"partner": partner_out(partner_selectors.partner_get(partner_id))}
+
+
+@router.patch(
+    "/partners/{partner_id}", response=responses({200: AdminPartnerEnvelope}, *BODY_ERRORS, 404)
+)
+def partner_update(request: HttpRequest, partner_id: PathId, payload: AdminPartnerPatch):
+    """Change a partner's name, contact details or status (active, inactive, pending)."""
+    partner = partner_selectors.partner_get(partner_id)
+    partner = partners.partner_update(partner=partner, **payload.dict(exclude_unset=True))
+    return {"partner": partner_out(partner)}
+
+
+@router.post(
+    "/partners/{partner_id}/members",
+    response=responses({201: AdminMemberEnvelope}, *BODY_ERRORS, 404, 409),
+)
+def member_add(request: HttpRequest, partner_id: PathId, payload: AdminMemberIn):
+    """Add a person to a partner. Someone with that e-mail already is 409."""
+    partner = partner_selectors.partner_get(partner_id)
+    member = partners.member_add(partner=partner, **payload.dict())
+    return Status(201, {"member": member_out(member)})
+
+
+@router.get("/partners/{partner_id}/members", response=responses({200: AdminMemberList}, 404, 422))
+def member_list(request: HttpRequest, partner_id: PathId, filters: Query[AdminPage]):
+    partner = partner_selectors.partner_get(partner_id)
+    return paginate(partner_selectors.member_list(partner), filters, "members", member_out)
+
+
+# ---------------------------------------------------------------- designs
+
+
+@router.post("/designs", response=responses({201: AdminDesignEnvelope}, *BODY_ERRORS))
+def design_create(request: HttpRequest, payload: AdminDesignIn):
+    """A design with its specifications, colours, sizes and bill of materials."""
+    design = catalog.design_create(actor=request.actor, **payload.dict())
+    return Status(201, {"design": design_out(catalog_selectors.design_get(design.pk))})
+
+
+@router.get("/designs", response=responses({200: AdminDesignList}, 422))
+def design_list(request: HttpRequest, filters: Query[AdminDesignFilters]):
+    designs = catalog_selectors.design_list(status=filters.status, q=filters.q)
+    return paginate(designs, filters, "designs", design_out)
+
+
+@router.get("/designs/{design_id}", response=responses({200: AdminDesignEnvelope}, 404))
+def design_detail(request: HttpRequest, design_id: PathId):
+    return {"design": design_out(catalog_selectors.design_get(design_id))}
+
+
+@router.patch(
+    "/designs/{design_id}", response=responses({200: AdminDesignEnvelope}, *BODY_ERRORS, 404)
+)
+def design_update(request: HttpRequest, design_id: PathId, payload: AdminDesignPatch):
+    """Change a design; a nested list, when given, replaces the design's rows."""
+    for index, line in enumerate(payload.materials or []):
+        if line.material_id:
+            field = f"materials[{index}].material_id"
+            catalog_selectors.material_for_input(line.material_id, field=field)
+        elif not line.name.strip():
+            raise InvalidInput(f"materials[{index}].name", _("Give a material id or a name."))
+    design = catalog_selectors.design_get(design_id)
+    catalog.design_update(design=design, actor=request.actor, **payload.dict(exclude_unset=True))
+    return {"design": design_out(catalog_selectors.design_get(design_id))}
+
+
+# ---------------------------------------------------------------- materials and templates
+
+
+@router.post("/materials", response=responses({201: AdminMaterialEnvelope}, *BODY_ERRORS, 409))
+def material_create(request: HttpRequest, payload: AdminMaterialIn):
+    """A material partners log consumption against. A taken SKU is 409."""
+    return Status(201, {"material": material_out(catalog.material_create(**payload.dict()))})
+
+
+@router.get("/materials", response=responses({200: AdminMaterialList}, 422))
+def material_list(request: HttpRequest, filters: Query[AdminSearchFilters]):
+    materials = catalog_selectors.material_list(q=filters.q)
+    return paginate(materials, filters, "materials", material_out)
+
+
+@router.post("/task-templates", response=responses({201: AdminTemplateEnvelope}, *BODY_ERRORS))
+def template_create(request: HttpRequest, payload: AdminTemplateIn):
+    """A reusable step; its checklist becomes each task's subtasks."""
+    return Status(201, {"task_template": template_out(work.template_create(**payload.dict()))})
+
+
+@router.get("/task-templates", response=responses({200: AdminTemplateList}, 422))
+def template_list(request: HttpRequest, filters: Query[AdminSearchFilters]):
+    templates = catalog_selectors.template_list(q=filters.q)
+    return paginate(templates, filters, "task_templates", template_out)
+
+
+# ---------------------------------------------------------------- products and orders
+
+
+@router.post("/products", response=responses({201: AdminProductEnvelope}, *BODY_ERRORS, 409))
+def product_create(request: HttpRequest, payload: AdminProductIn):
+    """A store product and its variants. A taken handle or SKU is 409."""
+    product = catalog.product_create(**payload.dict())
+    return Status(201, {"product": product_out(catalog_selectors.product_get(product.pk))})
+
+
+@router.get("/products", response=responses({200: AdminProductList}, 422))
+def product_list(request: HttpRequest, filters: Query[AdminSearchFilters]):
+    products = catalog_selectors.product_list(q=filters.q)
+    return paginate(products, filters, "products", product_out)
+
+
+@router.get("/products/{product_id}", response=responses({200: AdminProductEnvelope}, 404))
+def product_detail(request: HttpRequest, product_id: PathId):
+    return {"product": product_out(catalog_selectors.product_get(product_id))}
+
+
+@router.post(
+    "/orders",
+    response=responses({200: AdminOrderEnvelope, 201: AdminOrderEnvelope}, *BODY_ERRORS, 409),
+)
+def order_place(request: HttpRequest, payload: AdminOrderIn):
+    """Record a store order once. The same `external_id` again answers 200 with the
+    order recorded first, and makes no new runs. Runs follow from `order.placed`."""
+    result = orders.order_place(
+        external_id=payload.external_id,
+        lines=[line.dict() for line in payload.lines],
+        actor=request.actor,
+    )
+    return Status(201 if result.created else 200, {"order": order_out(result.order)})

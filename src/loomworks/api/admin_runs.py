@@ -1,0 +1,400 @@
+"""`/api/admin`: production runs, their tasks' comments, and the production policy.
+
+Each handler checks its input first (ids named in the body included: an
+unknown one is 422), then finds the object in the path (404), then calls
+one service, whose state checks answer 409 naming the current status.
+"""
+
+from collections.abc import Iterable
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Status
+
+from loomworks.api.admin_schemas import (
+    BODY_ERRORS,
+    AdminAcceptIn,
+    AdminAddTasksIn,
+    AdminApproveIn,
+    AdminApproveOut,
+    AdminAssignmentIn,
+    AdminCancelIn,
+    AdminCancelOut,
+    AdminCommentEnvelope,
+    AdminCommentIn,
+    AdminCommentList,
+    AdminFromDesignIn,
+    AdminHistoryList,
+    AdminNoteIn,
+    AdminPolicyIn,
+    AdminPolicyOut,
+    AdminReassignIn,
+    AdminRunDetailEnvelope,
+    AdminRunEnvelope,
+    AdminRunIn,
+    AdminRunList,
+    AdminRunListFilters,
+    AdminRunPatch,
+    AdminSendIn,
+    AdminSendOut,
+    AdminTasksOut,
+    PathId,
+    paginate,
+    responses,
+)
+from loomworks.api.schemas import (
+    comment_out,
+    history_out,
+    partner_ref,
+    run_out,
+    task_out,
+)
+from loomworks.catalog import selectors as catalog_selectors
+from loomworks.core.errors import InvalidInput, NotFound
+from loomworks.partners import selectors as partner_selectors
+from loomworks.production import services
+from loomworks.production.models import ProductionPolicy, ProductionRun, RunStatus
+from loomworks.production.selectors import RunFilters, run_detail, run_history, run_list
+from loomworks.production.states import POLICY_ACTIONS, TRANSITIONS
+from loomworks.work.models import Task
+from loomworks.work.services import templates_by_ids
+
+router = Router(tags=["admin: production runs"])
+
+ACTION_ERRORS = (*BODY_ERRORS, 404, 409)
+
+
+# ---------------------------------------------------------------- lookups and rendering
+
+
+def _runs_by_id(run_ids: Iterable[str]) -> dict[str, ProductionRun]:
+    """Runs as the list shows them (design, partner, progress), in two queries for any number."""
+    run_ids = list(run_ids)
+    if not run_ids:
+        return {}
+    runs = run_list(RunFilters(), base=ProductionRun.objects.filter(pk__in=run_ids))
+    return {run.pk: run for run in runs}
+
+
+def _run(run_id: str) -> ProductionRun:
+    run = _runs_by_id([run_id]).get(run_id)
+    if run is None:
+        raise NotFound(_("No production run with id %(id)s.") % {"id": run_id})
+    return run
+
+
+def _task(task_id: str) -> Task:
+    task = Task.objects.filter(pk=task_id).first()
+    if task is None:
+        raise NotFound(_("No task with id %(id)s.") % {"id": task_id})
+    return task
+
+
+def _run_envelope(run_id: str) -> dict:
+    return {"production_run": run_out(_run(run_id))}
+
+
+def _assignments(items: list[AdminAssignmentIn]) -> list[services.Assignment]:
+    """The assignments, every partner and template they name known (else 422)."""
+    assignments = []
+    for index, item in enumerate(items):
+        prefix = f"assignments[{index}]"
+        partner_selectors.partner_for_input(item.partner_id, field=f"{prefix}.partner_id")
+        templates_by_ids(item.template_ids, field=f"{prefix}.template_ids")
+        assignments.append(
+            services.Assignment(
+                partner_id=item.partner_id,
+                quantity=item.quantity,
+                role=item.role,
+                order=item.order,
+                template_ids=list(item.template_ids),
+            )
+        )
+    return assignments
+
+
+def _approve_out(result: services.ApproveResult) -> dict:
+    runs = _runs_by_id([result.run.pk, *(child.pk for child in result.children)])
+    return {
+        "production_run": run_out(runs[result.run.pk]),
+        "children": [run_out(runs[child.pk]) for child in result.children],
+        "dispatch_errors": result.dispatch_errors,
+    }
+
+
+def _detail_out(run: ProductionRun) -> dict:
+    """The detail: the run object plus snapshot, tasks with subtasks, and the runs around it."""
+    children = list(run.children.all())
+    dependents = list(run.dependents.all())
+    depends_on = list(run.depends_on.all())
+    related_ids = {r.pk for r in (*children, *dependents, *depends_on)}
+    if run.parent_id:
+        related_ids.add(run.parent_id)
+    around = _runs_by_id(related_ids)
+    return {
+        **run_out(run),
+        "snapshot": run.snapshot,
+        "planned_template_ids": list(run.planned_template_ids or []),
+        "previous_partner": partner_ref(run.previous_partner),
+        "tasks": [task_out(task) for task in run.top_level_tasks],
+        "parent": run_out(around[run.parent_id]) if run.parent_id else None,
+        "children": [run_out(around[r.pk]) for r in children],
+        "dependents": [run_out(around[r.pk]) for r in dependents],
+        "depends_on": [run_out(around[r.pk]) for r in depends_on],
+    }
+
+
+def _policy_out(policy: ProductionPolicy) -> dict:
+    return {
+        "config": policy.config,
+        "allowed": {
+            action: [s for s in RunStatus.values if s in TRANSITIONS[action].from_statuses]
+            for action in POLICY_ACTIONS
+        },
+        "updated_at": policy.updated_at,
+    }
+
+
+# ---------------------------------------------------------------- create, list, read, edit
+
+
+@router.post("/production-runs", response=responses({201: AdminRunEnvelope}, *BODY_ERRORS, 409))
+def run_create(request: HttpRequest, payload: AdminRunIn):
+    """A run of a design, as a draft or for review. An inactive partner is 409."""
+    design = catalog_selectors.design_for_input(payload.design_id, field="design_id")
+    partner = (
+        partner_selectors.partner_for_input(payload.partner_id, field="partner_id")
+        if payload.partner_id
+        else None
+    )
+    run = services.run_create(
+        design=design,
+        actor=request.actor,
+        quantity=payload.quantity,
+        run_type=payload.run_type,
+        partner=partner,
+        role=payload.role,
+        due_date=payload.due_date,
+        notes=payload.notes,
+        status=payload.status,
+    )
+    return Status(201, _run_envelope(run.pk))
+
+
+@router.get("/production-runs", response=responses({200: AdminRunList}, 422))
+def run_list_page(request: HttpRequest, filters: Query[AdminRunListFilters]):
+    """Runs, filtered (filters combine with AND) and paged; each with its progress."""
+    runs = run_list(
+        RunFilters(
+            status=filters.status,
+            partner_id=filters.partner_id,
+            run_type=filters.run_type,
+            design_id=filters.design_id,
+            parent_run_id=filters.parent_run_id,
+            top_level=filters.top_level,
+            late=filters.late,
+            q=filters.q,
+            order=filters.order,
+        )
+    )
+    return paginate(runs, filters, "production_runs", run_out)
+
+
+@router.get("/production-runs/{run_id}", response=responses({200: AdminRunDetailEnvelope}, 404))
+def run_read(request: HttpRequest, run_id: PathId):
+    """One run with its snapshot, tasks and subtasks, parent, parts and dependencies."""
+    return {"production_run": _detail_out(run_detail(run_id))}
+
+
+@router.patch(
+    "/production-runs/{run_id}", response=responses({200: AdminRunEnvelope}, *ACTION_ERRORS)
+)
+def run_edit(request: HttpRequest, run_id: PathId, payload: AdminRunPatch):
+    """Change quantity, role, type, due date or notes; only before the partner accepts (else 409)."""
+    run = _run(run_id)
+    services.run_update(run=run, actor=request.actor, **payload.dict(exclude_unset=True))
+    return _run_envelope(run_id)
+
+
+@router.post(
+    "/designs/{design_id}/production-runs",
+    response=responses({201: AdminApproveOut}, *ACTION_ERRORS),
+)
+def run_create_from_design(request: HttpRequest, design_id: PathId, payload: AdminFromDesignIn):
+    """Create a run of the design and, with assignments, approve it in the same call.
+
+    Without `quantity` the run makes what each order group adds up to (the
+    groups must agree); with it, a group that adds up to something else is 422.
+    """
+    assignments = _assignments(payload.assignments)
+    design = catalog_selectors.design_get(design_id)
+    result = services.run_create_from_design(
+        design=design,
+        actor=request.actor,
+        quantity=payload.quantity,
+        run_type=payload.run_type,
+        assignments=assignments,
+        due_date=payload.due_date,
+        notes=payload.notes,
+    )
+    return Status(201, _approve_out(result))
+
+
+# ---------------------------------------------------------------- admin actions
+
+
+@router.post(
+    "/production-runs/{run_id}/approve", response=responses({200: AdminApproveOut}, *ACTION_ERRORS)
+)
+def run_approve(request: HttpRequest, run_id: PathId, payload: AdminApproveIn | None = None):
+    """Approve; with assignments, split the run into one part per partner.
+
+    Within each order group the quantities add up to the run's (else 422);
+    group k+1 waits for group k. Parts given templates and waiting for nothing
+    are dispatched at once; a refused dispatch is listed in `dispatch_errors`.
+    """
+    payload = payload or AdminApproveIn()
+    assignments = _assignments(payload.assignments)
+    run = _run(run_id)
+    result = services.run_approve(run=run, actor=request.actor, assignments=assignments)
+    return _approve_out(result)
+
+
+@router.post(
+    "/production-runs/{run_id}/send-to-production",
+    response=responses({200: AdminSendOut}, *ACTION_ERRORS),
+)
+def run_send(request: HttpRequest, run_id: PathId, payload: AdminSendIn):
+    """Send an approved run to its partner with one task per template, in order."""
+    templates_by_ids(payload.template_ids)
+    run = _run(run_id)
+    result = services.run_dispatch(run=run, template_ids=payload.template_ids, actor=request.actor)
+    return {**_run_envelope(run_id), "tasks": [task_out(task) for task in result.tasks]}
+
+
+@router.post(
+    "/production-runs/{run_id}/tasks", response=responses({201: AdminTasksOut}, *ACTION_ERRORS)
+)
+def run_add_tasks(request: HttpRequest, run_id: PathId, payload: AdminAddTasksIn):
+    """More work for a run that is not over (a redo): from templates, or one task by title."""
+    if not payload.template_ids and not payload.title.strip():
+        raise InvalidInput("template_ids", _("Choose a template or give the task a title."))
+    templates_by_ids(payload.template_ids)
+    run = _run(run_id)
+    tasks = services.run_add_tasks(
+        run=run,
+        actor=request.actor,
+        template_ids=payload.template_ids,
+        title=payload.title,
+        description=payload.description,
+    )
+    return Status(201, {"tasks": [task_out(task) for task in tasks]})
+
+
+@router.post(
+    "/production-runs/{run_id}/reassign",
+    response=responses({200: AdminRunEnvelope}, *ACTION_ERRORS),
+)
+def run_reassign(request: HttpRequest, run_id: PathId, payload: AdminReassignIn):
+    """Give a run the partner has not accepted yet to another (active) partner."""
+    partner = partner_selectors.partner_for_input(payload.partner_id, field="partner_id")
+    run = _run(run_id)
+    services.run_reassign(run=run, partner=partner, actor=request.actor, note=payload.note)
+    return _run_envelope(run_id)
+
+
+@router.post(
+    "/production-runs/{run_id}/cancel", response=responses({200: AdminCancelOut}, *ACTION_ERRORS)
+)
+def run_cancel(request: HttpRequest, run_id: PathId, payload: AdminCancelIn | None = None):
+    """Cancel a run with its open tasks and parts. Again: 200, unchanged. Completed: 409."""
+    payload = payload or AdminCancelIn()
+    run = _run(run_id)
+    result = services.run_cancel(run=run, actor=request.actor, reason=payload.reason)
+    return {**_run_envelope(run_id), "cancelled_children": result.cancelled_children}
+
+
+@router.post(
+    "/production-runs/{run_id}/accept", response=responses({200: AdminRunEnvelope}, *ACTION_ERRORS)
+)
+def run_accept(request: HttpRequest, run_id: PathId, payload: AdminAcceptIn | None = None):
+    """Accept for the partner (for instance when it answered by phone)."""
+    payload = payload or AdminAcceptIn()
+    run = _run(run_id)
+    services.run_accept(
+        run=run, actor=request.actor, promised_date=payload.promised_date, note=payload.note
+    )
+    return _run_envelope(run_id)
+
+
+@router.post(
+    "/production-runs/{run_id}/start", response=responses({200: AdminRunEnvelope}, *ACTION_ERRORS)
+)
+def run_start(request: HttpRequest, run_id: PathId, payload: AdminNoteIn | None = None):
+    """Record, for the partner, that work has started."""
+    run = _run(run_id)
+    services.run_start(run=run, actor=request.actor, note=(payload or AdminNoteIn()).note)
+    return _run_envelope(run_id)
+
+
+@router.post(
+    "/production-runs/{run_id}/finish", response=responses({200: AdminRunEnvelope}, *ACTION_ERRORS)
+)
+def run_finish(request: HttpRequest, run_id: PathId, payload: AdminNoteIn | None = None):
+    """Record, for the partner, that the work is finished."""
+    run = _run(run_id)
+    services.run_finish(run=run, actor=request.actor, note=(payload or AdminNoteIn()).note)
+    return _run_envelope(run_id)
+
+
+@router.post(
+    "/production-runs/{run_id}/complete",
+    response=responses({200: AdminRunEnvelope}, *ACTION_ERRORS),
+)
+def run_complete(request: HttpRequest, run_id: PathId, payload: AdminNoteIn | None = None):
+    """Complete the run for the partner; its open tasks are completed with it."""
+    run = _run(run_id)
+    services.run_complete(run=run, actor=request.actor, note=(payload or AdminNoteIn()).note)
+    return _run_envelope(run_id)
+
+
+@router.get("/production-runs/{run_id}/history", response=responses({200: AdminHistoryList}, 404))
+def run_history_page(request: HttpRequest, run_id: PathId):
+    """The run's own history, oldest first: its creation, then one row per action."""
+    run = _run(run_id)
+    return {"history": [history_out(row) for row in run_history(run)]}
+
+
+# ---------------------------------------------------------------- comments
+
+
+@router.get("/tasks/{task_id}/comments", response=responses({200: AdminCommentList}, 404))
+def task_comments(request: HttpRequest, task_id: PathId):
+    """A task's conversation with the partner, oldest first."""
+    task = _task(task_id)
+    return {"comments": [comment_out(c) for c in task.comments.order_by("created_at", "id")]}
+
+
+@router.post(
+    "/tasks/{task_id}/comments", response=responses({201: AdminCommentEnvelope}, *BODY_ERRORS, 404)
+)
+def task_comment_add(request: HttpRequest, task_id: PathId, payload: AdminCommentIn):
+    """Write to the partner on a task, in any run status. A blank comment is 422."""
+    task = _task(task_id)
+    comment = services.task_comment_add(task=task, actor=request.actor, body=payload.body)
+    return Status(201, {"comment": comment_out(comment)})
+
+
+# ---------------------------------------------------------------- policy
+
+
+@router.get("/production-run-policy", response=responses({200: AdminPolicyOut}))
+def policy_read(request: HttpRequest):
+    """Which statuses each admin action may start from (`config`), within `allowed`."""
+    return _policy_out(ProductionPolicy.current())
+
+
+@router.put("/production-run-policy", response=responses({200: AdminPolicyOut}, *BODY_ERRORS))
+def policy_write(request: HttpRequest, payload: AdminPolicyIn):
+    """Narrow the statuses an admin action may start from; only what the state machine allows."""
+    return _policy_out(services.policy_update(config=payload.config, actor=request.actor))

@@ -1,0 +1,681 @@
+"""What the admin API accepts, and the catalogue objects it returns.
+
+Input is checked here, before any lookup, so a request with a bad body
+answers 422 naming the field even when the object in its path does not
+exist (API.md: auth, input, the object in the path, its state). Limits
+match the database columns: PostgreSQL refuses a string longer than its
+column, a NUL character, or a number beyond its integer type, and none of
+that may surface as a 500.
+"""
+
+import math
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Field, Schema
+from ninja.schema import DjangoGetter
+from pydantic import AfterValidator, ConfigDict, StringConstraints, WithJsonSchema, model_validator
+
+from loomworks.api.schemas import CommentOut, ErrorOut, HistoryOut, PartnerRef, RunOut, TaskOut
+from loomworks.catalog.models import DesignStatus, Priority
+from loomworks.core.errors import NotFound
+from loomworks.partners.models import MemberRole, PartnerStatus
+from loomworks.production.models import RunStatus, RunType
+
+MAX_QUANTITY = 1_000_000_000  # below PostgreSQL's integer limit, above any real order
+MAX_OFFSET = 1_000_000_000
+MAX_TEXT = 10_000
+MAX_JSON_DEPTH = 20
+
+# ---------------------------------------------------------------- scalar types
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError(_("Text cannot contain NUL characters."))
+    return value
+
+
+def _storable_text(value: str) -> str:
+    """Text inside JSON: pydantic checks no further, so refuse what UTF-8 cannot hold here."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(_("Text must be valid Unicode.")) from None
+    return _no_nul(value)
+
+
+def _email(value: str) -> str:
+    value = value.strip().lower()
+    try:
+        validate_email(value)
+    except DjangoValidationError:
+        raise ValueError(_("Give a valid e-mail address.")) from None
+    return value
+
+
+def _plain_json(value: Any, depth: int = 0) -> Any:
+    """JSON the database stores as given: no NUL in strings, no NaN or infinity, not too deep."""
+    if depth > MAX_JSON_DEPTH:
+        raise ValueError(_("This value is nested too deeply."))
+    if isinstance(value, str):
+        return _storable_text(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(_("Numbers must be finite."))
+    if isinstance(value, dict):
+        return {_storable_text(str(k)): _plain_json(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain_json(v, depth + 1) for v in value]
+    return value
+
+
+def _path_id(value: str) -> str:
+    # An id with a NUL byte names nothing; saying so beats a database error.
+    if "\x00" in value:
+        raise NotFound()
+    return value
+
+
+def text(max_length: int = MAX_TEXT) -> Any:
+    """Optional free text (may be blank)."""
+    return Annotated[str, StringConstraints(max_length=max_length), AfterValidator(_no_nul)]
+
+
+def required(max_length: int) -> Any:
+    """Required text: surrounding blanks are dropped, and something must remain."""
+    return Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length),
+        AfterValidator(_no_nul),
+    ]
+
+
+Id = Annotated[str, StringConstraints(min_length=1, max_length=40), AfterValidator(_no_nul)]
+PathId = Annotated[str, AfterValidator(_path_id)]
+Email = Annotated[
+    str,
+    StringConstraints(max_length=254),
+    AfterValidator(_email),
+    WithJsonSchema({"type": "string", "format": "email", "maxLength": 254}),
+]
+Handle = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+    WithJsonSchema(
+        {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$", "minLength": 1, "maxLength": 100}
+    ),
+]
+Password = Annotated[str, StringConstraints(min_length=8, max_length=128)]
+Quantity = Annotated[int, Field(ge=1, le=MAX_QUANTITY)]
+JsonObject = Annotated[dict[str, Any], AfterValidator(_plain_json)]
+
+
+class Input(Schema):
+    """A request body: a JSON object, never an array or a bare value."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object(cls, data: Any) -> Any:
+        # ninja hands over its attribute reader; what was sent is inside.
+        sent = data._obj if isinstance(data, DjangoGetter) else data
+        if not isinstance(sent, dict):
+            raise ValueError(_("Send a JSON object."))
+        return data
+
+
+class Strict(Input):
+    """A change request: a field it does not know is an error, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+# ---------------------------------------------------------------- paging
+
+
+class AdminPage(Schema):
+    limit: int = Field(20, ge=1, le=100)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
+
+
+class AdminListing(Schema):
+    count: int
+    limit: int
+    offset: int
+
+
+# ---------------------------------------------------------------- partners
+
+
+class AdminMemberIn(Input):
+    email: Email
+    first_name: text(150) = ""
+    last_name: text(150) = ""
+    role: MemberRole = MemberRole.MANAGER
+    password: Password | None = None
+
+
+class AdminOwnerIn(Input):
+    email: Email
+    first_name: text(150) = ""
+    last_name: text(150) = ""
+    password: Password | None = None
+
+
+class AdminPartnerIn(Input):
+    name: required(200)
+    handle: Handle = Field(description="letters, digits, - and _; unique")
+    email: Email | None = None
+    phone: text(50) = ""
+    status: PartnerStatus = PartnerStatus.ACTIVE
+    admin: AdminOwnerIn
+
+
+class AdminPartnerPatch(Strict):
+    """Only the fields sent change; `null` clears e-mail or phone."""
+
+    name: required(200) = None
+    email: Email | None = None
+    phone: text(50) | None = None
+    status: PartnerStatus = None
+
+
+class AdminPartnerFilters(AdminPage):
+    status: PartnerStatus | None = None
+    q: text(200) | None = None
+
+
+class AdminPartnerOut(Schema):
+    id: str
+    name: str
+    handle: str
+    status: str
+    email: str
+    phone: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class AdminMemberOut(Schema):
+    id: str
+    partner_id: str
+    user_id: int
+    email: str
+    first_name: str
+    last_name: str
+    name: str
+    role: str
+    is_active: bool
+    created_at: datetime
+
+
+class AdminPartnerEnvelope(Schema):
+    partner: AdminPartnerOut
+
+
+class AdminPartnerCreated(Schema):
+    partner: AdminPartnerOut
+    admin: AdminMemberOut
+
+
+class AdminPartnerList(AdminListing):
+    partners: list[AdminPartnerOut]
+
+
+class AdminMemberEnvelope(Schema):
+    member: AdminMemberOut
+
+
+class AdminMemberList(AdminListing):
+    members: list[AdminMemberOut]
+
+
+# ---------------------------------------------------------------- designs
+
+
+class AdminSpecificationIn(Input):
+    title: required(200)
+    category: text(100) = ""
+    details: text() = ""
+    measurements: JsonObject = Field(default_factory=dict)
+
+
+class AdminColorIn(Input):
+    name: required(100)
+    hex_code: str = Field(pattern=r"^#[0-9A-Fa-f]{6}$", examples=["#1A2B3C"])
+    usage_notes: text() = ""
+
+
+class AdminSizeSetIn(Input):
+    size_label: required(50)
+    measurements: JsonObject = Field(default_factory=dict)
+
+
+class AdminDesignMaterialIn(Input):
+    """A bill-of-materials line: a known material by id, or just a name."""
+
+    material_id: Id | None = None
+    name: text(200) = ""
+    planned_quantity: float = Field(0, ge=0, lt=1e9, allow_inf_nan=False)
+    unit: text(20) = ""
+
+
+class AdminDesignIn(Input):
+    name: required(200)
+    description: text() = ""
+    status: DesignStatus | None = None
+    priority: Priority | None = None
+    thumbnail_url: text(500) = ""
+    tags: list[text(100)] = Field(default_factory=list, max_length=100)
+    notes: text() = ""
+    target_date: date | None = None
+    specifications: list[AdminSpecificationIn] = Field(default_factory=list, max_length=200)
+    colors: list[AdminColorIn] = Field(default_factory=list, max_length=200)
+    size_sets: list[AdminSizeSetIn] = Field(default_factory=list, max_length=200)
+    materials: list[AdminDesignMaterialIn] = Field(default_factory=list, max_length=200)
+
+
+class AdminDesignPatch(Strict):
+    """Only the fields sent change. Nested lists, when given, replace the design's rows."""
+
+    name: required(200) = None
+    description: text() | None = None
+    status: DesignStatus = None
+    priority: Priority = None
+    thumbnail_url: text(500) | None = None
+    tags: list[text(100)] = Field(None, max_length=100)
+    notes: text() | None = None
+    target_date: date | None = None
+    specifications: list[AdminSpecificationIn] = Field(None, max_length=200)
+    colors: list[AdminColorIn] = Field(None, max_length=200)
+    size_sets: list[AdminSizeSetIn] = Field(None, max_length=200)
+    materials: list[AdminDesignMaterialIn] = Field(None, max_length=200)
+
+
+class AdminDesignFilters(AdminPage):
+    status: DesignStatus | None = None
+    q: text(200) | None = None
+
+
+class AdminSpecificationOut(Schema):
+    title: str
+    category: str
+    details: str
+    measurements: dict[str, Any]
+
+
+class AdminColorOut(Schema):
+    name: str
+    hex_code: str
+    usage_notes: str
+
+
+class AdminSizeSetOut(Schema):
+    size_label: str
+    measurements: dict[str, Any]
+
+
+class AdminDesignMaterialOut(Schema):
+    material_id: str | None
+    name: str
+    planned_quantity: float
+    unit: str
+
+
+class AdminDesignOut(Schema):
+    id: str
+    name: str
+    description: str
+    status: str
+    priority: str
+    thumbnail_url: str
+    tags: list[Any]
+    notes: str
+    target_date: date | None
+    created_at: datetime
+    updated_at: datetime
+    specifications: list[AdminSpecificationOut]
+    colors: list[AdminColorOut]
+    size_sets: list[AdminSizeSetOut]
+    materials: list[AdminDesignMaterialOut]
+
+
+class AdminDesignEnvelope(Schema):
+    design: AdminDesignOut
+
+
+class AdminDesignList(AdminListing):
+    designs: list[AdminDesignOut]
+
+
+# ---------------------------------------------------------------- materials, templates, products
+
+
+class AdminMaterialIn(Input):
+    sku: required(100)
+    name: required(200)
+    unit: required(20)
+    stock_on_hand: float | None = Field(None, ge=0, lt=1e9, allow_inf_nan=False)
+
+
+class AdminMaterialOut(Schema):
+    id: str
+    sku: str
+    name: str
+    unit: str
+    stock_on_hand: float | None
+    created_at: datetime
+
+
+class AdminMaterialEnvelope(Schema):
+    material: AdminMaterialOut
+
+
+class AdminMaterialList(AdminListing):
+    materials: list[AdminMaterialOut]
+
+
+class AdminSearchFilters(AdminPage):
+    q: text(200) | None = None
+
+
+class AdminTemplateIn(Input):
+    name: required(200)
+    description: text() = ""
+    category: text(100) = ""
+    priority: Priority = Priority.MEDIUM
+    estimated_duration: int | None = Field(None, ge=0, le=1_000_000, description="minutes")
+    checklist: list[required(300)] = Field(default_factory=list, max_length=100)
+
+
+class AdminTemplateOut(Schema):
+    id: str
+    name: str
+    description: str
+    category: str
+    priority: str
+    estimated_duration: int | None
+    checklist: list[str]
+    created_at: datetime
+
+
+class AdminTemplateEnvelope(Schema):
+    task_template: AdminTemplateOut
+
+
+class AdminTemplateList(AdminListing):
+    task_templates: list[AdminTemplateOut]
+
+
+class AdminVariantIn(Input):
+    sku: required(100)
+    title: text(200) = ""
+    design_id: Id | None = None
+
+
+class AdminProductIn(Input):
+    title: required(200)
+    handle: text(200) | None = None
+    design_id: Id | None = None
+    variants: list[AdminVariantIn] = Field(default_factory=list, max_length=200)
+
+
+class AdminVariantOut(Schema):
+    id: str
+    sku: str
+    title: str
+    design_id: str | None
+
+
+class AdminProductOut(Schema):
+    id: str
+    title: str
+    handle: str
+    design_id: str | None
+    created_at: datetime
+    variants: list[AdminVariantOut]
+
+
+class AdminProductEnvelope(Schema):
+    product: AdminProductOut
+
+
+class AdminProductList(AdminListing):
+    products: list[AdminProductOut]
+
+
+# ---------------------------------------------------------------- orders
+
+
+class AdminOrderLineIn(Input):
+    external_id: required(200)
+    product_id: Id | None = None
+    variant_id: Id | None = None
+    sku: text(100) | None = None
+    quantity: Quantity
+
+
+class AdminOrderIn(Input):
+    external_id: required(200)
+    lines: list[AdminOrderLineIn] = Field(min_length=1, max_length=500)
+
+
+class AdminOrderLineOut(Schema):
+    id: str
+    external_id: str
+    product_id: str | None
+    variant_id: str | None
+    sku: str
+    quantity: int
+    position: int
+
+
+class AdminOrderOut(Schema):
+    id: str
+    external_id: str
+    created_at: datetime
+    lines: list[AdminOrderLineOut]
+
+
+class AdminOrderEnvelope(Schema):
+    order: AdminOrderOut
+
+
+# ---------------------------------------------------------------- production runs
+
+
+class AdminRunIn(Input):
+    design_id: Id
+    quantity: Quantity = 1
+    run_type: RunType = RunType.PRODUCTION
+    partner_id: Id | None = None
+    role: text(100) = ""
+    due_date: date | None = None
+    notes: text() = ""
+    status: Literal["draft", "pending_review"] = RunStatus.PENDING_REVIEW.value
+
+
+class AdminRunPatch(Strict):
+    """Only the fields sent change; `null` clears the due date."""
+
+    quantity: Quantity = None
+    role: text(100) | None = None
+    run_type: RunType = None
+    due_date: date | None = None
+    notes: text() | None = None
+
+
+class AdminRunListFilters(AdminPage):
+    status: RunStatus | None = None
+    partner_id: Id | None = None
+    run_type: RunType | None = None
+    design_id: Id | None = None
+    parent_run_id: Id | None = None
+    top_level: bool | None = Field(None, description="true: parents and stand-alone runs only")
+    late: bool | None = None
+    q: text(200) | None = Field(
+        None, description="run id or reference, design name, partner name or handle"
+    )
+    order: str = Field(
+        "-created_at",
+        pattern=r"^(-?created_at|-?status|-?quantity|-?due_date|-?reference)$",
+        description="-created_at (default), created_at, status, quantity, due_date, reference; "
+        "'-' in front reverses",
+    )
+
+
+class AdminAssignmentIn(Input):
+    partner_id: Id
+    role: text(100) = ""
+    quantity: Quantity
+    order: int | None = Field(None, ge=1, le=1000, description="order group, default 1")
+    template_ids: list[Id] = Field(default_factory=list, max_length=50)
+
+
+class AdminApproveIn(Input):
+    assignments: list[AdminAssignmentIn] = Field(default_factory=list, max_length=100)
+
+
+class AdminFromDesignIn(Input):
+    quantity: Quantity | None = None
+    run_type: RunType = RunType.PRODUCTION
+    due_date: date | None = None
+    notes: text() = ""
+    assignments: list[AdminAssignmentIn] = Field(default_factory=list, max_length=100)
+
+
+class AdminSendIn(Input):
+    template_ids: list[Id] = Field(min_length=1, max_length=50)
+
+
+class AdminAddTasksIn(Input):
+    template_ids: list[Id] = Field(default_factory=list, max_length=50)
+    title: text(300) = ""
+    description: text() = ""
+
+
+class AdminReassignIn(Input):
+    partner_id: Id
+    note: text() = ""
+
+
+class AdminCancelIn(Input):
+    reason: text() = ""
+
+
+class AdminNoteIn(Input):
+    note: text() = ""
+
+
+def _not_past(value: date | None) -> date | None:
+    if value is not None and value < timezone.localdate():
+        raise ValueError(_("The promised date cannot be in the past."))
+    return value
+
+
+class AdminAcceptIn(AdminNoteIn):
+    promised_date: Annotated[date | None, AfterValidator(_not_past)] = None
+
+
+class AdminCommentIn(Input):
+    body: required(MAX_TEXT)
+
+
+class AdminPolicyIn(Input):
+    config: dict[Annotated[str, StringConstraints(max_length=40)], list[text(40)]]
+
+
+class AdminDispatchErrorOut(Schema):
+    run_id: str
+    reference: str
+    detail: str
+
+
+class AdminRunEnvelope(Schema):
+    production_run: RunOut
+
+
+class AdminRunList(AdminListing):
+    production_runs: list[RunOut]
+
+
+class AdminRunDetailOut(RunOut):
+    snapshot: dict[str, Any]
+    planned_template_ids: list[str]
+    previous_partner: PartnerRef | None
+    tasks: list[TaskOut]
+    parent: RunOut | None
+    children: list[RunOut]
+    dependents: list[RunOut]
+    depends_on: list[RunOut]
+
+
+class AdminRunDetailEnvelope(Schema):
+    production_run: AdminRunDetailOut
+
+
+class AdminApproveOut(Schema):
+    production_run: RunOut
+    children: list[RunOut]
+    dispatch_errors: list[AdminDispatchErrorOut] = Field(
+        description="parts given templates whose dispatch was refused; they stay approved"
+    )
+
+
+class AdminSendOut(Schema):
+    production_run: RunOut
+    tasks: list[TaskOut]
+
+
+class AdminTasksOut(Schema):
+    tasks: list[TaskOut]
+
+
+class AdminCancelOut(Schema):
+    production_run: RunOut
+    cancelled_children: list[str]
+
+
+class AdminPolicyOut(Schema):
+    config: dict[str, list[str]]
+    allowed: dict[str, list[str]] = Field(
+        description="for each action, the statuses the state machine lets it start from"
+    )
+    updated_at: datetime | None
+
+
+# ---------------------------------------------------------------- answers
+
+
+def responses(ok: dict[int, Any], *errors: int) -> dict[int, Any]:
+    """`ok` plus the error answers a route can give; every admin route can say 401 and 403."""
+    return {**ok, **dict.fromkeys((401, 403, *errors), ErrorOut)}
+
+
+BODY_ERRORS = (400, 422)  # malformed JSON; a body that fails validation
+
+
+def paginate(queryset, page: AdminPage, key: str, serialize) -> dict:
+    """One page of `queryset` in the list envelope: `{key: [...], count, limit, offset}`."""
+    rows = queryset[page.offset : page.offset + page.limit]
+    return {
+        key: [serialize(row) for row in rows],
+        "count": queryset.count(),
+        "limit": page.limit,
+        "offset": page.offset,
+    }
+
+
+class AdminCommentEnvelope(Schema):
+    comment: CommentOut
+
+
+class AdminCommentList(Schema):
+    comments: list[CommentOut]
+
+
+class AdminHistoryList(Schema):
+    history: list[HistoryOut]

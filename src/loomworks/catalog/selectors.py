@@ -1,0 +1,91 @@
+"""Reads of the catalogue: designs, materials, products and task templates.
+
+Lists prefetch what their serialisers show, so a page costs the same number
+of queries whatever its length.
+"""
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from loomworks.catalog.models import Design, DesignMaterial, Material, Product, ProductVariant
+from loomworks.core.errors import InvalidInput, NotFound
+from loomworks.work.models import TaskTemplate
+
+
+def _with_details(designs: QuerySet[Design]) -> QuerySet[Design]:
+    return designs.prefetch_related(
+        "specifications",
+        "colors",
+        "size_sets",
+        Prefetch("materials", queryset=DesignMaterial.objects.order_by("position", "id")),
+    )
+
+
+def design_list(*, status: str | None = None, q: str | None = None) -> QuerySet[Design]:
+    """Designs, newest first, with specifications, colours, sizes and materials."""
+    designs = Design.objects.all()
+    if status:
+        designs = designs.filter(status=status)
+    if q and q.strip():
+        designs = designs.filter(name__icontains=q.strip())
+    return _with_details(designs).order_by("-created_at", "-id")
+
+
+def design_get(design_id: str) -> Design:
+    design = _with_details(Design.objects.filter(pk=design_id)).first()
+    if design is None:
+        raise NotFound(_("No design with id %(id)s.") % {"id": design_id})
+    return design
+
+
+def design_for_input(design_id: str, *, field: str) -> Design:
+    """A design named in a request body: unknown is invalid input (422), not a 404."""
+    design = Design.objects.filter(pk=design_id).first()
+    if design is None:
+        raise InvalidInput(field, _("Unknown design: %(id)s.") % {"id": design_id})
+    return design
+
+
+def material_for_input(material_id: str, *, field: str) -> Material:
+    """A material named in a request body: unknown is invalid input (422)."""
+    material = Material.objects.filter(pk=material_id).first()
+    if material is None:
+        raise InvalidInput(field, _("Unknown material: %(id)s.") % {"id": material_id})
+    return material
+
+
+def material_list(*, q: str | None = None) -> QuerySet[Material]:
+    materials = Material.objects.all()
+    if q and q.strip():
+        q = q.strip()
+        materials = materials.filter(Q(name__icontains=q) | Q(sku__icontains=q))
+    return materials.order_by("name", "id")
+
+
+def template_list(*, q: str | None = None) -> QuerySet[TaskTemplate]:
+    templates = TaskTemplate.objects.all()
+    if q and q.strip():
+        q = q.strip()
+        templates = templates.filter(Q(name__icontains=q) | Q(category__icontains=q))
+    return templates.order_by("name", "id")
+
+
+def _with_variants(products: QuerySet[Product]) -> QuerySet[Product]:
+    return products.prefetch_related(
+        Prefetch("variants", queryset=ProductVariant.objects.order_by("created_at", "id"))
+    )
+
+
+def product_list(*, q: str | None = None) -> QuerySet[Product]:
+    products = _with_variants(Product.objects.all())
+    if q and q.strip():
+        q = q.strip()
+        products = products.filter(Q(title__icontains=q) | Q(handle__icontains=q))
+    return products.order_by("-created_at", "-id")
+
+
+def product_get(product_id: str) -> Product:
+    product = _with_variants(Product.objects.filter(pk=product_id)).first()
+    if product is None:
+        raise NotFound(_("No product with id %(id)s.") % {"id": product_id})
+    return product
