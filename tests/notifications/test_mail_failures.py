@@ -5,7 +5,7 @@ from django.core import mail
 
 from loomworks.events.api import drain
 from loomworks.events.models import Delivery, DeliveryState
-from loomworks.notifications.models import EmailStatus, Notification, OutgoingEmail
+from loomworks.notifications.models import EmailState, Notification, OutgoingEmail
 from loomworks.notifications.subscribers import SEND_EMAIL_SUBSCRIBER
 from loomworks.production import services as production
 from loomworks.production.models import RunStatus
@@ -44,7 +44,7 @@ def test_dispatch_succeeds_while_the_smtp_server_refuses_and_admins_see_the_fail
 
     assert {d.state for d in email_deliveries()} == {DeliveryState.DEAD}
     assert {d.attempts for d in email_deliveries()} == {3}
-    assert set(OutgoingEmail.objects.values_list("status", flat=True)) == {EmailStatus.FAILED}
+    assert set(OutgoingEmail.objects.values_list("state", flat=True)) == {EmailState.FAILED}
     dead = Notification.objects.filter(recipient=admin_user, kind="outbox.delivery_dead")
     assert sorted(entry.summary.split(" about ")[0] for entry in dead) == sorted(
         f"The e-mail to {address}" for address in team.mailed_addresses
@@ -71,9 +71,9 @@ def test_one_refused_address_is_retried_alone_and_never_resends_to_the_others(
     drain(ignore_backoff=True)
 
     assert sorted(a for m in mail.outbox for a in m.to) == team.mailed_addresses
-    statuses = dict(OutgoingEmail.objects.values_list("to_address", "status"))
-    assert statuses.pop(bouncing.user.email) == EmailStatus.FAILED
-    assert set(statuses.values()) == {EmailStatus.SENT}
+    statuses = dict(OutgoingEmail.objects.values_list("to_address", "state"))
+    assert statuses.pop(bouncing.user.email) == EmailState.FAILED
+    assert set(statuses.values()) == {EmailState.SENT}
     [dead] = Notification.objects.filter(recipient=admin_user, kind="outbox.delivery_dead")
     assert dead.summary.startswith("The e-mail to bounce@atelier-nord.test about ")
     assert "after 4 attempts" in dead.summary
@@ -89,7 +89,7 @@ def test_mail_that_works_on_a_later_attempt_is_sent_once(
     run = make_run("approved", partner=team.partner)
     production.run_dispatch(run=run, template_ids=[TemplateFactory().pk], actor=admin)
     drain()
-    assert OutgoingEmail.objects.get(recipient=bouncing.user).status == EmailStatus.QUEUED
+    assert OutgoingEmail.objects.get(recipient=bouncing.user).state == EmailState.QUEUED
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # the server is back
     drain(ignore_backoff=True)
@@ -97,5 +97,5 @@ def test_mail_that_works_on_a_later_attempt_is_sent_once(
     assert sorted(a for m in mail.outbox for a in m.to) == sorted(
         [*team.mailed_addresses, bouncing.user.email]
     )
-    assert OutgoingEmail.objects.get(recipient=bouncing.user).status == EmailStatus.SENT
+    assert OutgoingEmail.objects.get(recipient=bouncing.user).state == EmailState.SENT
     assert not Notification.objects.filter(kind="outbox.delivery_dead").exists()

@@ -13,7 +13,7 @@ from loomworks.events import registry
 from loomworks.events.api import drain
 from loomworks.events.models import Delivery, DeliveryState, Event
 from loomworks.notifications import services
-from loomworks.notifications.models import EmailStatus, Notification, OutgoingEmail
+from loomworks.notifications.models import EmailState, Notification, OutgoingEmail
 from loomworks.production import services as production
 from tests.factories import MemberFactory, PartnerFactory, TemplateFactory
 
@@ -113,7 +113,7 @@ def test_each_email_event_sends_only_its_own_email(team, make_run, admin):
     redeliver(first)
 
     assert mail.outbox == []
-    assert set(OutgoingEmail.objects.values_list("status", flat=True)) == {EmailStatus.SENT}
+    assert set(OutgoingEmail.objects.values_list("state", flat=True)) == {EmailState.SENT}
 
 
 def test_reassigning_a_sent_run_tells_the_new_partner_as_if_newly_sent(
@@ -230,7 +230,7 @@ def test_email_turned_off_after_it_was_queued_is_not_sent(team, make_run, admin)
     drain()
 
     assert mail_to(team.owner.user.email) == []
-    assert OutgoingEmail.objects.get(recipient=team.owner.user).status == EmailStatus.SKIPPED
+    assert OutgoingEmail.objects.get(recipient=team.owner.user).state == EmailState.SKIPPED
     assert len(mail_to(team.manager.user.email)) == 1
 
 

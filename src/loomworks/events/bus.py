@@ -72,11 +72,15 @@ def _worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
 
 
-def _due(now: datetime) -> Q:
-    # `now` may be moved forward to run retries early (drain's ignore_backoff);
-    # leases are about real time: another worker's live lease is never taken.
+def _due(now: datetime, lease_now: datetime | None = None) -> Q:
+    """Pending, due by `now`, and not leased at `lease_now` (default: `now`).
+
+    drain(ignore_backoff=True) moves `now` forward to run retries early but
+    keeps `lease_now` at the real time, so another worker's live lease is
+    never taken.
+    """
     return Q(state=DeliveryState.PENDING, next_attempt_at__lte=now) & (
-        Q(lease_until__isnull=True) | Q(lease_until__lt=timezone.now())
+        Q(lease_until__isnull=True) | Q(lease_until__lt=lease_now or now)
     )
 
 
@@ -85,13 +89,15 @@ def backoff_seconds(attempts: int) -> float:
     return min(base, 3600) * random.uniform(0.8, 1.2)
 
 
-def run_delivery(delivery_id: int, *, now: datetime | None = None) -> str:
+def run_delivery(
+    delivery_id: int, *, now: datetime | None = None, lease_now: datetime | None = None
+) -> str:
     """Work one delivery. Returns "done", "failed", "dead" or "skipped"."""
     now = now or timezone.now()
     owner = _worker_name()
     claimed = (
         Delivery.objects.filter(pk=delivery_id)
-        .filter(_due(now))
+        .filter(_due(now, lease_now))
         .update(
             lease_owner=owner,
             lease_until=timezone.now() + timedelta(seconds=settings.EVENTS_LEASE_SECONDS),
@@ -169,10 +175,12 @@ def _record_failure(delivery: Delivery, owner: str, exc: Exception) -> str:
     return "failed"
 
 
-def due_delivery_ids(*, now: datetime | None = None, limit: int = 200) -> list[int]:
+def due_delivery_ids(
+    *, now: datetime | None = None, lease_now: datetime | None = None, limit: int = 200
+) -> list[int]:
     now = now or timezone.now()
     return list(
-        Delivery.objects.filter(_due(now))
+        Delivery.objects.filter(_due(now, lease_now))
         .order_by("next_attempt_at", "id")
         .values_list("id", flat=True)[:limit]
     )
@@ -187,11 +195,12 @@ def drain(*, max_rounds: int = 200, ignore_backoff: bool = False) -> int:
     """
     worked = 0
     for _ in range(max_rounds):
-        now = timezone.now() + (timedelta(days=3650) if ignore_backoff else timedelta(0))
-        ids = due_delivery_ids(now=now, limit=500)
+        real_now = timezone.now()
+        now = real_now + (timedelta(days=3650) if ignore_backoff else timedelta(0))
+        ids = due_delivery_ids(now=now, lease_now=real_now, limit=500)
         if not ids:
             break
         for delivery_id in ids:
-            if run_delivery(delivery_id, now=now) != "skipped":
+            if run_delivery(delivery_id, now=now, lease_now=real_now) != "skipped":
                 worked += 1
     return worked

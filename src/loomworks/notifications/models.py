@@ -59,7 +59,7 @@ class Notification(models.Model):
         return str(self.summary)
 
 
-class EmailStatus(models.TextChoices):
+class EmailState(models.TextChoices):
     QUEUED = "queued", _("Queued")
     SENT = "sent", _("Sent")
     SKIPPED = "skipped", _("Skipped")  # the member left or turned e-mail off before it went out
@@ -93,9 +93,7 @@ class OutgoingEmail(models.Model):
     subject = models.CharField(max_length=300)
     body_text = models.TextField()
     body_html = models.TextField(blank=True)
-    status = models.CharField(
-        max_length=10, choices=EmailStatus.choices, default=EmailStatus.QUEUED
-    )
+    state = models.CharField(max_length=10, choices=EmailState.choices, default=EmailState.QUEUED)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
 
@@ -106,7 +104,9 @@ class OutgoingEmail(models.Model):
                 fields=["event_id", "recipient"], name="one_email_per_event_and_recipient"
             )
         ]
-        indexes = [models.Index(fields=["status", "created_at"])]
+        indexes = [
+            models.Index(fields=["state", "created_at"], name="notificatio_state_8c1f2e_idx")
+        ]
 
     def __str__(self) -> str:
-        return f"{self.kind} to {self.to_address} ({self.status})"
+        return f"{self.kind} to {self.to_address} ({self.state})"

@@ -17,7 +17,7 @@ from loomworks.core.errors import NotFound
 from loomworks.events.api import publish
 from loomworks.events.models import Event
 from loomworks.notifications import emails, selectors, summaries
-from loomworks.notifications.models import Audience, EmailStatus, Notification, OutgoingEmail
+from loomworks.notifications.models import Audience, EmailState, Notification, OutgoingEmail
 from loomworks.partners.models import Partner, PartnerMember
 from loomworks.production.models import ProductionRun
 
@@ -151,7 +151,7 @@ def partner_notice_record(
 
 @transaction.atomic
 def email_send(*, email_id: str) -> str:
-    """Send one queued e-mail once. Returns its status afterwards.
+    """Send one queued e-mail once. Returns its state afterwards.
 
     The e-mail is marked sent before the backend is called, in the delivery's
     transaction: if the backend refuses, the mark rolls back with everything
@@ -164,16 +164,16 @@ def email_send(*, email_id: str) -> str:
         .filter(pk=email_id)
         .first()
     )
-    if email is None or email.status != EmailStatus.QUEUED:
-        return email.status if email else ""
+    if email is None or email.state != EmailState.QUEUED:
+        return email.state if email else ""
     if email.partner_id and not _still_wants_email(email):
-        OutgoingEmail.objects.filter(pk=email.pk).update(status=EmailStatus.SKIPPED)
-        return EmailStatus.SKIPPED
-    OutgoingEmail.objects.filter(pk=email.pk, status=EmailStatus.QUEUED).update(
-        status=EmailStatus.SENT, sent_at=timezone.now()
+        OutgoingEmail.objects.filter(pk=email.pk).update(state=EmailState.SKIPPED)
+        return EmailState.SKIPPED
+    OutgoingEmail.objects.filter(pk=email.pk, state=EmailState.QUEUED).update(
+        state=EmailState.SENT, sent_at=timezone.now()
     )
     emails.send(email)
-    return EmailStatus.SENT
+    return EmailState.SENT
 
 
 def _still_wants_email(email: OutgoingEmail) -> bool:
@@ -189,8 +189,8 @@ def _still_wants_email(email: OutgoingEmail) -> bool:
 
 def email_mark_failed(*, email_id: str) -> OutgoingEmail | None:
     """Every attempt to send it failed: mark it so, for the record."""
-    OutgoingEmail.objects.filter(pk=email_id, status=EmailStatus.QUEUED).update(
-        status=EmailStatus.FAILED
+    OutgoingEmail.objects.filter(pk=email_id, state=EmailState.QUEUED).update(
+        state=EmailState.FAILED
     )
     return OutgoingEmail.objects.select_related("run").filter(pk=email_id).first()
 

@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
                 ('subject', models.CharField(max_length=300)),
                 ('body_text', models.TextField()),
                 ('body_html', models.TextField(blank=True)),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('sent', 'Sent'), ('skipped', 'Skipped'), ('failed', 'Failed')], default='queued', max_length=10)),
+                ('state', models.CharField(choices=[('queued', 'Queued'), ('sent', 'Sent'), ('skipped', 'Skipped'), ('failed', 'Failed')], default='queued', max_length=10)),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('sent_at', models.DateTimeField(blank=True, null=True)),
                 ('partner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='partners.partner')),
@@ -41,7 +41,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['-created_at'],
-                'indexes': [models.Index(fields=['status', 'created_at'], name='notificatio_status_b21357_idx')],
+                'indexes': [models.Index(fields=['state', 'created_at'], name='notificatio_state_8c1f2e_idx')],
                 'constraints': [models.UniqueConstraint(fields=('event_id', 'recipient'), name='one_email_per_event_and_recipient')],
             },
         ),
