@@ -49,3 +49,18 @@ def test_demo_seed_makes_runs_in_every_status_once():
     count = ProductionRun.objects.count()
     assert demo.seed() is None
     assert ProductionRun.objects.count() == count
+
+
+def test_login_follows_next_only_inside_the_users_own_area(client):
+    from tests.factories import PASSWORD, MemberFactory
+
+    member = MemberFactory()
+    response = client.post(
+        "/login?next=/admin/production-runs/", {"email": member.user.email, "password": PASSWORD}
+    )
+    assert response.url == "/partner/"
+    client.logout()
+    response = client.post(
+        "/login?next=/partner/notifications/", {"email": member.user.email, "password": PASSWORD}
+    )
+    assert response.url == "/partner/notifications/"

@@ -52,7 +52,9 @@ def test_members_of_a_partner_that_is_not_active_get_403(method, path, status):
 def test_an_inactive_membership_gets_403(method, path):
     member = MemberFactory(is_active=False)
 
-    assert _call(PartnerApi(member.user), method, path).status_code == 403
+    response = _call(PartnerApi(member.user), method, path)
+    assert response.status_code == 403
+    assert "switched off" in response.json()["detail"]
 
 
 @pytest.mark.parametrize(("method", "path"), ROUTES)

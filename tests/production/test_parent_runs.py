@@ -5,6 +5,7 @@ import pytest
 from loomworks.core.errors import NotFound, TransitionNotAllowed
 from loomworks.events.api import drain
 from loomworks.production import services
+from loomworks.production.selectors import runs_visible_to
 from loomworks.production.services import Assignment
 from tests.factories import TemplateFactory
 from tests.production.support import (
@@ -74,10 +75,22 @@ def test_a_parent_is_never_worked_directly(action, stage, family, admin, make_wo
     other = make_workshop().partner
     act = _direct_actions(parent, admin, owner, other, template)[action]
     before = world()
-    with pytest.raises(TransitionNotAllowed) as refused:
-        act()
-    assert "split into parts" in refused.value.detail or "must be" in refused.value.detail
+    if action in ("accept (partner)", "decline"):
+        # The partner named before the split no longer holds the parent at all.
+        with pytest.raises(NotFound):
+            act()
+    else:
+        with pytest.raises(TransitionNotAllowed) as refused:
+            act()
+        assert "split into parts" in refused.value.detail or "must be" in refused.value.detail
     assert world() == before
+
+
+def test_splitting_a_run_takes_it_from_the_partner_named_before(family):
+    parent, owner, *_ = family
+    parent = fresh(parent)
+    assert parent.partner_id is None
+    assert not runs_visible_to(owner.partner).filter(pk=parent.pk).exists()
 
 
 def test_the_parent_refusal_names_the_parts(family, admin, template):

@@ -37,6 +37,10 @@ def authorize(request: HttpRequest, user, role: str):
     membership = (
         PartnerMember.objects.select_related("partner").filter(user=user, is_active=True).first()
     )
+    if membership is None and PartnerMember.objects.filter(user=user).exists():
+        raise AuthorizationError(
+            message=_("Your access to this partner was switched off; ask its owner or the brand.")
+        )
     if membership is None:
         raise AuthorizationError(
             message=_(

@@ -336,6 +336,9 @@ def run_approve(
         actor=actor,
         guard=not_split_yet,
         details={"assignments": len(assignments)},
+        # The work now belongs to the parts' partners: a partner named on the
+        # run before the split would otherwise see a parent it cannot act on.
+        changes={"partner_id": None},
     ).run
 
     children: list[ProductionRun] = []

@@ -31,6 +31,14 @@ class LoginView(DjangoLoginView):
     def get_default_redirect_url(self):
         return home_url_for(self.request.user)
 
+    def get_redirect_url(self):
+        """Follow `next` only inside the user's own area (a partner is never sent to /admin/)."""
+        target = super().get_redirect_url()
+        home = home_url_for(self.request.user)
+        if target and home != "/login" and target.startswith(home):
+            return target
+        return ""
+
 
 @require_POST
 def logout_view(request):
