@@ -1,5 +1,7 @@
 """Each person reads Loomworks in their language: their own choice, else their browser's."""
 
+import re
+
 import pytest
 from django.core import mail
 from django.test import Client
@@ -10,6 +12,7 @@ from loomworks.core.errors import InvalidInput
 from loomworks.events.api import drain
 from loomworks.partners import services as partners
 from loomworks.production import services as production
+from loomworks.work import states as task_states
 from tests.factories import MemberFactory, PartnerFactory, TemplateFactory
 
 pytestmark = pytest.mark.django_db
@@ -120,8 +123,6 @@ def test_the_partner_api_answers_in_the_token_owners_language(client, workshop, 
 
 
 def test_a_task_refusal_is_translated(portal, workshop, make_run, speaks):
-    from loomworks.work import states as task_states
-
     speaks(workshop.user, "fr")
     run = make_run("in_progress", partner=workshop.partner, actor=workshop.actor)
     task = run.tasks.filter(parent__isnull=True).first()
@@ -241,3 +242,21 @@ def test_the_language_service_refuses_a_language_it_does_not_know(workshop):
         user_language_set(user=workshop.user, language="klingon")
     assert refused.value.field == "language"
     assert User.objects.get(pk=workshop.user.pk).language == ""
+
+
+def test_the_invitation_page_speaks_the_invited_persons_language(client):
+    partners.member_add(partner=PartnerFactory(), email="lea@example.test", language="fr")
+    drain()
+    [path] = re.findall(r"http://testserver(/invite/\S+/)", mail.outbox[0].body)
+
+    form = page(client.get(client.get(path).url))
+    assert "Choisissez votre mot de passe" in form
+    refused = page(
+        client.post(
+            client.get(path).url,
+            {"new_password1": "loom-and-shuttle-42", "new_password2": "something-else-42"},
+        )
+    )
+    assert "Les deux mots de passe ne sont pas identiques." in refused
+    # A broken link says nothing about whose it is: the browser's language.
+    assert "This link no longer works" in page(client.get("/invite/MQ/nope/", follow=True))

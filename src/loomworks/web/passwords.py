@@ -11,6 +11,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.views import INTERNAL_RESET_SESSION_TOKEN
 from django.shortcuts import redirect
 from django.urls import reverse_lazy
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from loomworks.web.forms import PasswordResetRequestForm, SetPasswordForm
@@ -52,6 +53,25 @@ class SetPasswordView(auth_views.PasswordResetConfirmView):
     template_name = "web/set_password.html"
     form_class = SetPasswordForm
     purpose = RESET
+
+    def dispatch(self, request, *args, **kwargs):
+        # The page speaks the language of the person the link is for (as their
+        # e-mail did), once the link is known to be theirs.
+        language = self._persons_language(kwargs) or translation.get_language()
+        with translation.override(language):
+            response = super().dispatch(request, *args, **kwargs)
+            if callable(getattr(response, "render", None)) and not response.is_rendered:
+                response.render()
+        return response
+
+    def _persons_language(self, kwargs) -> str:
+        user = self.get_user(kwargs.get("uidb64", ""))
+        token = kwargs.get("token", "")
+        if token == self.reset_url_token:
+            token = self.request.session.get(INTERNAL_RESET_SESSION_TOKEN, "")
+        if user is None or not self.token_generator.check_token(user, token):
+            return ""
+        return user.language
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
