@@ -139,6 +139,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "/login"
+# How long an invitation or "forgot your password?" link works, in seconds.
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", str(3 * 24 * 3600)))
 LOGOUT_REDIRECT_URL = "/login"
 
 LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "en")
