@@ -384,3 +384,28 @@ def test_a_brand_admin_resetting_their_password_lands_on_the_console(client, adm
     client.post("/password-reset", {"email": admin_user.email})
     [message] = mail.outbox
     assert set_password(client, link_in(message, RESET_LINK)).url == "/admin/"
+
+
+def test_a_partner_added_in_the_console_without_a_password_invites_its_owner_in_their_language(
+    console,
+):
+    response = console.post(
+        "/admin/partners/new/",
+        {
+            "name": "Atelier Porto",
+            "handle": "atelier-porto",
+            "status": "active",
+            "owner_email": "rui@porto.test",
+            "owner_first_name": "Rui",
+            "owner_language": "pt",
+        },
+        follow=True,
+    )
+    assert flashes(response) == [
+        "Atelier Porto is added, with rui@porto.test as its owner.",
+        "An invitation to choose a password is on its way to rui@porto.test.",
+    ]
+    drain()
+    [message] = mails_to("rui@porto.test")
+    assert message.subject == "Convite para usar o Loomworks com Atelier Porto"
+    assert User.objects.get(email="rui@porto.test").language == "pt"
