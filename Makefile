@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format bench load install lock clean
+.PHONY: run test lint format messages bench load install lock clean
 
 install: $(STAMP)
 
@@ -30,6 +30,18 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# Translations: re-extract every marked string (templates and Python, not the
+# tests) into the French and Portuguese catalogues under src/loomworks/locale/,
+# then compile them. Both the .po and the .mo files are committed, so running
+# the app needs no gettext tools; this target does (Debian's `gettext`).
+MESSAGES_ENV := DJANGO_SETTINGS_MODULE=loomworks.settings SECRET_KEY=make-messages \
+	LOOMWORKS_VAR_DIR=$(CURDIR)/var
+messages: $(STAMP)
+	cd src/loomworks && $(MESSAGES_ENV) $(CURDIR)/$(BIN)/django-admin makemessages \
+		--locale fr --locale pt --no-obsolete --ignore 'tests/*' --ignore '.venv/*' --ignore 'static/*'
+	cd src/loomworks && $(MESSAGES_ENV) $(CURDIR)/$(BIN)/django-admin compilemessages \
+		--locale fr --locale pt
 
 # Scale benchmarks on the machine's PostgreSQL (BENCH_DATABASE_URL, default
 # lw_bench) and Redis (BENCH_REDIS_URL, default db 13): for each size, generate

@@ -5,8 +5,10 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from loomworks.accounts.models import ApiToken, User
+from loomworks.core.errors import InvalidInput
 
 
 @transaction.atomic
@@ -49,3 +51,21 @@ def token_revoke(*, raw: str) -> None:
     ApiToken.objects.filter(key_hash=ApiToken.hash(raw), revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
+
+
+def language_choices() -> list[str]:
+    return [code for code, _name in settings.LANGUAGES]
+
+
+def user_language_set(*, user: User, language: str) -> User:
+    """The language `user` reads Loomworks in: pages, e-mails, notices. Blank: the browser's."""
+    language = (language or "").strip().lower()
+    if language and language not in language_choices():
+        raise InvalidInput(
+            "language",
+            _("The language is one of: %(codes)s.") % {"codes": ", ".join(language_choices())},
+        )
+    if user.language != language:
+        User.objects.filter(pk=user.pk).update(language=language)
+        user.language = language
+    return user

@@ -83,6 +83,8 @@ def member_out(member) -> dict:
         "name": user.display_name,
         "role": member.role,
         "is_active": member.is_active,
+        "language": user.language,
+        "password_set": user.has_usable_password(),
         "created_at": member.created_at,
     }
 
@@ -240,6 +242,21 @@ def member_add(request: HttpRequest, partner_id: PathId, payload: AdminMemberIn)
     partner = partner_selectors.partner_get(partner_id)
     member = partners.member_add(partner=partner, **payload.dict())
     return Status(201, {"member": member_out(member)})
+
+
+@router.post(
+    "/partners/{partner_id}/members/{member_id}/invite",
+    response=responses({202: AdminMemberEnvelope}, 404, 409),
+)
+def member_invite(request: HttpRequest, partner_id: PathId, member_id: PathId):
+    """E-mail the member a new invitation to choose a password: 202, the e-mail is on its way.
+
+    Only for a member who has not set a password yet (409 otherwise: they can
+    use "Forgot your password?"), and who is active (409).
+    """
+    member = partner_selectors.member_get(partner_selectors.partner_get(partner_id), member_id)
+    partners.member_invitation_resend(member=member)
+    return Status(202, {"member": member_out(member)})
 
 
 @router.get("/partners/{partner_id}/members", response=responses({200: AdminMemberList}, 404, 422))

@@ -150,12 +150,17 @@ class AdminListing(Schema):
 # ---------------------------------------------------------------- partners
 
 
+# The member's language (portal, e-mails, the invitation first); blank: not set.
+Language = Literal["", "en", "fr", "pt"]
+
+
 class AdminMemberIn(Input):
     email: Email
     first_name: text(150) = ""
     last_name: text(150) = ""
     role: MemberRole = MemberRole.MANAGER
     password: Password | None = None
+    language: Language = ""
 
 
 class AdminOwnerIn(Input):
@@ -163,6 +168,7 @@ class AdminOwnerIn(Input):
     first_name: text(150) = ""
     last_name: text(150) = ""
     password: Password | None = None
+    language: Language = ""
 
 
 class AdminPartnerIn(Input):
@@ -209,6 +215,10 @@ class AdminMemberOut(Schema):
     name: str
     role: str
     is_active: bool
+    language: str
+    password_set: bool = Field(
+        description="false while the member has not chosen a password (an invitation is pending)"
+    )
     created_at: datetime
 
 

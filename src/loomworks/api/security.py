@@ -5,7 +5,9 @@ nobody recognised → 401; the wrong kind of user → 403. A partner user gets
 in only while both the membership and the partner are active.
 """
 
+from django.conf import settings
 from django.http import HttpRequest
+from django.utils import translation
 from django.utils.translation import gettext as _
 from ninja.errors import AuthorizationError, HttpError
 from ninja.security import APIKeyCookie, HttpBearer
@@ -20,6 +22,10 @@ ADMIN, PARTNER, ANYONE = "admin", "partner", "anyone"
 
 def authorize(request: HttpRequest, user, role: str):
     """Let `user` in as `role`, or raise a 403 that says why. Sets `request.actor`."""
+    if user.language and user.language in dict(settings.LANGUAGES):
+        # A token's owner reads answers in their own language, as on the pages
+        # (the language middleware puts the request's language back afterwards).
+        translation.activate(user.language)
     if role == ANYONE:
         request.actor = (
             Actor.admin(user)

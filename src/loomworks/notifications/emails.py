@@ -1,5 +1,8 @@
 """The e-mails partner members receive: what each is told, and how it is rendered and sent.
 
+Run notices (work sent, cancelled, completed) go to a partner's members; the
+invitation goes to one new member and carries their link to set a password.
+
 A message is rendered once, in the recipient's language, when it is queued;
 the stored text is what every attempt sends, so a retry sends the same e-mail.
 """
@@ -12,6 +15,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from loomworks.accounts.passwords import link_lifetime, set_password_url
 from loomworks.notifications.models import OutgoingEmail
 from loomworks.partners.models import Partner
 from loomworks.production.models import ProductionRun
@@ -20,6 +24,7 @@ RUN_SENT = "run_sent"
 RUN_CANCELLED = "run_cancelled"
 RUN_COMPLETED = "run_completed"
 MESSAGES = (RUN_SENT, RUN_CANCELLED, RUN_COMPLETED)
+INVITATION = "invitation"
 _BLANK_LINES = re.compile(r"\n{3,}")
 
 
@@ -71,8 +76,32 @@ def render(
         "run_url": portal_run_url(run),
         "portal_url": f"{settings.SITE_URL}/partner/",
     }
+    return _render(message, context, language=language_of(recipient))
+
+
+def render_invitation(*, partner: Partner, recipient, resent: bool = False) -> RenderedEmail:
+    """The invitation to set a password and use the portal, in the recipient's language.
+
+    The link holds a fresh token: it works once, for `PASSWORD_RESET_TIMEOUT`.
+    """
+    language = language_of(recipient)
+    with translation.override(language):
+        lifetime = link_lifetime()
+    context = {
+        "recipient_name": recipient.first_name or recipient.display_name,
+        "partner_name": partner.name,
+        "email": recipient.email,
+        "invite_url": set_password_url(recipient),
+        "link_lifetime": lifetime,
+        "login_url": f"{settings.SITE_URL}/login",
+        "resent": resent,
+    }
+    return _render(INVITATION, context, language=language)
+
+
+def _render(message: str, context: dict, *, language: str) -> RenderedEmail:
     base = f"notifications/email/{message}"
-    with translation.override(language_of(recipient)):
+    with translation.override(language):
         subject = " ".join(render_to_string(f"{base}_subject.txt", context).split())
         text = _BLANK_LINES.sub("\n\n", render_to_string(f"{base}.txt", context)).strip() + "\n"
         html = render_to_string(f"{base}.html", context)

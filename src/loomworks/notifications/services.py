@@ -19,9 +19,11 @@ from loomworks.events.models import Event
 from loomworks.notifications import emails, selectors, summaries
 from loomworks.notifications.models import Audience, EmailState, Notification, OutgoingEmail
 from loomworks.partners.models import Partner, PartnerMember
+from loomworks.partners.services import MEMBER_INVITED
 from loomworks.production.models import ProductionRun
 
 EMAIL_QUEUED = "notification.email_queued"
+INVITED = MEMBER_INVITED
 
 
 def _by_language(users: Iterable) -> dict[str, list]:
@@ -99,26 +101,60 @@ def emails_queue(
             reason=reason,
             reassigned=event.name == "production_run.partner_reassigned",
         )
-        email = OutgoingEmail.objects.create(
-            event_id=event.pk,
-            kind=event.name,
-            recipient=user,
-            partner=partner,
-            run=run,
-            to_address=user.email,
-            subject=rendered.subject[:300],
-            body_text=rendered.text,
-            body_html=rendered.html,
-            created_at=event.occurred_at,
+        queued.append(
+            _email_store(event=event, recipient=user, partner=partner, run=run, rendered=rendered)
         )
-        publish(
-            EMAIL_QUEUED,
-            {"email_id": email.pk, "kind": event.name, "run_id": run.pk, "partner_id": partner.pk},
-            aggregate_type="outgoing_email",
-            aggregate_id=email.pk,
-        )
-        queued.append(email)
     return queued
+
+
+def _email_store(
+    *, event: Event, recipient, partner: Partner, run: ProductionRun | None, rendered
+) -> OutgoingEmail:
+    """Keep the rendered e-mail and publish the event that sends it (in the caller's transaction)."""
+    email = OutgoingEmail.objects.create(
+        event_id=event.pk,
+        kind=event.name,
+        recipient=recipient,
+        partner=partner,
+        run=run,
+        to_address=recipient.email,
+        subject=rendered.subject[:300],
+        body_text=rendered.text,
+        body_html=rendered.html,
+        created_at=event.occurred_at,
+    )
+    publish(
+        EMAIL_QUEUED,
+        {
+            "email_id": email.pk,
+            "kind": event.name,
+            "run_id": run.pk if run else None,
+            "partner_id": partner.pk,
+        },
+        aggregate_type="outgoing_email",
+        aggregate_id=email.pk,
+    )
+    return email
+
+
+@transaction.atomic
+def invitation_queue(*, event: Event, member: PartnerMember) -> OutgoingEmail | None:
+    """Queue the member's invitation e-mail, once per invitation event.
+
+    Nothing is sent to someone who has set a password meanwhile, or who is no
+    longer an active member: the link would be of no use to them.
+    """
+    user = member.user
+    if not user.email or not _still_invited(member_id=member.pk, user_id=user.pk):
+        return None
+    if OutgoingEmail.objects.filter(event_id=event.pk, recipient=user).exists():
+        return None
+    rendered = emails.render_invitation(
+        partner=member.partner, recipient=user, resent=bool(event.payload.get("resent"))
+    )
+    return _email_store(
+        event=event, recipient=user, partner=member.partner, run=None, rendered=rendered
+    )
 
 
 @transaction.atomic
@@ -166,7 +202,11 @@ def email_send(*, email_id: str) -> str:
     )
     if email is None or email.state != EmailState.QUEUED:
         return email.state if email else ""
-    if email.partner_id and not _still_wants_email(email):
+    if email.kind == INVITED:
+        wanted = _still_invited(user_id=email.recipient_id, partner_id=email.partner_id)
+    else:
+        wanted = not email.partner_id or _still_wants_email(email)
+    if not wanted:
         OutgoingEmail.objects.filter(pk=email.pk).update(state=EmailState.SKIPPED)
         return EmailState.SKIPPED
     OutgoingEmail.objects.filter(pk=email.pk, state=EmailState.QUEUED).update(
@@ -185,6 +225,17 @@ def _still_wants_email(email: OutgoingEmail) -> bool:
         email_notifications=True,
         user__is_active=True,
     ).exists()
+
+
+def _still_invited(*, user_id, member_id=None, partner_id=None) -> bool:
+    """An active member who has not set a password yet (an invitation is still of use)."""
+    members = PartnerMember.objects.filter(user_id=user_id, is_active=True, user__is_active=True)
+    if member_id:
+        members = members.filter(pk=member_id)
+    if partner_id:
+        members = members.filter(partner_id=partner_id)
+    member = members.select_related("user").first()
+    return member is not None and not member.user.has_usable_password()
 
 
 def email_mark_failed(*, email_id: str) -> OutgoingEmail | None:

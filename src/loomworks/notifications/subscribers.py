@@ -5,7 +5,8 @@ holds up or undoes the action that caused the message. Each decides from the
 event and the database as it is now; the services they call skip recipients
 who already have their entry or e-mail, so a redelivery adds nothing.
 
-E-mail goes out in two steps: the notice queues one e-mail per member and
+A member added without a password gets an invitation e-mail, queued the same
+way. E-mail goes out in two steps: the notice queues one e-mail per member and
 publishes one `notification.email_queued` event per e-mail; `send_queued_email`
 sends it. A refused address is retried on its own, and after the last attempt
 the dead delivery reaches the admin feed.
@@ -17,7 +18,7 @@ from loomworks.events.api import DELIVERY_DEAD, subscriber
 from loomworks.events.models import Event
 from loomworks.notifications import emails, services, summaries
 from loomworks.notifications.models import Audience
-from loomworks.partners.models import Partner
+from loomworks.partners.models import Partner, PartnerMember
 from loomworks.production.models import ProductionRun, RunStatus
 from loomworks.work.models import AuthorKind, TaskComment
 
@@ -105,6 +106,19 @@ def tell_the_partner(event: Event) -> None:
         partner=partner,
         reason=(event.payload.get("note") or "") if message == emails.RUN_CANCELLED else "",
     )
+
+
+@subscriber(services.INVITED, name="notifications.invitation")
+def invite_the_member(event: Event) -> None:
+    """A member was added without a password (or re-invited): e-mail them a link to set one."""
+    member = (
+        PartnerMember.objects.select_related("user", "partner")
+        .filter(pk=event.payload.get("member_id"))
+        .first()
+    )
+    if member is None:
+        return
+    services.invitation_queue(event=event, member=member)
 
 
 @subscriber(services.EMAIL_QUEUED, name=SEND_EMAIL_SUBSCRIBER)

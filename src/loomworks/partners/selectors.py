@@ -35,3 +35,11 @@ def partner_for_input(partner_id: str, *, field: str) -> Partner:
 
 def member_list(partner: Partner) -> QuerySet[PartnerMember]:
     return partner.members.select_related("user").order_by("created_at", "id")
+
+
+def member_get(partner: Partner, member_id: str) -> PartnerMember:
+    """One member of `partner`; a member of another partner is not found, like a missing one."""
+    member = partner.members.select_related("user", "partner").filter(pk=member_id).first()
+    if member is None:
+        raise NotFound(_("No member with id %(id)s in this partner.") % {"id": member_id})
+    return member

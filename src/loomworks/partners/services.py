@@ -1,5 +1,6 @@
 """Every write to partners and their members."""
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email, validate_slug
@@ -8,9 +9,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from loomworks.core.errors import Conflict, InvalidInput
+from loomworks.events.api import publish
 from loomworks.partners.models import MemberRole, Partner, PartnerMember, PartnerStatus
 
 User = get_user_model()
+
+# A member without a password is invited: the notifications app e-mails them a
+# link to set one (and again when an admin re-sends the invitation).
+MEMBER_INVITED = "partner_member.invited"
 
 PARTNER_FIELDS = ("name", "email", "phone", "status")
 
@@ -29,6 +35,31 @@ def _check_password(password: str | None, field: str) -> None:
         raise InvalidInput(field, _("The password needs at least 8 characters."))
 
 
+def _check_language(language: str, field: str) -> str:
+    language = (language or "").strip().lower()
+    if language and language not in dict(settings.LANGUAGES):
+        raise InvalidInput(
+            field,
+            _("The language is one of: %(codes)s.")
+            % {"codes": ", ".join(code for code, _name in settings.LANGUAGES)},
+        )
+    return language
+
+
+def _invitation_publish(member: PartnerMember, *, resent: bool) -> None:
+    publish(
+        MEMBER_INVITED,
+        {
+            "member_id": member.pk,
+            "partner_id": member.partner_id,
+            "user_id": member.user_id,
+            "resent": resent,
+        },
+        aggregate_type="partner_member",
+        aggregate_id=member.pk,
+    )
+
+
 @transaction.atomic
 def member_add(
     *,
@@ -38,25 +69,58 @@ def member_add(
     last_name: str = "",
     role: str = MemberRole.MANAGER,
     password: str | None = None,
+    language: str = "",
     field_prefix: str = "",
 ) -> PartnerMember:
-    """Add a person to a partner. Without a password they cannot sign in until they set one."""
+    """Add a person to a partner.
+
+    Without a password they are invited: an e-mail (in `language`, when given)
+    brings them to a page where they set one.
+    """
     email = _clean_email(email, f"{field_prefix}email")
     if role not in MemberRole.values:
         raise InvalidInput(f"{field_prefix}role", _("The role is owner, admin or manager."))
     _check_password(password, f"{field_prefix}password")
+    language = _check_language(language, f"{field_prefix}language")
     if User.objects.filter(email=email).exists():
         raise Conflict(_("Someone with the e-mail %(email)s exists already.") % {"email": email})
     try:
         with transaction.atomic():
             user = User.objects.create_user(
-                email, password, first_name=first_name or "", last_name=last_name or ""
+                email,
+                password or None,
+                first_name=first_name or "",
+                last_name=last_name or "",
+                language=language,
             )
     except IntegrityError:
         raise Conflict(
             _("Someone with the e-mail %(email)s exists already.") % {"email": email}
         ) from None
-    return PartnerMember.objects.create(partner=partner, user=user, role=role)
+    member = PartnerMember.objects.create(partner=partner, user=user, role=role)
+    if not password:
+        _invitation_publish(member, resent=False)
+    return member
+
+
+@transaction.atomic
+def member_invitation_resend(*, member: PartnerMember) -> PartnerMember:
+    """E-mail the member a new invitation. Only for someone who has not set a password yet."""
+    user = member.user
+    if user.has_usable_password():
+        raise Conflict(
+            _(
+                "%(email)s has set a password already; they can use "
+                '"Forgot your password?" on the login page.'
+            )
+            % {"email": user.email}
+        )
+    if not member.is_active or not user.is_active:
+        raise Conflict(
+            _("%(email)s is not an active member; activate them first.") % {"email": user.email}
+        )
+    _invitation_publish(member, resent=True)
+    return member
 
 
 @transaction.atomic
@@ -98,6 +162,7 @@ def partner_create(
         last_name=admin.get("last_name") or "",
         role=MemberRole.OWNER,
         password=admin.get("password"),
+        language=admin.get("language") or "",
         field_prefix="admin.",
     )
     return partner, member

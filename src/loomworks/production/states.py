@@ -269,7 +269,8 @@ def status_label(status: str) -> str:
 
 def _labels(statuses) -> str:
     ordered = [s for s in RunStatus.values if s in statuses]
-    return ", ".join(f"“{status_label(s)}”" for s in ordered)
+    # Translators: a run status quoted in a sentence; use your language's quotation marks.
+    return ", ".join(_("“%(status)s”") % {"status": status_label(s)} for s in ordered)
 
 
 def allowed_from(action: str, *, actor: Actor) -> frozenset[str]:

@@ -1,6 +1,11 @@
 from django import forms
-from django.contrib.auth import authenticate
+from django.conf import settings
+from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth import forms as auth_forms
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+
+from loomworks.accounts.passwords import RESET_PATH, link_lifetime
 
 
 class LoginForm(forms.Form):
@@ -31,3 +36,61 @@ class LoginForm(forms.Form):
 
     def get_user(self):
         return self.user_cache
+
+
+class PasswordResetRequestForm(auth_forms.PasswordResetForm):
+    """ "Forgot your password?": e-mail a link to the address, in its owner's language."""
+
+    email = forms.EmailField(
+        label=_("E-mail"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+    def get_users(self, email):
+        # Unlike Django's default, people who never set a password (an invitation
+        # they lost) get a link too: with no other way in, it is how they start.
+        return get_user_model()._default_manager.filter(email__iexact=email, is_active=True)
+
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+        user = context["user"]
+        with translation.override(user.language or translation.get_language()):
+            context = {
+                **context,
+                "reset_url": f"{settings.SITE_URL}/{RESET_PATH}/{context['uid']}/{context['token']}/",
+                "login_url": f"{settings.SITE_URL}/login",
+                "link_lifetime": link_lifetime(),
+                "recipient_name": user.first_name or user.display_name,
+            }
+            super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)
+
+
+class SetPasswordForm(auth_forms.SetPasswordForm):
+    """The new password, twice; checked by the project's password validators."""
+
+    error_messages = {"password_mismatch": _("The two passwords are not the same.")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].label = _("New password")
+        self.fields["new_password1"].help_text = _("At least 8 characters, not a common one.")
+        self.fields["new_password2"].label = _("New password again")
+        self.fields["new_password2"].help_text = ""
+
+
+class LanguageForm(forms.Form):
+    """The language a person reads Loomworks in; blank: the browser's."""
+
+    language = forms.ChoiceField(label=_("Language"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = language_choices()
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """Each language under its own name ("Français"), after "the browser's"."""
+    return [("", _("As my browser says"))] + [
+        (code, translation.get_language_info(code)["name_local"].capitalize())
+        for code, _name in settings.LANGUAGES
+    ]

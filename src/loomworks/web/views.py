@@ -1,14 +1,18 @@
-"""Login and logout for both kinds of user; each lands on its own home."""
+"""Login and logout for both kinds of user; each lands on its own home. The language picker."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import LoginView as DjangoLoginView
 from django.shortcuts import redirect
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from loomworks.accounts.services import user_language_set
 from loomworks.partners.models import PartnerMember
-from loomworks.web.forms import LoginForm
+from loomworks.web.forms import LanguageForm, LoginForm
 
 
 def home_url_for(user) -> str:
@@ -45,3 +49,38 @@ def logout_view(request):
     logout(request)
     messages.info(request, _("You are logged out."))
     return redirect("login")
+
+
+@require_POST
+def language_set(request):
+    """Save the language a person reads Loomworks in, then go back where they were.
+
+    A logged-in person's choice is kept on their account (it also picks the
+    language of their e-mails); before logging in it is kept in a cookie.
+    """
+    form = LanguageForm(request.POST)
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = home_url_for(request.user)
+    if not form.is_valid():
+        messages.error(request, _("Choose one of the languages in the list."))
+        return redirect(back)
+    language = form.cleaned_data["language"]
+    response = redirect(back)
+    if request.user.is_authenticated:
+        user_language_set(user=request.user, language=language)
+    if language:
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=365 * 24 * 3600,
+            samesite="Lax",
+            secure=settings.SESSION_COOKIE_SECURE,
+        )
+    else:
+        response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)
+    with translation.override(language or translation.get_language_from_request(request)):
+        messages.success(request, _("Loomworks now speaks to you in English."))
+    return response

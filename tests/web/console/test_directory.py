@@ -186,7 +186,10 @@ def test_add_a_member(console, workshop):
     assert PartnerMember.objects.filter(
         partner=workshop.partner, user__email="new@example.test"
     ).exists()
-    assert flashes(response) == [f"New@Example.test is now a member of {workshop.partner.name}."]
+    assert flashes(response) == [
+        f"New@Example.test is now a member of {workshop.partner.name}.",
+        "An invitation to choose a password is on its way to New@Example.test.",
+    ]
 
 
 def test_adding_a_member_with_an_email_in_use_is_refused(console, workshop):

@@ -4,6 +4,8 @@ decide whether the action is allowed and do it."""
 import re
 
 from django import forms
+from django.conf import settings
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from loomworks.catalog.models import Priority
@@ -407,11 +409,21 @@ class PartnerCreateForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=_("At least 8 characters. Leave blank to let the owner set one later."),
     )
+    owner_language = forms.ChoiceField(
+        label=_("Language"),
+        required=False,
+        help_text=_("Of the portal and the e-mails, the invitation first."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner_language"].choices = member_language_choices()
 
     SERVICE_FIELDS = {
         "admin.email": "owner_email",
         "admin.password": "owner_password",
         "admin.role": None,
+        "admin.language": "owner_language",
     }
 
     def owner(self) -> dict:
@@ -421,6 +433,7 @@ class PartnerCreateForm(forms.Form):
             "first_name": data["owner_first_name"],
             "last_name": data["owner_last_name"],
             "password": data["owner_password"] or None,
+            "language": data["owner_language"],
         }
 
 
@@ -439,6 +452,23 @@ class MemberAddForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=_("At least 8 characters. Leave blank to let them set one later."),
     )
+    language = forms.ChoiceField(
+        label=_("Language"),
+        required=False,
+        help_text=_("Of the portal and the e-mails, the invitation first."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = member_language_choices()
+
+
+def member_language_choices() -> list[tuple[str, str]]:
+    """A new member's language; blank lets their browser decide (e-mails: the site's default)."""
+    return [("", _("Not set"))] + [
+        (code, get_language_info(code)["name_local"].capitalize())
+        for code, _name in settings.LANGUAGES
+    ]
 
 
 class TemplateForm(forms.Form):

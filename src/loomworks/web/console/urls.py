@@ -39,6 +39,11 @@ urlpatterns = [
     path("partners/<str:partner_id>/", directory.partner_detail, name="partner_detail"),
     path("partners/<str:partner_id>/members/", directory.member_add, name="member_add"),
     path("partners/<str:partner_id>/status/", directory.partner_status, name="partner_status"),
+    path(
+        "partners/<str:partner_id>/members/<str:member_id>/invite/",
+        directory.member_invite,
+        name="member_invite",
+    ),
     # task templates
     path("templates/", directory.template_list, name="template_list"),
     path("templates/new/", directory.template_create, name="template_create"),

@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from loomworks.catalog import services as catalog
@@ -34,6 +35,7 @@ from loomworks.work import services as work
 from loomworks.work.models import TaskTemplate
 
 DESIGNS_PER_PAGE = 30
+INVITATION_SENT = gettext_lazy("An invitation to choose a password is on its way to %(email)s.")
 RUNS_ON_A_PAGE = 20
 
 
@@ -192,6 +194,8 @@ def partner_create(request):
                     _("%(name)s is added, with %(email)s as its owner.")
                     % {"name": partner.name, "email": data["owner_email"]},
                 )
+                if not data["owner_password"]:
+                    messages.info(request, INVITATION_SENT % {"email": data["owner_email"]})
                 return redirect("console:partner_detail", partner_id=partner.pk)
     else:
         form = PartnerCreateForm()
@@ -239,6 +243,7 @@ def member_add(request, partner_id):
                 last_name=data["last_name"],
                 role=data["role"],
                 password=data["password"] or None,
+                language=data["language"],
             )
         except InvalidInput as error:
             apply_error(form, error)
@@ -250,8 +255,32 @@ def member_add(request, partner_id):
                 _("%(email)s is now a member of %(partner)s.")
                 % {"email": data["email"], "partner": partner.name},
             )
+            if not data["password"]:
+                messages.info(request, INVITATION_SENT % {"email": data["email"]})
             return redirect(reverse("console:partner_detail", args=[partner.pk]) + "#members")
     return _render_partner(request, partner_id, member_form=form)
+
+
+@admin_required
+@require_POST
+def member_invite(request, partner_id, member_id):
+    """Send a member who has not set a password yet a new invitation e-mail."""
+    partner = Partner.objects.filter(pk=partner_id).first()
+    member = (
+        partner.members.select_related("user").filter(pk=member_id).first() if partner else None
+    )
+    if member is None:
+        return render_not_found(request, _("There is no such member."))
+    try:
+        partners.member_invitation_resend(member=member)
+    except Conflict as error:
+        messages.error(request, error.detail)
+    else:
+        messages.success(
+            request,
+            _("A new invitation is on its way to %(email)s.") % {"email": member.user.email},
+        )
+    return redirect(reverse("console:partner_detail", args=[partner.pk]) + "#members")
 
 
 @admin_required
