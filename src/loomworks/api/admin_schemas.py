@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from ninja.schema import DjangoGetter
 from pydantic import AfterValidator, ConfigDict, StringConstraints, WithJsonSchema, model_validator
+from pydantic import Strict as StrictType
 
 from loomworks.api.schemas import CommentOut, ErrorOut, HistoryOut, PartnerRef, RunOut, TaskOut
 from loomworks.catalog.models import DesignStatus, Priority
@@ -110,7 +111,10 @@ Handle = Annotated[
     ),
 ]
 Password = Annotated[str, StringConstraints(min_length=8, max_length=128)]
-Quantity = Annotated[int, Field(ge=1, le=MAX_QUANTITY)]
+# Body numbers are strict: JSON `true` or `1.5` is not a quantity (pydantic would coerce them).
+Quantity = Annotated[int, StrictType(), Field(ge=1, le=MAX_QUANTITY)]
+Amount = Annotated[float, StrictType()]
+WholeNumber = Annotated[int, StrictType()]
 JsonObject = Annotated[dict[str, Any], AfterValidator(_plain_json)]
 
 
@@ -269,7 +273,7 @@ class AdminDesignMaterialIn(Input):
 
     material_id: Id | None = None
     name: text(200) = ""
-    planned_quantity: float = Field(0, ge=0, lt=1e9, allow_inf_nan=False)
+    planned_quantity: Amount = Field(0, ge=0, lt=1e9, allow_inf_nan=False)
     unit: text(20) = ""
 
 
@@ -368,7 +372,7 @@ class AdminMaterialIn(Input):
     sku: required(100)
     name: required(200)
     unit: required(20)
-    stock_on_hand: float | None = Field(None, ge=0, lt=1e9, allow_inf_nan=False)
+    stock_on_hand: Amount | None = Field(None, ge=0, lt=1e9, allow_inf_nan=False)
 
 
 class AdminMaterialOut(Schema):
@@ -397,7 +401,7 @@ class AdminTemplateIn(Input):
     description: text() = ""
     category: text(100) = ""
     priority: Priority = Priority.MEDIUM
-    estimated_duration: int | None = Field(None, ge=0, le=1_000_000, description="minutes")
+    estimated_duration: WholeNumber | None = Field(None, ge=0, le=1_000_000, description="minutes")
     checklist: list[required(300)] = Field(default_factory=list, max_length=100)
 
 
@@ -541,7 +545,7 @@ class AdminAssignmentIn(Input):
     partner_id: Id
     role: text(100) = ""
     quantity: Quantity
-    order: int | None = Field(None, ge=1, le=1000, description="order group, default 1")
+    order: WholeNumber | None = Field(None, ge=1, le=1000, description="order group, default 1")
     template_ids: list[Id] = Field(default_factory=list, max_length=50)
 
 
