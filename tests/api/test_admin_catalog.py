@@ -47,8 +47,20 @@ def test_create_a_design_with_everything_it_is_made_of(admin_api):
     assert design["colors"] == [{"name": "Sand", "hex_code": "#D8C7A6", "usage_notes": ""}]
     assert design["size_sets"][0]["size_label"] == "M"
     assert design["materials"] == [
-        {"material_id": linen.pk, "name": "Linen", "planned_quantity": 1.5, "unit": "m"},
-        {"material_id": None, "name": "Shell buttons", "planned_quantity": 7.0, "unit": "pcs"},
+        {
+            "material_id": linen.pk,
+            "sku": linen.sku,
+            "name": "Linen",
+            "planned_quantity": 1.5,
+            "unit": "m",
+        },
+        {
+            "material_id": None,
+            "sku": "",
+            "name": "Shell buttons",
+            "planned_quantity": 7.0,
+            "unit": "pcs",
+        },
     ]
 
 

@@ -51,10 +51,6 @@ from loomworks.work import services as work
 router = Router(tags=["admin: partners and catalogue"])
 
 
-def _number(value):
-    return None if value is None else float(value)
-
-
 # ---------------------------------------------------------------- serialisers
 
 
@@ -103,32 +99,7 @@ def design_out(design) -> dict:
         "target_date": design.target_date,
         "created_at": design.created_at,
         "updated_at": design.updated_at,
-        "specifications": [
-            {
-                "title": spec.title,
-                "category": spec.category,
-                "details": spec.details,
-                "measurements": spec.measurements,
-            }
-            for spec in design.specifications.all()
-        ],
-        "colors": [
-            {"name": color.name, "hex_code": color.hex_code, "usage_notes": color.usage_notes}
-            for color in design.colors.all()
-        ],
-        "size_sets": [
-            {"size_label": size.size_label, "measurements": size.measurements}
-            for size in design.size_sets.all()
-        ],
-        "materials": [
-            {
-                "material_id": line.material_id,
-                "name": line.name,
-                "planned_quantity": _number(line.planned_quantity),
-                "unit": line.unit,
-            }
-            for line in design.materials.all()
-        ],
+        **catalog_selectors.design_parts(design),
     }
 
 
@@ -138,7 +109,7 @@ def material_out(material) -> dict:
         "sku": material.sku,
         "name": material.name,
         "unit": material.unit,
-        "stock_on_hand": _number(material.stock_on_hand),
+        "stock_on_hand": catalog_selectors.json_number(material.stock_on_hand),
         "created_at": material.created_at,
     }
 

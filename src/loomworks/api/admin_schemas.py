@@ -334,6 +334,7 @@ class AdminSizeSetOut(Schema):
 
 class AdminDesignMaterialOut(Schema):
     material_id: str | None
+    sku: str
     name: str
     planned_quantity: float
     unit: str

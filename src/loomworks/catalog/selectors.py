@@ -4,6 +4,8 @@ Lists prefetch what their serialisers show, so a page costs the same number
 of queries whatever its length.
 """
 
+from decimal import Decimal
+
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -17,8 +19,60 @@ def _with_details(designs: QuerySet[Design]) -> QuerySet[Design]:
         "specifications",
         "colors",
         "size_sets",
-        Prefetch("materials", queryset=DesignMaterial.objects.order_by("position", "id")),
+        Prefetch(
+            "materials",
+            queryset=DesignMaterial.objects.select_related("material").order_by("position", "id"),
+        ),
     )
+
+
+def json_number(value) -> float | int | None:
+    """A Decimal as a JSON number: 2 stays 2, 1.5 stays 1.5."""
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+def design_parts(design: Design) -> dict:
+    """What a design is made of: specifications, colours, sizes and bill of materials.
+
+    One shape for the admin API and for the snapshot a run keeps. Uses the
+    prefetched rows when `design_get`/`design_list` loaded them.
+    """
+    materials = design.materials.all()
+    if "materials" not in getattr(design, "_prefetched_objects_cache", {}):
+        materials = materials.select_related("material")
+    return {
+        "specifications": [
+            {
+                "title": spec.title,
+                "category": spec.category,
+                "details": spec.details,
+                "measurements": spec.measurements,
+            }
+            for spec in design.specifications.all()
+        ],
+        "colors": [
+            {"name": color.name, "hex_code": color.hex_code, "usage_notes": color.usage_notes}
+            for color in design.colors.all()
+        ],
+        "size_sets": [
+            {"size_label": size.size_label, "measurements": size.measurements}
+            for size in design.size_sets.all()
+        ],
+        "materials": [
+            {
+                "material_id": line.material_id,
+                "sku": line.material.sku if line.material else "",
+                "name": line.name or (line.material.name if line.material else ""),
+                "planned_quantity": json_number(line.planned_quantity),
+                "unit": line.unit or (line.material.unit if line.material else ""),
+            }
+            for line in materials
+        ],
+    }
 
 
 def design_list(*, status: str | None = None, q: str | None = None) -> QuerySet[Design]:

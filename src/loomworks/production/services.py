@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from loomworks.catalog.models import Design, Material, Product, ProductVariant
+from loomworks.catalog.selectors import design_parts
 from loomworks.core.actors import Actor
 from loomworks.core.errors import (
     Conflict,
@@ -61,14 +62,6 @@ EDITABLE_FIELDS = ("quantity", "role", "run_type", "due_date", "notes")
 # ---------------------------------------------------------------- snapshot
 
 
-def _number(value) -> float | int | None:
-    if value is None:
-        return None
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    return value
-
-
 def design_snapshot(
     design: Design,
     *,
@@ -78,7 +71,6 @@ def design_snapshot(
     variant: ProductVariant | None = None,
 ) -> dict:
     """What the partner is asked to make, frozen when the run is created."""
-    materials = design.materials.select_related("material")
     return {
         "taken_at": timezone.now().isoformat(),
         "design": {
@@ -92,33 +84,7 @@ def design_snapshot(
             "notes": design.notes,
             "target_date": design.target_date.isoformat() if design.target_date else None,
         },
-        "specifications": [
-            {
-                "title": spec.title,
-                "category": spec.category,
-                "details": spec.details,
-                "measurements": spec.measurements,
-            }
-            for spec in design.specifications.all()
-        ],
-        "colors": [
-            {"name": color.name, "hex_code": color.hex_code, "usage_notes": color.usage_notes}
-            for color in design.colors.all()
-        ],
-        "size_sets": [
-            {"size_label": size.size_label, "measurements": size.measurements}
-            for size in design.size_sets.all()
-        ],
-        "materials": [
-            {
-                "material_id": line.material_id,
-                "sku": line.material.sku if line.material else "",
-                "name": line.name or (line.material.name if line.material else ""),
-                "planned_quantity": _number(line.planned_quantity),
-                "unit": line.unit or (line.material.unit if line.material else ""),
-            }
-            for line in materials
-        ],
+        **design_parts(design),
         "provenance": {
             "order_id": order.pk if order else None,
             "order_external_id": order.external_id if order else None,
