@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import LoginView as DjangoLoginView
+from django.http import Http404
 from django.shortcuts import redirect
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -11,6 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from loomworks.accounts.services import user_language_set
+from loomworks.core.errors import NotFound
+from loomworks.notifications import services as notification_services
 from loomworks.partners.models import PartnerMember
 from loomworks.web.forms import LanguageForm, LoginForm
 
@@ -84,3 +87,14 @@ def language_set(request):
     with translation.override(language or translation.get_language_from_request(request)):
         messages.success(request, _("Loomworks now speaks to you in English."))
     return response
+
+
+def notification_mark_read(user, notification_id: str) -> bool:
+    """Mark one of the user's own feed entries read; another person's entry is not found."""
+    try:
+        notification = notification_services.notification_mark_read(
+            user=user, notification_id=notification_id
+        )
+    except NotFound:
+        raise Http404 from None
+    return notification.read_at is not None

@@ -9,7 +9,6 @@ beside the field and the typed values kept.
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -40,6 +39,7 @@ from loomworks.web.portal.selectors import (
     my_run_counts,
     my_runs,
 )
+from loomworks.web.views import notification_mark_read
 
 
 def _page(request, template: str, context: dict, *, status: int = 200):
@@ -358,7 +358,7 @@ def notifications(request):
 @partner_required
 @require_POST
 def notification_read(request, notification_id):
-    if _mark_read(request.user, notification_id):
+    if notification_mark_read(request.user, notification_id):
         messages.success(request, _("Marked read."))
     return redirect("portal:notifications")
 
@@ -386,14 +386,3 @@ def email_settings(request):
     else:
         messages.success(request, _("No more e-mails; your notices stay here."))
     return redirect("portal:notifications")
-
-
-def _mark_read(user, notification_id: str) -> bool:
-    """Mark one of the user's own entries read; another person's entry is not found."""
-    try:
-        notification = notification_services.notification_mark_read(
-            user=user, notification_id=notification_id
-        )
-    except NotFound:
-        raise Http404 from None
-    return notification.read_at is not None

@@ -2,17 +2,16 @@
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from loomworks.core.errors import NotFound
 from loomworks.notifications import selectors as notification_selectors
 from loomworks.notifications import services as notification_services
 from loomworks.web.console import selectors
 from loomworks.web.console.views.common import admin_required, render_console
+from loomworks.web.views import notification_mark_read
 
 FEED_LENGTH = 10
 NOTIFICATIONS_PER_PAGE = 30
@@ -68,7 +67,7 @@ def notifications(request):
 @admin_required
 @require_POST
 def notification_read(request, notification_id):
-    if _mark_read(request.user, notification_id):
+    if notification_mark_read(request.user, notification_id):
         messages.success(request, _("Marked as read."))
     return redirect("console:notifications")
 
@@ -82,14 +81,3 @@ def notifications_read_all(request):
     else:
         messages.info(request, _("There was nothing unread."))
     return redirect("console:notifications")
-
-
-def _mark_read(user, notification_id: str) -> bool:
-    """Mark one of the user's own entries read; another person's entry is not found."""
-    try:
-        notification = notification_services.notification_mark_read(
-            user=user, notification_id=notification_id
-        )
-    except NotFound:
-        raise Http404 from None
-    return notification.read_at is not None
