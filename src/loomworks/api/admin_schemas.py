@@ -21,7 +21,7 @@ from ninja.schema import DjangoGetter
 from pydantic import AfterValidator, ConfigDict, StringConstraints, WithJsonSchema, model_validator
 from pydantic import Strict as StrictType
 
-from loomworks.api.schemas import CommentOut, ErrorOut, HistoryOut, PartnerRef, RunOut, TaskOut
+from loomworks.api.schemas import CommentOut, ErrorOut, HistoryOut, Out, PartnerRef, RunOut, TaskOut
 from loomworks.catalog.models import DesignStatus, Priority
 from loomworks.core.errors import NotFound
 from loomworks.partners.models import MemberRole, PartnerStatus
@@ -145,7 +145,7 @@ class AdminPage(Schema):
     offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
-class AdminListing(Schema):
+class AdminListing(Out):
     count: int
     limit: int
     offset: int
@@ -198,7 +198,7 @@ class AdminPartnerFilters(AdminPage):
     q: text(200) | None = None
 
 
-class AdminPartnerOut(Schema):
+class AdminPartnerOut(Out):
     id: str
     name: str
     handle: str
@@ -209,7 +209,7 @@ class AdminPartnerOut(Schema):
     updated_at: datetime
 
 
-class AdminMemberOut(Schema):
+class AdminMemberOut(Out):
     id: str
     partner_id: str
     user_id: int
@@ -226,11 +226,11 @@ class AdminMemberOut(Schema):
     created_at: datetime
 
 
-class AdminPartnerEnvelope(Schema):
+class AdminPartnerEnvelope(Out):
     partner: AdminPartnerOut
 
 
-class AdminPartnerCreated(Schema):
+class AdminPartnerCreated(Out):
     partner: AdminPartnerOut
     admin: AdminMemberOut
 
@@ -239,7 +239,7 @@ class AdminPartnerList(AdminListing):
     partners: list[AdminPartnerOut]
 
 
-class AdminMemberEnvelope(Schema):
+class AdminMemberEnvelope(Out):
     member: AdminMemberOut
 
 
@@ -314,25 +314,25 @@ class AdminDesignFilters(AdminPage):
     q: text(200) | None = None
 
 
-class AdminSpecificationOut(Schema):
+class AdminSpecificationOut(Out):
     title: str
     category: str
     details: str
     measurements: dict[str, Any]
 
 
-class AdminColorOut(Schema):
+class AdminColorOut(Out):
     name: str
     hex_code: str
     usage_notes: str
 
 
-class AdminSizeSetOut(Schema):
+class AdminSizeSetOut(Out):
     size_label: str
     measurements: dict[str, Any]
 
 
-class AdminDesignMaterialOut(Schema):
+class AdminDesignMaterialOut(Out):
     material_id: str | None
     sku: str
     name: str
@@ -340,7 +340,7 @@ class AdminDesignMaterialOut(Schema):
     unit: str
 
 
-class AdminDesignOut(Schema):
+class AdminDesignOut(Out):
     id: str
     name: str
     description: str
@@ -358,7 +358,7 @@ class AdminDesignOut(Schema):
     materials: list[AdminDesignMaterialOut]
 
 
-class AdminDesignEnvelope(Schema):
+class AdminDesignEnvelope(Out):
     design: AdminDesignOut
 
 
@@ -376,7 +376,7 @@ class AdminMaterialIn(Input):
     stock_on_hand: Amount | None = Field(None, ge=0, lt=1e9, allow_inf_nan=False)
 
 
-class AdminMaterialOut(Schema):
+class AdminMaterialOut(Out):
     id: str
     sku: str
     name: str
@@ -385,7 +385,7 @@ class AdminMaterialOut(Schema):
     created_at: datetime
 
 
-class AdminMaterialEnvelope(Schema):
+class AdminMaterialEnvelope(Out):
     material: AdminMaterialOut
 
 
@@ -406,7 +406,7 @@ class AdminTemplateIn(Input):
     checklist: list[required(300)] = Field(default_factory=list, max_length=100)
 
 
-class AdminTemplateOut(Schema):
+class AdminTemplateOut(Out):
     id: str
     name: str
     description: str
@@ -417,7 +417,7 @@ class AdminTemplateOut(Schema):
     created_at: datetime
 
 
-class AdminTemplateEnvelope(Schema):
+class AdminTemplateEnvelope(Out):
     task_template: AdminTemplateOut
 
 
@@ -438,14 +438,14 @@ class AdminProductIn(Input):
     variants: list[AdminVariantIn] = Field(default_factory=list, max_length=200)
 
 
-class AdminVariantOut(Schema):
+class AdminVariantOut(Out):
     id: str
     sku: str
     title: str
     design_id: str | None
 
 
-class AdminProductOut(Schema):
+class AdminProductOut(Out):
     id: str
     title: str
     handle: str
@@ -454,7 +454,7 @@ class AdminProductOut(Schema):
     variants: list[AdminVariantOut]
 
 
-class AdminProductEnvelope(Schema):
+class AdminProductEnvelope(Out):
     product: AdminProductOut
 
 
@@ -478,7 +478,7 @@ class AdminOrderIn(Input):
     lines: list[AdminOrderLineIn] = Field(min_length=1, max_length=500)
 
 
-class AdminOrderLineOut(Schema):
+class AdminOrderLineOut(Out):
     id: str
     external_id: str
     product_id: str | None
@@ -488,14 +488,14 @@ class AdminOrderLineOut(Schema):
     position: int
 
 
-class AdminOrderOut(Schema):
+class AdminOrderOut(Out):
     id: str
     external_id: str
     created_at: datetime
     lines: list[AdminOrderLineOut]
 
 
-class AdminOrderEnvelope(Schema):
+class AdminOrderEnvelope(Out):
     order: AdminOrderOut
 
 
@@ -603,13 +603,13 @@ class AdminPolicyIn(Input):
     config: dict[Annotated[str, StringConstraints(max_length=40)], list[text(40)]]
 
 
-class AdminDispatchErrorOut(Schema):
+class AdminDispatchErrorOut(Out):
     run_id: str
     reference: str
     detail: str
 
 
-class AdminRunEnvelope(Schema):
+class AdminRunEnvelope(Out):
     production_run: RunOut
 
 
@@ -628,11 +628,11 @@ class AdminRunDetailOut(RunOut):
     depends_on: list[RunOut]
 
 
-class AdminRunDetailEnvelope(Schema):
+class AdminRunDetailEnvelope(Out):
     production_run: AdminRunDetailOut
 
 
-class AdminApproveOut(Schema):
+class AdminApproveOut(Out):
     production_run: RunOut
     children: list[RunOut]
     dispatch_errors: list[AdminDispatchErrorOut] = Field(
@@ -640,21 +640,21 @@ class AdminApproveOut(Schema):
     )
 
 
-class AdminSendOut(Schema):
+class AdminSendOut(Out):
     production_run: RunOut
     tasks: list[TaskOut]
 
 
-class AdminTasksOut(Schema):
+class AdminTasksOut(Out):
     tasks: list[TaskOut]
 
 
-class AdminCancelOut(Schema):
+class AdminCancelOut(Out):
     production_run: RunOut
     cancelled_children: list[str]
 
 
-class AdminPolicyOut(Schema):
+class AdminPolicyOut(Out):
     config: dict[str, list[str]]
     allowed: dict[str, list[str]] = Field(
         description="for each action, the statuses the state machine lets it start from"
@@ -684,13 +684,13 @@ def paginate(queryset, page: AdminPage, key: str, serialize) -> dict:
     }
 
 
-class AdminCommentEnvelope(Schema):
+class AdminCommentEnvelope(Out):
     comment: CommentOut
 
 
-class AdminCommentList(Schema):
+class AdminCommentList(Out):
     comments: list[CommentOut]
 
 
-class AdminHistoryList(Schema):
+class AdminHistoryList(Out):
     history: list[HistoryOut]

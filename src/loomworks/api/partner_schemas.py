@@ -19,6 +19,7 @@ from pydantic_core import PydanticCustomError
 from loomworks.api.schemas import (
     CommentOut,
     DesignRef,
+    Out,
     PartnerRef,
     Progress,
     design_ref,
@@ -121,7 +122,7 @@ class CommentIn(Schema):
 # ---------------------------------------------------------------- output
 
 
-class RelatedRun(Schema):
+class RelatedRun(Out):
     id: str
     reference: str
     role: str
@@ -129,14 +130,14 @@ class RelatedRun(Schema):
     is_own: bool
 
 
-class RelatedRuns(Schema):
+class RelatedRuns(Out):
     parent: RelatedRun | None
     siblings: list[RelatedRun]
     depends_on: list[RelatedRun]
     dependents: list[RelatedRun]
 
 
-class MediaOut(Schema):
+class MediaOut(Out):
     id: str
     url: str
     name: str
@@ -147,7 +148,7 @@ class MediaOut(Schema):
     created_at: datetime
 
 
-class PartnerRunOut(Schema):
+class PartnerRunOut(Out):
     id: str
     reference: str
     status: str
@@ -181,13 +182,13 @@ class PartnerRunOut(Schema):
     updated_at: datetime
 
 
-class RunRef(Schema):
+class RunRef(Out):
     id: str
     reference: str
     status: str
 
 
-class PartnerTaskOut(Schema):
+class PartnerTaskOut(Out):
     id: str
     title: str
     description: str
@@ -208,7 +209,7 @@ class PartnerTaskOut(Schema):
 PartnerTaskOut.model_rebuild()
 
 
-class PartnerDesignOut(Schema):
+class PartnerDesignOut(Out):
     id: str
     name: str
     description: str
@@ -228,60 +229,60 @@ class PartnerRunDetailOut(PartnerRunOut):
     related_runs: RelatedRuns
 
 
-class RunEnvelope(Schema):
+class RunEnvelope(Out):
     production_run: PartnerRunOut
 
 
-class RunDetailEnvelope(Schema):
+class RunDetailEnvelope(Out):
     production_run: PartnerRunDetailOut
 
 
-class RunPage(Schema):
+class RunPage(Out):
     production_runs: list[PartnerRunOut]
     count: int
     limit: int
     offset: int
 
 
-class TaskEnvelope(Schema):
+class TaskEnvelope(Out):
     task: PartnerTaskOut
 
 
-class TaskPage(Schema):
+class TaskPage(Out):
     tasks: list[PartnerTaskOut]
     count: int
     limit: int
     offset: int
 
 
-class SubtaskList(Schema):
+class SubtaskList(Out):
     subtasks: list[PartnerTaskOut]
     count: int
 
 
-class SubtaskCompleted(Schema):
+class SubtaskCompleted(Out):
     subtask: PartnerTaskOut
     parent_completed: bool
 
 
-class MaterialOut(Schema):
+class MaterialOut(Out):
     id: str
     sku: str
     name: str
     unit: str
 
 
-class MaterialList(Schema):
+class MaterialList(Out):
     materials: list[MaterialOut]
 
 
-class MaterialRef(Schema):
+class MaterialRef(Out):
     id: str
     sku: str
     name: str
 
 
-class ConsumptionOut(Schema):
+class ConsumptionOut(Out):
     id: str
     material: MaterialRef
     quantity: float
@@ -292,24 +293,24 @@ class ConsumptionOut(Schema):
     consumed_at: datetime
 
 
-class ConsumptionEnvelope(Schema):
+class ConsumptionEnvelope(Out):
     consumption_log: ConsumptionOut
 
 
-class ConsumptionList(Schema):
+class ConsumptionList(Out):
     consumption_logs: list[ConsumptionOut]
     count: int
 
 
-class MediaList(Schema):
+class MediaList(Out):
     media: list[MediaOut]
 
 
-class CommentList(Schema):
+class CommentList(Out):
     comments: list[CommentOut]
 
 
-class CommentEnvelope(Schema):
+class CommentEnvelope(Out):
     comment: CommentOut
 
 

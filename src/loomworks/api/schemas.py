@@ -8,38 +8,48 @@ of runs costs the same number of queries whatever its length.
 from datetime import date, datetime
 from typing import Any
 
-from ninja import Schema
+from pydantic import BaseModel
 
 from loomworks.production.models import ProductionRun, RunHistory
 from loomworks.production.selectors import progress_of
 from loomworks.work.models import Task, TaskComment
 
 
-class ErrorOut(Schema):
+class Out(BaseModel):
+    """A response shape: the handlers return plain dicts, checked against it on the way out.
+
+    A plain pydantic model rather than ninja's `Schema`: `Schema` wraps every
+    nested object in a getter that resolves each field in Python, which made
+    the checks the dearest part of a page (a page of 100 runs: ~36 ms of ~57).
+    Here pydantic-core validates the dicts itself.
+    """
+
+
+class ErrorOut(Out):
     detail: str
     code: str | None = None
     status: str | None = None
     field: str | None = None
 
 
-class Progress(Schema):
+class Progress(Out):
     completed: int
     total: int
 
 
-class DesignRef(Schema):
+class DesignRef(Out):
     id: str
     name: str
     thumbnail_url: str
 
 
-class PartnerRef(Schema):
+class PartnerRef(Out):
     id: str
     name: str
     handle: str
 
 
-class RunOut(Schema):
+class RunOut(Out):
     id: str
     reference: str
     status: str
@@ -74,7 +84,7 @@ class RunOut(Schema):
     updated_at: datetime
 
 
-class TaskOut(Schema):
+class TaskOut(Out):
     id: str
     title: str
     description: str
@@ -94,7 +104,7 @@ class TaskOut(Schema):
 TaskOut.model_rebuild()
 
 
-class CommentOut(Schema):
+class CommentOut(Out):
     id: str
     body: str
     author_type: str
@@ -102,7 +112,7 @@ class CommentOut(Schema):
     created_at: datetime
 
 
-class HistoryOut(Schema):
+class HistoryOut(Out):
     kind: str
     from_status: str
     to_status: str

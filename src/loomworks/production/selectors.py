@@ -9,23 +9,21 @@ import re
 from dataclasses import dataclass
 
 from django.db.models import (
-    Count,
-    Exists,
-    IntegerField,
-    OuterRef,
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
-    Value,
 )
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from loomworks.catalog.models import Design
 from loomworks.core.errors import NotFound
 from loomworks.partners.models import Partner
-from loomworks.production.models import TERMINAL_STATUSES, ProductionRun, RunStatus
+from loomworks.production.models import (
+    TERMINAL_STATUSES,
+    ProductionRun,
+    RunStatus,
+    attach_progress,
+)
 from loomworks.work.models import Task, TaskStatus
 
 # A partner sees its runs from approval on: an approved run is upcoming work.
@@ -82,28 +80,12 @@ def task_visible_to(partner, task_id: str) -> Task:
 # ---------------------------------------------------------------- progress
 
 
-def _leaf_tasks_of_run():
-    """Leaf tasks (subtasks, and tasks without subtasks) of the outer run, cancelled left out."""
-    has_subtasks = Exists(Task.objects.filter(parent_id=OuterRef("pk")))
-    return (
-        Task.objects.filter(run_id=OuterRef("pk"))
-        .exclude(status=TaskStatus.CANCELLED)
-        .filter(Q(parent__isnull=False) | ~has_subtasks)
-    )
-
-
-def _count(queryset) -> Coalesce:
-    counted = queryset.order_by().values("run_id").annotate(n=Count("pk")).values("n")
-    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
-
-
 def with_progress(queryset: QuerySet[ProductionRun]) -> QuerySet[ProductionRun]:
-    """Annotate `progress_completed` and `progress_total` (leaf tasks, cancelled left out)."""
-    leaves = _leaf_tasks_of_run()
-    return queryset.annotate(
-        progress_total=_count(leaves),
-        progress_completed=_count(leaves.filter(status=TaskStatus.COMPLETED)),
-    )
+    """The runs, each fetched run given `progress_completed` and `progress_total`.
+
+    Leaf tasks are counted, cancelled ones left out; see `RunQuerySet`.
+    """
+    return queryset.with_progress()
 
 
 def progress_of(run: ProductionRun) -> dict:
@@ -122,10 +104,8 @@ def progress_of(run: ProductionRun) -> dict:
             "completed": sum(1 for t in leaves if t.status == TaskStatus.COMPLETED),
             "total": len(leaves),
         }
-    annotated = with_progress(ProductionRun.objects.filter(pk=run.pk)).values(
-        "progress_completed", "progress_total"
-    )[0]
-    return {"completed": annotated["progress_completed"], "total": annotated["progress_total"]}
+    attach_progress([run])
+    return {"completed": run.progress_completed, "total": run.progress_total}
 
 
 # ---------------------------------------------------------------- lists
@@ -228,19 +208,17 @@ def run_detail(run_id: str, *, base: QuerySet[ProductionRun] | None = None) -> P
     """One run with everything a detail page shows, in a fixed number of queries."""
     queryset = base if base is not None else ProductionRun.objects.all()
     related = ProductionRun.objects.select_related("partner", "design")
+    # Joined: what every detail shows. Prefetched: where the run came from (no
+    # query when it was made by hand) and the runs around it. Joining all nine
+    # tables in one statement cost PostgreSQL ~11 ms to plan and 1 ms to run.
     run = (
         with_progress(queryset.filter(pk=run_id))
-        .select_related(
-            "design",
-            "partner",
-            "previous_partner",
-            "parent",
+        .select_related("design", "partner", "previous_partner", "parent")
+        .prefetch_related(
             "order",
             "order_line",
             "product",
             "variant",
-        )
-        .prefetch_related(
             _task_prefetch(),
             Prefetch("children", queryset=with_progress(related).order_by("order_group", "number")),
             Prefetch("dependents", queryset=related.order_by("number")),
