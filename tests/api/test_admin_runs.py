@@ -264,7 +264,38 @@ def test_the_detail_costs_the_same_whatever_the_number_of_tasks(admin_api, make_
 
     assert len(body["tasks"]) == 12
     assert body["progress"]["total"] == 36
-    assert len(twelve.captured_queries) == len(one.captured_queries) <= 12
+    assert len(twelve.captured_queries) == len(one.captured_queries) <= 7
+
+
+def test_the_detail_costs_the_same_for_a_part_alone_or_with_many_around(
+    admin_api, make_run, workshop, admin
+):
+    (lone,) = services.run_approve(
+        run=make_run(quantity=10),
+        actor=admin,
+        assignments=[services.Assignment(partner_id=workshop.partner.pk, quantity=10)],
+    ).children
+    parent = make_run(quantity=10)
+    parts = services.run_approve(
+        run=parent,
+        actor=admin,
+        assignments=[
+            services.Assignment(partner_id=workshop.partner.pk, quantity=5 * size, order=step)
+            for step, size in ((1, 1), (1, 1), (2, 1), (2, 1), (3, 2))
+        ],
+    ).children
+
+    with CaptureQueriesContext(connection) as alone:
+        admin_api.get(f"/production-runs/{lone.pk}")
+    with CaptureQueriesContext(connection) as crowded:
+        middle = admin_api.get(f"/production-runs/{parts[2].pk}").json()["production_run"]
+
+    assert ids(middle["depends_on"]) == [parts[0].pk, parts[1].pk]
+    assert ids(middle["dependents"]) == [parts[4].pk]
+    assert middle["depends_on"][0]["depends_on_run_ids"] == []
+    assert set(middle["dependents"][0]["depends_on_run_ids"]) == {parts[2].pk, parts[3].pk}
+    assert middle["parent"]["id"] == parent.pk
+    assert len(crowded.captured_queries) == len(alone.captured_queries) <= 7
 
 
 def test_an_unknown_run_is_404(admin_api):

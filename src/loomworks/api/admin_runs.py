@@ -54,7 +54,13 @@ from loomworks.core.errors import InvalidInput, NotFound
 from loomworks.partners import selectors as partner_selectors
 from loomworks.production import services
 from loomworks.production.models import ProductionPolicy, ProductionRun, RunStatus
-from loomworks.production.selectors import RunFilters, run_detail, run_history, run_list
+from loomworks.production.selectors import (
+    RunFamily,
+    RunFilters,
+    run_family,
+    run_history,
+    run_list,
+)
 from loomworks.production.states import POLICY_ACTIONS, TRANSITIONS
 from loomworks.work.models import Task
 from loomworks.work.services import templates_by_ids
@@ -122,25 +128,19 @@ def _approve_out(result: services.ApproveResult) -> dict:
     }
 
 
-def _detail_out(run: ProductionRun) -> dict:
+def _detail_out(family: RunFamily) -> dict:
     """The detail: the run object plus snapshot, tasks with subtasks, and the runs around it."""
-    children = list(run.children.all())
-    dependents = list(run.dependents.all())
-    depends_on = list(run.depends_on.all())
-    related_ids = {r.pk for r in (*children, *dependents, *depends_on)}
-    if run.parent_id:
-        related_ids.add(run.parent_id)
-    around = _runs_by_id(related_ids)
+    run = family.run
     return {
         **run_out(run),
         "snapshot": run.snapshot,
         "planned_template_ids": list(run.planned_template_ids or []),
         "previous_partner": partner_ref(run.previous_partner),
-        "tasks": [task_out(task) for task in run.top_level_tasks],
-        "parent": run_out(around[run.parent_id]) if run.parent_id else None,
-        "children": [run_out(around[r.pk]) for r in children],
-        "dependents": [run_out(around[r.pk]) for r in dependents],
-        "depends_on": [run_out(around[r.pk]) for r in depends_on],
+        "tasks": [task_out(task) for task in family.tasks],
+        "parent": run_out(family.parent) if family.parent else None,
+        "children": [run_out(other) for other in family.children],
+        "dependents": [run_out(other) for other in family.dependents],
+        "depends_on": [run_out(other) for other in family.depends_on],
     }
 
 
@@ -203,7 +203,11 @@ def run_list_page(request: HttpRequest, filters: Query[AdminRunListFilters]):
 @router.get("/production-runs/{run_id}", response=responses({200: AdminRunDetailEnvelope}, 404))
 def run_read(request: HttpRequest, run_id: PathId):
     """One run with its snapshot, tasks and subtasks, parent, parts and dependencies."""
-    return {"production_run": _detail_out(run_detail(run_id))}
+    try:
+        family = run_family(run_id)
+    except NotFound:
+        raise NotFound(_("No production run with id %(id)s.") % {"id": run_id}) from None
+    return {"production_run": _detail_out(family)}
 
 
 @router.patch(

@@ -136,6 +136,8 @@ def partner_ref(partner) -> dict | None:
 
 
 def _depends_on_ids(run: ProductionRun) -> list[str]:
+    if hasattr(run, "depends_on_run_ids"):  # loaded by `run_family`
+        return run.depends_on_run_ids
     cache = getattr(run, "_prefetched_objects_cache", {})
     if "depends_on" in cache:
         return [other.pk for other in run.depends_on.all()]
@@ -181,10 +183,11 @@ def run_out(run: ProductionRun) -> dict:
 
 
 def task_out(task: Task, *, with_subtasks: bool = True) -> dict:
-    """A task; a top-level task carries its subtasks (prefetched as `subtasks`)."""
+    """A task; a top-level task carries its subtasks (`checklist`, else prefetched `subtasks`)."""
     subtasks = []
     if with_subtasks and task.parent_id is None:
-        subtasks = [task_out(sub, with_subtasks=False) for sub in task.subtasks.all()]
+        checklist = task.checklist if hasattr(task, "checklist") else task.subtasks.all()
+        subtasks = [task_out(sub, with_subtasks=False) for sub in checklist]
     return {
         "id": task.pk,
         "title": task.title,

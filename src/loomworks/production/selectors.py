@@ -21,6 +21,7 @@ from loomworks.partners.models import Partner
 from loomworks.production.models import (
     TERMINAL_STATUSES,
     ProductionRun,
+    RunDependency,
     RunStatus,
     attach_progress,
 )
@@ -232,6 +233,72 @@ def run_detail(run_id: str, *, base: QuerySet[ProductionRun] | None = None) -> P
     if run is None:
         raise NotFound()
     return run
+
+
+@dataclass
+class RunFamily:
+    """A run and the runs around it, loaded for the admin detail in six queries.
+
+    Every run in it has design and partner joined, `progress_*` set and
+    `depends_on_run_ids` listed; `tasks` are the top-level tasks, each with
+    its subtasks in `checklist`.
+    """
+
+    run: ProductionRun
+    tasks: list[Task]
+    parent: ProductionRun | None
+    children: list[ProductionRun]
+    depends_on: list[ProductionRun]
+    dependents: list[ProductionRun]
+
+
+def _edges(condition: Q) -> list[tuple[str, str]]:
+    return list(RunDependency.objects.filter(condition).values_list("run_id", "depends_on_id"))
+
+
+def run_family(run_id: str) -> RunFamily:
+    """The admin detail's data: one query each for the run, its edges, the runs
+    around it, their progress, their own edges and the tasks; none per row."""
+    run = (
+        ProductionRun.objects.select_related("design", "partner", "previous_partner")
+        .filter(pk=run_id)
+        .first()
+    )
+    if run is None:
+        raise NotFound()
+    edges = _edges(Q(run_id=run.pk) | Q(depends_on_id=run.pk))
+    depends_on_ids = [target for source, target in edges if source == run.pk]
+    dependent_ids = [source for source, target in edges if target == run.pk]
+    around = list(
+        ProductionRun.objects.select_related("design", "partner")
+        .defer("snapshot", "metadata")
+        .filter(
+            Q(pk__in=[*depends_on_ids, *dependent_ids, run.parent_id or ""]) | Q(parent_id=run.pk)
+        )
+        .order_by("number")
+    )
+    attach_progress([run, *around])
+    around_edges = _edges(Q(run_id__in=[other.pk for other in around]))
+    for other in around:
+        other.depends_on_run_ids = [t for s, t in around_edges if s == other.pk]
+    run.depends_on_run_ids = depends_on_ids
+    by_id = {other.pk: other for other in around}
+    children = sorted(
+        (other for other in around if other.parent_id == run.pk),
+        key=lambda other: (other.order_group is None, other.order_group or 0, other.number),
+    )
+    tasks = list(Task.objects.filter(run_id=run.pk).order_by("position", "created_at", "id"))
+    top_level = [task for task in tasks if task.parent_id is None]
+    for task in top_level:
+        task.checklist = [sub for sub in tasks if sub.parent_id == task.pk]
+    return RunFamily(
+        run=run,
+        tasks=top_level,
+        parent=by_id.get(run.parent_id) if run.parent_id else None,
+        children=children,
+        depends_on=[by_id[pk] for pk in sorted(depends_on_ids, key=lambda pk: by_id[pk].number)],
+        dependents=[by_id[pk] for pk in sorted(dependent_ids, key=lambda pk: by_id[pk].number)],
+    )
 
 
 def related_runs_for_partner(run: ProductionRun, partner) -> dict:
