@@ -10,6 +10,7 @@ from loomworks.notifications.subscribers import SEND_EMAIL_SUBSCRIBER
 from loomworks.production import services as production
 from loomworks.production.models import RunStatus
 from tests.factories import MemberFactory, TemplateFactory, UserFactory
+from tests.notifications.backends import TransactionWatchingBackend
 
 pytestmark = pytest.mark.django_db
 
@@ -99,3 +100,35 @@ def test_mail_that_works_on_a_later_attempt_is_sent_once(
     )
     assert OutgoingEmail.objects.get(recipient=bouncing.user).state == EmailState.SENT
     assert not Notification.objects.filter(kind="outbox.delivery_dead").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_mail_server_is_waited_on_outside_any_database_transaction(
+    settings, team, make_run, admin
+):
+    """On SQLite an open transaction would hold the only write lock while SMTP answers."""
+    settings.EMAIL_BACKEND = "tests.notifications.backends.TransactionWatchingBackend"
+    TransactionWatchingBackend.seen_in_transaction.clear()
+    run = make_run("approved", partner=team.partner)
+    production.run_dispatch(run=run, template_ids=[TemplateFactory().pk], actor=admin)
+
+    drain()
+
+    assert sorted(a for m in mail.outbox for a in m.to) == team.mailed_addresses
+    assert TransactionWatchingBackend.seen_in_transaction == [False, False]
+    assert set(OutgoingEmail.objects.values_list("state", flat=True)) == {EmailState.SENT}
+    assert {d.state for d in email_deliveries()} == {DeliveryState.DONE}
+
+
+def test_a_redelivered_email_after_it_was_sent_sends_nothing(settings, team, make_run, admin):
+    run = make_run("approved", partner=team.partner)
+    production.run_dispatch(run=run, template_ids=[TemplateFactory().pk], actor=admin)
+    drain()
+    assert len(mail.outbox) == 2
+
+    for delivery in email_deliveries():  # as if each message reached a worker twice
+        Delivery.objects.filter(pk=delivery.pk).update(state=DeliveryState.PENDING)
+    drain()
+
+    assert len(mail.outbox) == 2
+    assert {d.state for d in email_deliveries()} == {DeliveryState.DONE}

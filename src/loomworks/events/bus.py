@@ -8,7 +8,10 @@ one message per delivery. Either way `run_delivery()` does the work:
 1. claim the delivery with a lease (a compare-and-set UPDATE, so two workers
    never run it at once, on SQLite and PostgreSQL alike);
 2. in one transaction, mark it done and run the handler, so its effects and
-   the done flag commit together (a crash in between leaves neither);
+   the done flag commit together (a crash in between leaves neither); a
+   handler registered with `atomic=False` (it waits on a mail server) runs
+   outside any transaction instead and the delivery is marked done after it
+   returned, so a crash in between runs it again;
 3. on failure, schedule a retry with back-off, or after the last attempt mark
    it dead and publish `outbox.delivery_dead` so admins see it.
 """
@@ -111,18 +114,30 @@ def run_delivery(
     try:
         if listener is None:
             raise LookupError(f"No subscriber named {delivery.subscriber!r} is registered.")
-        with transaction.atomic():
-            # Marking done first takes the row lock for the whole handler:
-            # another worker whose lease began later waits, then sees "done".
-            marked = Delivery.objects.filter(
-                pk=delivery_id, state=DeliveryState.PENDING, lease_owner=owner
-            ).update(state=DeliveryState.DONE, finished_at=timezone.now(), lease_until=None)
-            if not marked:
-                return "skipped"
+        if listener.atomic:
+            with transaction.atomic():
+                # Marking done first takes the row lock for the whole handler:
+                # another worker whose lease began later waits, then sees "done".
+                if not _mark_done(delivery_id, owner):
+                    return "skipped"
+                listener.handler(delivery.event)
+        else:
+            # Under the lease alone: the handler opens its own short
+            # transactions and holds none while it waits on the outside world.
             listener.handler(delivery.event)
+            if not _mark_done(delivery_id, owner):
+                return "skipped"
     except Exception as exc:
         return _record_failure(delivery, owner, exc)
     return "done"
+
+
+def _mark_done(delivery_id: int, owner: str) -> bool:
+    return bool(
+        Delivery.objects.filter(
+            pk=delivery_id, state=DeliveryState.PENDING, lease_owner=owner
+        ).update(state=DeliveryState.DONE, finished_at=timezone.now(), lease_until=None)
+    )
 
 
 def _record_failure(delivery: Delivery, owner: str, exc: Exception) -> str:

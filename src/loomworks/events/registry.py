@@ -17,23 +17,32 @@ class Subscriber:
     name: str
     events: tuple[str, ...]
     handler: Handler
+    atomic: bool = True
 
 
 _by_name: dict[str, Subscriber] = {}
 _by_event: dict[str, list[Subscriber]] = {}
 
 
-def subscriber(*event_names: str, name: str | None = None) -> Callable[[Handler], Handler]:
+def subscriber(
+    *event_names: str, name: str | None = None, atomic: bool = True
+) -> Callable[[Handler], Handler]:
     """Register the decorated function for `event_names`.
 
     The handler runs after the publishing transaction commits, at least once,
     inside a transaction of its own. It must be idempotent: decide from the
     current database state, not from the event alone.
+
+    A handler that talks to the outside world (a mail server) passes
+    `atomic=False`: it then runs outside any transaction, under the
+    delivery's lease only, so a slow server holds no database lock (on
+    SQLite, no lock at all for other writers), and opens the short
+    transactions it needs itself.
     """
 
     def register(handler: Handler) -> Handler:
         key = name or f"{handler.__module__}.{handler.__qualname__}"
-        entry = Subscriber(name=key, events=tuple(event_names), handler=handler)
+        entry = Subscriber(name=key, events=tuple(event_names), handler=handler, atomic=atomic)
         if key in _by_name and _by_name[key].handler is not handler:
             raise ValueError(f"Two subscribers are named {key!r}.")
         _by_name[key] = entry

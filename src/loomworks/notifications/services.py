@@ -185,34 +185,37 @@ def partner_notice_record(
     )
 
 
-@transaction.atomic
 def email_send(*, email_id: str) -> str:
-    """Send one queued e-mail once. Returns its state afterwards.
+    """Send one queued e-mail. Returns its state afterwards.
 
-    The e-mail is marked sent before the backend is called, in the delivery's
-    transaction: if the backend refuses, the mark rolls back with everything
-    else and the outbox tries again later; once it is sent, a redelivery finds
-    it marked and sends nothing.
+    Runs outside the delivery's transaction (its subscriber is not atomic) and
+    holds no transaction while the mail server answers: whether the e-mail is
+    still wanted is decided in a short transaction, the backend is called, and
+    the e-mail is marked sent after it accepted the message. A refusal leaves
+    it queued for the outbox's retry; once marked, a redelivery sends nothing.
+    The lease on the delivery keeps two workers from sending it at once; only
+    a worker that dies between the send and the mark sends it a second time.
     """
-    email = (
-        OutgoingEmail.objects.select_for_update()
-        .select_related("recipient")
-        .filter(pk=email_id)
-        .first()
-    )
-    if email is None or email.state != EmailState.QUEUED:
-        return email.state if email else ""
-    if email.kind == INVITED:
-        wanted = _still_invited(user_id=email.recipient_id, partner_id=email.partner_id)
-    else:
-        wanted = not email.partner_id or _still_wants_email(email)
-    if not wanted:
-        OutgoingEmail.objects.filter(pk=email.pk).update(state=EmailState.SKIPPED)
-        return EmailState.SKIPPED
+    with transaction.atomic():
+        email = (
+            OutgoingEmail.objects.select_for_update()
+            .select_related("recipient")
+            .filter(pk=email_id)
+            .first()
+        )
+        if email is None or email.state != EmailState.QUEUED:
+            return email.state if email else ""
+        if email.kind == INVITED:
+            wanted = _still_invited(user_id=email.recipient_id, partner_id=email.partner_id)
+        else:
+            wanted = not email.partner_id or _still_wants_email(email)
+        if not wanted:
+            OutgoingEmail.objects.filter(pk=email.pk).update(state=EmailState.SKIPPED)
+            return EmailState.SKIPPED
+    emails.send(email)
     OutgoingEmail.objects.filter(pk=email.pk, state=EmailState.QUEUED).update(
         state=EmailState.SENT, sent_at=timezone.now()
     )
-    emails.send(email)
     return EmailState.SENT
 
 

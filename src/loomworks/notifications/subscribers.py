@@ -121,7 +121,7 @@ def invite_the_member(event: Event) -> None:
     services.invitation_queue(event=event, member=member)
 
 
-@subscriber(services.EMAIL_QUEUED, name=SEND_EMAIL_SUBSCRIBER)
+@subscriber(services.EMAIL_QUEUED, name=SEND_EMAIL_SUBSCRIBER, atomic=False)
 def send_queued_email(event: Event) -> None:
     services.email_send(email_id=event.payload["email_id"])
 
