@@ -81,6 +81,13 @@ class Task(TimeStamped):
         indexes = [
             models.Index(fields=["run", "parent", "position"]),
             models.Index(fields=["partner", "status"]),
+            # A partner's checklist (GET /api/partners/assigned-tasks): its top-level
+            # tasks only, without walking the far more numerous subtasks.
+            models.Index(
+                fields=["partner", "run"],
+                condition=models.Q(parent__isnull=True),
+                name="task_partner_top_level",
+            ),
         ]
 
     def __str__(self) -> str:
