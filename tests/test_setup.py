@@ -1,5 +1,10 @@
 """The two-command setup: the CLI, the login page and the API document."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from django.contrib.auth import get_user_model
 
@@ -64,3 +69,47 @@ def test_login_follows_next_only_inside_the_users_own_area(client):
         "/login?next=/partner/notifications/", {"email": member.user.email, "password": PASSWORD}
     )
     assert response.url == "/partner/notifications/"
+
+
+def _plain_shell(var_dir) -> dict:
+    """The environment of a fresh clone's shell: no SECRET_KEY, no DEBUG, no DATABASE_URL."""
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(var_dir),
+        "LOOMWORKS_VAR_DIR": str(var_dir),
+    }
+
+
+LOOMWORKS = Path(sys.executable).parent / "loomworks"
+
+
+@pytest.mark.skipif(not LOOMWORKS.exists(), reason="needs the installed `loomworks` command")
+def test_createadmin_from_a_plain_shell_succeeds_twice_and_those_credentials_log_in(tmp_path):
+    env = _plain_shell(tmp_path)
+    command = [str(LOOMWORKS), "createadmin", "--email", "a@example.com"]
+    for _ in range(2):
+        done = subprocess.run(
+            [*command, "--password", "S3cure-pass!"], env=env, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stderr
+    check = (
+        "from django.test import Client; r = Client().post('/api/auth/token',"
+        " {'email': 'a@example.com', 'password': 'S3cure-pass!'}, content_type='application/json');"
+        " print(r.status_code)"
+    )
+    login = subprocess.run(
+        [str(LOOMWORKS), "manage", "shell", "-c", check], env=env, capture_output=True, text=True
+    )
+    assert login.stdout.strip().splitlines()[-1] == "200", login.stderr
+    # The key was kept under var/, so the next command (and `make run`) signs with the same one.
+    assert (tmp_path / "secret_key").exists()
+
+
+@pytest.mark.skipif(not LOOMWORKS.exists(), reason="needs the installed `loomworks` command")
+def test_a_worker_without_secret_key_says_what_to_set_instead_of_a_traceback(tmp_path):
+    done = subprocess.run(
+        [str(LOOMWORKS), "worker"], env=_plain_shell(tmp_path), capture_output=True, text=True
+    )
+    assert done.returncode == 2
+    assert "SECRET_KEY is not set" in done.stderr
+    assert "Traceback" not in done.stderr

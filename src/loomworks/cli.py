@@ -13,8 +13,15 @@ import os
 import sys
 
 
-def _setup() -> None:
+def _setup(*, local_key: bool = False) -> None:
+    """Start Django. With `local_key`, a missing SECRET_KEY means the one kept under var/.
+
+    Commands run by hand next to var/ (run, createadmin, demo, manage) take
+    it; workers and beat do not, as their key must be the web processes'.
+    """
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "loomworks.settings")
+    if local_key:
+        os.environ.setdefault("LOOMWORKS_LOCAL_SECRET_KEY", "1")
     import django
 
     django.setup()
@@ -29,7 +36,7 @@ def _migrate() -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     # The web process works the event outbox itself unless Celery does.
-    _setup()
+    _setup(local_key=True)
     _migrate()
     from loomworks import demo
 
@@ -60,7 +67,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_createadmin(args: argparse.Namespace) -> int:
-    _setup()
+    _setup(local_key=True)
     _migrate()
     from django.core.exceptions import ValidationError
     from django.core.validators import validate_email
@@ -81,7 +88,7 @@ def cmd_createadmin(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    _setup()
+    _setup(local_key=True)
     _migrate()
     from loomworks import demo
 
@@ -162,7 +169,7 @@ def cmd_beat(args: argparse.Namespace) -> int:
 
 
 def cmd_manage(args: argparse.Namespace) -> int:
-    _setup()
+    _setup(local_key=True)
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["loomworks manage", *args.rest])
@@ -209,8 +216,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from django.core.exceptions import ImproperlyConfigured
+
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except ImproperlyConfigured as error:  # a setting to fix: say which, without a traceback
+        print(f"loomworks: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

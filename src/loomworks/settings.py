@@ -34,12 +34,21 @@ DEBUG = env_bool("DEBUG", False)
 
 
 def _secret_key() -> str:
+    """SECRET_KEY from the environment; else, on a laptop, a key kept under var/.
+
+    The key under var/ is used with DEBUG on, and by the commands run by hand
+    on the machine that holds var/ (`loomworks run`, `createadmin`, `demo`,
+    `manage` set LOOMWORKS_LOCAL_SECRET_KEY), so they agree with `make run`.
+    Web processes under gunicorn and workers must be given SECRET_KEY: what
+    one signs (sessions, links in e-mails) has to check out on the others.
+    """
     key = os.environ.get("SECRET_KEY")
     if key:
         return key
-    if not DEBUG:
+    if not (DEBUG or env_bool("LOOMWORKS_LOCAL_SECRET_KEY")):
         raise ImproperlyConfigured(
-            "SECRET_KEY is not set. Set the SECRET_KEY environment variable "
+            "SECRET_KEY is not set. Set the SECRET_KEY environment variable to the same "
+            "long random value on every web process and worker "
             "(or DEBUG=1 on a laptop to have one generated under var/)."
         )
     key_file = VAR_DIR / "secret_key"
