@@ -2,10 +2,12 @@
 
 from django.contrib.auth import authenticate
 from django.contrib.auth import logout as end_session
+from django.contrib.auth.signals import user_logged_in
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
+from loomworks.accounts import lockout
 from loomworks.accounts.services import token_issue, token_revoke
 from loomworks.api.admin_schemas import text
 from loomworks.api.schemas import ErrorOut
@@ -49,13 +51,22 @@ def user_out(user) -> dict:
 
 
 @router.post(
-    "/token", response={200: TokenOut, 400: ErrorOut, 401: ErrorOut, 422: ErrorOut}, auth=None
+    "/token",
+    response={200: TokenOut, 400: ErrorOut, 401: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+    auth=None,
 )
 def token_create(request, payload: Credentials):
-    """Trade an e-mail and password for a bearer token (valid until logout or 30 idle days)."""
+    """Trade an e-mail and password for a bearer token (valid until logout or 30 idle days).
+
+    After too many wrong passwords for one e-mail from one address, 429 until the pause ends.
+    """
     user = authenticate(request, email=payload.email, password=payload.password)
+    if user is None and lockout.locked_out(request):
+        raise HttpError(429, lockout.lockout_message())
     if user is None or not user.is_active:
         raise HttpError(401, _("Wrong e-mail or password."))
+    # A login like the page's: last_login is set and the failure count starts again.
+    user_logged_in.send(sender=type(user), request=request, user=user)
     return {"token": token_issue(user=user), "user": user_out(user)}
 
 

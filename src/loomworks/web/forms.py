@@ -5,6 +5,7 @@ from django.contrib.auth import forms as auth_forms
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from loomworks.accounts import lockout
 from loomworks.accounts.passwords import RESET_PATH, link_lifetime
 
 
@@ -28,6 +29,8 @@ class LoginForm(forms.Form):
         password = self.cleaned_data.get("password")
         if email and password:
             self.user_cache = authenticate(self.request, email=email, password=password)
+            if self.user_cache is None and lockout.locked_out(self.request):
+                raise forms.ValidationError(lockout.lockout_message(), code="locked_out")
             if self.user_cache is None or not self.user_cache.is_active:
                 raise forms.ValidationError(
                     self.error_messages["invalid_login"], code="invalid_login"

@@ -85,7 +85,8 @@ class SetPasswordView(auth_views.PasswordResetConfirmView):
         if not user.is_active:
             messages.info(self.request, _("Your password is saved."))
             return redirect("login")
-        login(self.request, user)
+        # Named, as the lockout backend (django-axes) stands first in AUTHENTICATION_BACKENDS.
+        login(self.request, user, backend="loomworks.accounts.backends.EmailBackend")
         if self.purpose == INVITE:
             messages.success(self.request, _("Your password is set. Welcome to Loomworks!"))
         else:

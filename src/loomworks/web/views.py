@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import LoginView as DjangoLoginView
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils import translation
@@ -37,6 +38,12 @@ class LoginView(DjangoLoginView):
 
     def get_default_redirect_url(self):
         return home_url_for(self.request.user)
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.has_error(NON_FIELD_ERRORS, "locked_out"):
+            response.status_code = 429  # the page says how long to wait
+        return response
 
     def get_redirect_url(self):
         """Follow `next` only inside the user's own area (a partner is never sent to /admin/)."""
