@@ -95,9 +95,7 @@ def seeded(make_run, admin_user, workshop, other_workshop, wsgi_keeps_the_test_c
 
 def admin_schema():
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application)
-    return schema.include(path_regex=r"^/api/admin/").exclude(
-        path_regex=r"^/api/admin/notifications"
-    )
+    return schema.include(path_regex=r"^/api/admin/")
 
 
 def with_known_ids(value, ids: dict, data):

@@ -122,7 +122,9 @@ def test_the_default_page_is_twenty(client, admin_user):
     assert body["count"] == 21
 
 
-@pytest.mark.parametrize("query", ["limit=0", "limit=101", "offset=-1", "limit=many"])
+@pytest.mark.parametrize(
+    "query", ["limit=0", "limit=101", "offset=-1", "limit=many", f"offset={10**25}"]
+)
 def test_bad_paging_is_422_naming_the_field(client, admin_user, query):
     response = client.get(f"{ADMIN_FEED}?{query}", **bearer(admin_user))
     assert response.status_code == 422

@@ -8,12 +8,16 @@ from datetime import datetime
 
 from ninja import Field, Query, Router, Schema
 
+from loomworks.api.admin_schemas import MAX_OFFSET
 from loomworks.api.schemas import ErrorOut
 from loomworks.api.security import ADMIN, PARTNER, auth_for
 from loomworks.notifications import selectors, services
 
 admin_router = Router(auth=auth_for(ADMIN), tags=["admin"])
 partner_router = Router(auth=auth_for(PARTNER), tags=["partners"])
+
+# What every route may answer besides its success: no or a bad token, the wrong kind of user.
+AUTH = {401: ErrorOut, 403: ErrorOut}
 
 
 class NotificationOut(Schema):
@@ -45,7 +49,7 @@ class AllReadOut(Schema):
 
 class FeedQuery(Schema):
     limit: int = Field(selectors.DEFAULT_PAGE, ge=1, le=selectors.MAX_PAGE)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
     unread: bool = False
 
 
@@ -73,7 +77,7 @@ def notification_out(entry) -> dict:
 def _add_feed_routes(router: Router, prefix: str) -> None:
     @router.get(
         "/notifications",
-        response={200: FeedOut},
+        response={200: FeedOut, **AUTH, 422: ErrorOut},
         operation_id=f"{prefix}_notifications_list",
         url_name=f"{prefix}_notifications",
     )
@@ -92,7 +96,7 @@ def _add_feed_routes(router: Router, prefix: str) -> None:
 
     @router.post(
         "/notifications/read-all",
-        response={200: AllReadOut},
+        response={200: AllReadOut, **AUTH},
         operation_id=f"{prefix}_notifications_read_all",
     )
     def notifications_read_all(request):
@@ -102,7 +106,7 @@ def _add_feed_routes(router: Router, prefix: str) -> None:
 
     @router.post(
         "/notifications/{notification_id}/read",
-        response={200: NotificationEnvelope, 404: ErrorOut},
+        response={200: NotificationEnvelope, **AUTH, 404: ErrorOut},
         operation_id=f"{prefix}_notification_read",
     )
     def notification_read(request, notification_id: str):
@@ -117,7 +121,7 @@ _add_feed_routes(partner_router, "partner")
 
 @partner_router.get(
     "/notifications/email",
-    response={200: EmailPreferenceOut},
+    response={200: EmailPreferenceOut, **AUTH},
     operation_id="partner_notifications_email_get",
 )
 def email_preference_get(request):
@@ -127,7 +131,7 @@ def email_preference_get(request):
 
 @partner_router.put(
     "/notifications/email",
-    response={200: EmailPreferenceOut},
+    response={200: EmailPreferenceOut, 400: ErrorOut, **AUTH, 422: ErrorOut},
     operation_id="partner_notifications_email_set",
 )
 def email_preference_set(request, payload: EmailPreferenceIn):
