@@ -39,6 +39,7 @@ from loomworks.production.models import (
     RunStatus,
     RunType,
 )
+from loomworks.production.previews import UnreadableImage, make_preview
 from loomworks.production.states import (
     POLICY_ACTIONS,
     TRANSITIONS,
@@ -104,6 +105,8 @@ def design_snapshot(
 # The largest value the quantity columns hold on every database; beyond it
 # PostgreSQL would fail the INSERT (a 500) instead of refusing the input.
 MAX_QUANTITY = 2_147_483_647
+# Steps of one run: far more than any garment has, far less than the column holds.
+MAX_ORDER_GROUP = 1000
 
 
 def _positive_quantity(value, field_name: str) -> int:
@@ -247,6 +250,11 @@ def _validate_assignments(
             or assignment.order < 1
         ):
             raise InvalidInput(f"{prefix}.order", _("The order group must be 1 or more."))
+        if assignment.order is not None and assignment.order > MAX_ORDER_GROUP:
+            raise InvalidInput(
+                f"{prefix}.order",
+                _("The order group must be at most %(max)s.") % {"max": MAX_ORDER_GROUP},
+            )
         partner = _partner_by_id(assignment.partner_id, f"{prefix}.partner_id")
         work.templates_by_ids(assignment.template_ids or [], field=f"{prefix}.template_ids")
         groups[assignment.order or 1].append((index, assignment, partner))
@@ -825,11 +833,24 @@ def media_add(*, run: ProductionRun, actor: Actor, files: Sequence) -> list[Medi
                 "files",
                 _("%(name)s is not a JPEG, PNG, WebP, GIF image or a PDF.") % {"name": upload.name},
             )
-        checked.append((upload, content_type))
-    names = ", ".join(upload.name for upload, _type in checked)
+        preview = None
+        if content_type.startswith("image/"):
+            try:
+                preview = make_preview(upload)
+            except UnreadableImage:
+                raise InvalidInput(
+                    "files",
+                    _(
+                        "%(name)s could not be opened as an image. Save it again from the "
+                        "camera or gallery app and upload that copy."
+                    )
+                    % {"name": upload.name},
+                ) from None
+        checked.append((upload, content_type, preview))
+    names = ", ".join(upload.name for upload, _type, _preview in checked)
     current = transition(run, "media_added", actor=actor, note=names).run
     created = []
-    for upload, content_type in checked:
+    for upload, content_type, preview in checked:
         media = MediaFile(
             run=current,
             design_id=current.design_id,
@@ -840,6 +861,8 @@ def media_add(*, run: ProductionRun, actor: Actor, files: Sequence) -> list[Medi
             uploaded_by_name=actor.name,
         )
         media.file.save(upload.name[-100:], upload, save=False)
+        if preview is not None:
+            media.preview.save("preview.jpg", preview, save=False)
         media.save(force_insert=True)
         created.append(media)
     return created

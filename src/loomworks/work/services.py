@@ -40,6 +40,10 @@ def templates_by_ids(
     return [found[tid] for tid in template_ids]
 
 
+# About two years of work: beyond it a duration is a typing slip, not a plan.
+MAX_DURATION_MINUTES = 1_000_000
+
+
 @transaction.atomic
 def template_create(
     *,
@@ -56,6 +60,12 @@ def template_create(
     items = [str(item).strip() for item in checklist]
     if any(not item for item in items):
         raise InvalidInput("checklist", _("Checklist items cannot be blank."))
+    if estimated_duration is not None and not 0 <= estimated_duration <= MAX_DURATION_MINUTES:
+        raise InvalidInput(
+            "estimated_duration",
+            _("The estimated duration must be between 0 and %(max)s minutes.")
+            % {"max": MAX_DURATION_MINUTES},
+        )
     return TaskTemplate.objects.create(
         name=name,
         description=description or "",

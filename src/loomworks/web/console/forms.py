@@ -12,7 +12,8 @@ from loomworks.catalog.models import Priority
 from loomworks.core.errors import InvalidInput
 from loomworks.partners.models import MemberRole, PartnerStatus
 from loomworks.production.models import RunStatus, RunType
-from loomworks.production.services import Assignment
+from loomworks.production.services import MAX_ORDER_GROUP, MAX_QUANTITY, Assignment
+from loomworks.work.services import MAX_DURATION_MINUTES
 
 ORDER_CHOICES = [
     ("-created_at", _("Newest first")),
@@ -102,6 +103,7 @@ class AssignmentForm(forms.Form):
     quantity = forms.IntegerField(
         label=_("Quantity"),
         min_value=1,
+        max_value=MAX_QUANTITY,
         error_messages={"required": _("Give a quantity.")},
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
@@ -109,6 +111,7 @@ class AssignmentForm(forms.Form):
         label=_("Order group"),
         required=False,
         min_value=1,
+        max_value=MAX_ORDER_GROUP,
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "placeholder": "1"}),
     )
     template_ids = forms.MultipleChoiceField(
@@ -338,7 +341,10 @@ class NoteForm(forms.Form):
 
 class EditRunForm(forms.Form):
     quantity = forms.IntegerField(
-        label=_("Quantity"), min_value=1, widget=forms.NumberInput(attrs={"inputmode": "numeric"})
+        label=_("Quantity"),
+        min_value=1,
+        max_value=MAX_QUANTITY,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     run_type = forms.ChoiceField(label=_("Run type"), choices=RunType.choices)
     role = forms.CharField(label=_("Role"), required=False, max_length=100)
@@ -366,7 +372,10 @@ class CommentForm(forms.Form):
 class NewRunForm(forms.Form):
     run_type = forms.ChoiceField(choices=RunType.choices, widget=forms.HiddenInput)
     quantity = forms.IntegerField(
-        label=_("Quantity"), min_value=1, widget=forms.NumberInput(attrs={"inputmode": "numeric"})
+        label=_("Quantity"),
+        min_value=1,
+        max_value=MAX_QUANTITY,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     due_date = forms.DateField(label=_("Due date"), required=False, widget=DateInput)
     notes = forms.CharField(
@@ -481,7 +490,10 @@ class TemplateForm(forms.Form):
         label=_("Priority"), choices=Priority.choices, initial=Priority.MEDIUM
     )
     estimated_duration = forms.IntegerField(
-        label=_("Estimated duration (minutes)"), required=False, min_value=1
+        label=_("Estimated duration (minutes)"),
+        required=False,
+        min_value=1,
+        max_value=MAX_DURATION_MINUTES,
     )
     checklist = forms.CharField(
         label=_("Checklist"),
