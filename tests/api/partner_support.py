@@ -4,13 +4,23 @@ import io
 import json
 
 from django.test import Client
+from PIL import Image
 
 from loomworks.accounts.services import token_issue
 
 BASE = "/api/partners"
 
-# The smallest files the upload check recognises by their first bytes.
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+def image_bytes(size=(8, 8), image_format="PNG", mode="RGB", exif=None) -> bytes:
+    """A real image (uploads are decoded to make their preview)."""
+    buffer = io.BytesIO()
+    extra = {"exif": exif} if exif is not None else {}
+    Image.new(mode, size, (200, 120, 40)).save(buffer, format=image_format, **extra)
+    return buffer.getvalue()
+
+
+# The smallest files the upload check accepts.
+PNG = image_bytes()
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 

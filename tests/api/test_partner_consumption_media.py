@@ -1,11 +1,14 @@
 """The partner API's material log, materials list and file uploads."""
 
+import io
+
 import pytest
 from django.core.files.storage import default_storage
 from django.test import override_settings
+from PIL import Image
 
 from loomworks.production.models import ConsumptionLog, MediaFile, RunHistory
-from tests.api.partner_support import PDF, PNG, PartnerApi
+from tests.api.partner_support import PDF, PNG, PartnerApi, image_bytes
 from tests.factories import MaterialFactory
 
 pytestmark = pytest.mark.django_db
@@ -219,3 +222,56 @@ def test_another_workshops_uploads_on_the_same_design_stay_hidden(
     assert mine.design_id == theirs.design_id == design.pk
     assert [m["name"] for m in detail["design"]["media"]] == ["mine.png"]
     assert other_workshop.user.display_name not in str(detail)
+
+
+def test_a_phone_photo_gets_an_upright_preview_of_480_pixels(api, workshop, make_run):
+    run = make_run("in_progress", partner=workshop.partner, actor=workshop.actor)
+    exif = Image.Exif()
+    exif[0x0112] = 6  # orientation: the camera was held upright, the pixels lie on their side
+    photo = image_bytes(size=(2400, 1600), image_format="JPEG", exif=exif.tobytes())
+
+    response = api.upload(f"/production-runs/{run.pk}/media", ("bundle.jpg", photo))
+
+    assert response.status_code == 201, response.content
+    [media] = response.json()["media"]
+    stored = MediaFile.objects.get(pk=media["id"])
+    assert media["preview_url"] == stored.preview.url != media["url"]
+    with stored.preview.open("rb") as handle:
+        preview = handle.read()
+    with Image.open(io.BytesIO(preview)) as image:
+        assert image.format == "JPEG"
+        assert image.size == (320, 480)  # turned upright, longest side 480
+    assert len(preview) < len(photo) / 2
+
+
+def test_a_transparent_png_preview_is_laid_on_white_and_a_pdf_has_none(api, workshop, make_run):
+    run = make_run("in_progress", partner=workshop.partner, actor=workshop.actor)
+    logo = image_bytes(size=(64, 64), mode="RGBA")
+
+    response = api.upload(f"/production-runs/{run.pk}/media", ("logo.png", logo), ("a.pdf", PDF))
+
+    png, pdf = response.json()["media"]
+    with (
+        MediaFile.objects.get(pk=png["id"]).preview.open("rb") as handle,
+        Image.open(handle) as image,
+    ):
+        assert (image.format, image.mode, image.size) == ("JPEG", "RGB", (64, 64))
+    assert pdf["preview_url"] == pdf["url"]
+    assert not MediaFile.objects.get(pk=pdf["id"]).preview
+
+
+def test_a_file_that_only_starts_like_an_image_is_refused_and_nothing_is_kept(
+    api, workshop, make_run
+):
+    run = make_run("in_progress", partner=workshop.partner, actor=workshop.actor)
+    broken = b"\xff\xd8\xff\xe0" + b"not really a photo" * 20
+
+    response = api.upload(
+        f"/production-runs/{run.pk}/media", ("fine.png", PNG), ("broken.jpg", broken)
+    )
+
+    assert response.status_code == 422
+    assert response.json()["field"] == "files"
+    assert "broken.jpg could not be opened as an image" in response.json()["detail"]
+    assert not MediaFile.objects.exists()
+    assert not RunHistory.objects.filter(run=run, kind="media_added").exists()

@@ -140,6 +140,9 @@ class RelatedRuns(Out):
 class MediaOut(Out):
     id: str
     url: str
+    preview_url: str = Field(
+        description="a JPEG of at most 480 px for galleries; the file itself for a PDF"
+    )
     name: str
     content_type: str
     size: int
@@ -364,6 +367,7 @@ def media_out(media: MediaFile) -> dict:
     return {
         "id": media.pk,
         "url": media.file.url,
+        "preview_url": media.preview_url,
         "name": media.original_name,
         "content_type": media.content_type,
         "size": media.size,

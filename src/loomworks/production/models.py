@@ -295,6 +295,10 @@ def media_path(instance: "MediaFile", filename: str) -> str:
     return f"runs/{instance.run_id or 'design'}/{instance.id}/{filename}"
 
 
+def preview_path(instance: "MediaFile", filename: str) -> str:
+    return f"runs/{instance.run_id or 'design'}/{instance.id}/preview/{filename}"
+
+
 class MediaFile(models.Model):
     id = PrefixedIdField(prefix="med")
     run = models.ForeignKey(
@@ -304,6 +308,8 @@ class MediaFile(models.Model):
         "catalog.Design", on_delete=models.CASCADE, null=True, blank=True, related_name="media"
     )
     file = models.FileField(upload_to=media_path, max_length=500)
+    # A small JPEG of an image for galleries (see previews.py); empty for PDFs and old uploads.
+    preview = models.FileField(upload_to=preview_path, max_length=500, blank=True)
     original_name = models.CharField(max_length=300)
     content_type = models.CharField(max_length=100)
     size = models.PositiveBigIntegerField()
@@ -322,6 +328,11 @@ class MediaFile(models.Model):
     @property
     def is_image(self) -> bool:
         return self.content_type.startswith("image/")
+
+    @property
+    def preview_url(self) -> str:
+        """What a gallery shows: the small preview when there is one, else the file."""
+        return self.preview.url if self.preview else self.file.url
 
 
 class ProductionPolicy(models.Model):

@@ -8,7 +8,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from loomworks.catalog.models import Material
 from loomworks.events.api import drain
 from loomworks.production import services
+from loomworks.production.models import MediaFile
 from loomworks.work.models import Task
+from tests.api.partner_support import image_bytes
 from tests.factories import TemplateFactory
 from tests.web.console.helpers import count_queries, text
 
@@ -122,13 +124,14 @@ def test_materials_show_planned_use_beside_what_was_logged(console, make_run, wo
 
 def test_media_gallery(console, make_run, workshop):
     run = make_run("in_progress", partner=workshop.partner, actor=workshop.actor)
-    png = b"\x89PNG\r\n\x1a\n" + b"0" * 32
+    png = image_bytes()
     services.media_add(
         run=run, actor=workshop.actor, files=[SimpleUploadedFile("front.png", png, "image/png")]
     )
     page = text(console.get(url(run)))
     assert "front.png" in page
-    assert '<img src="/media/runs/' in page
+    preview = MediaFile.objects.get(run=run).preview
+    assert f'<img src="/media/{preview.name}"' in page  # the gallery loads the small preview
 
 
 def test_actions_follow_the_status(console, make_run, workshop):

@@ -97,3 +97,19 @@ def test_a_missing_file_is_not_found_even_for_admins(client):
     client.force_login(AdminFactory())
     assert client.get("/media/runs/nothing/here.png").status_code == 404
     assert client.get("/media/../settings.py").status_code == 404
+
+
+def test_the_preview_is_served_to_those_who_may_see_the_photo_only(
+    client, partner_client, run_photo, other_workshop
+):
+    preview = f"{settings.MEDIA_URL}{run_photo.preview.name}"
+
+    response = partner_client.get(preview)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/jpeg"
+    assert b"".join(response.streaming_content).startswith(b"\xff\xd8\xff")
+
+    client.force_login(other_workshop.user)
+    assert client.get(preview).status_code == 404
+    client.force_login(AdminFactory())
+    assert client.get(preview).status_code == 200

@@ -8,6 +8,7 @@ may not see it.
 
 from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation
+from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.views.decorators.http import require_GET
 from django.views.static import serve
@@ -23,13 +24,18 @@ def _harden(response):
     return response
 
 
-def _file_response(media: MediaFile):
+def _file_response(media: MediaFile, path: str):
+    """The file itself, or its preview when `path` names that (a JPEG we made)."""
+    wants_preview = bool(media.preview) and path == media.preview.name
+    stored, content_type = (
+        (media.preview, "image/jpeg") if wants_preview else (media.file, media.content_type)
+    )
     try:
-        handle = media.file.open("rb")
+        handle = stored.open("rb")
     except (FileNotFoundError, OSError):
         raise Http404 from None
     # The type was sniffed from the bytes at upload; the file name does not decide it.
-    response = FileResponse(handle, content_type=media.content_type)
+    response = FileResponse(handle, content_type=content_type)
     response["Content-Disposition"] = "inline"
     if not media.is_image:
         response["Content-Security-Policy"] = "sandbox"
@@ -42,9 +48,9 @@ def protected_media(request, path: str):
     if not user.is_authenticated:
         raise Http404
     if user.is_admin:
-        media = MediaFile.objects.filter(file=path).first()
+        media = MediaFile.objects.filter(Q(file=path) | Q(preview=path)).first()
         if media is not None:
-            return _file_response(media)
+            return _file_response(media, path)
         try:
             response = serve(request, path, document_root=settings.MEDIA_ROOT)
         except SuspiciousFileOperation:
@@ -57,4 +63,4 @@ def protected_media(request, path: str):
     media = media_visible_to(membership.partner, path)
     if media is None:
         raise Http404
-    return _file_response(media)
+    return _file_response(media, path)

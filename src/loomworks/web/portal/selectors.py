@@ -259,10 +259,11 @@ def run_media(run: ProductionRun) -> list[MediaFile]:
 
 
 def media_visible_to(partner, name: str) -> MediaFile | None:
-    """The stored file `name` when it belongs to one of the partner's runs or their designs."""
+    """The stored file (or preview) `name` when it belongs to one of the partner's runs or
+    their designs."""
     runs = runs_visible_to(partner)
     return (
-        MediaFile.objects.filter(file=name)
+        MediaFile.objects.filter(Q(file=name) | Q(preview=name))
         .filter(Q(run__in=runs) | Q(run__isnull=True, design_id__in=runs.values("design_id")))
         .first()
     )
