@@ -241,3 +241,36 @@ def test_email_preference_needs_a_boolean(client, workshop):
     )
     assert response.status_code == 422
     assert response.json()["field"] == "enabled"
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("post", f"{ADMIN_FEED}/read-all"),
+        ("post", f"{PARTNER_FEED}/read-all"),
+        ("get", f"{PARTNER_FEED}/email"),
+        ("put", f"{PARTNER_FEED}/email"),
+    ],
+)
+def test_every_feed_route_is_401_without_a_token_and_403_for_the_wrong_kind_of_user(
+    client, admin_user, workshop, method, path
+):
+    call = getattr(client, method)
+    body = {"data": {"enabled": True}, "content_type": "application/json"}
+    assert call(path, **body).status_code == 401
+    wrong = admin_user if path.startswith(PARTNER_FEED) else workshop.user
+    response = call(path, **body, **bearer(wrong))
+    assert response.status_code == 403
+    assert response.json()["detail"]
+
+
+def test_email_preference_that_is_not_json_is_400(client, workshop):
+    response = client.put(
+        f"{PARTNER_FEED}/email",
+        data="enabled=yes",
+        content_type="application/json",
+        **bearer(workshop.user),
+    )
+    assert response.status_code == 400
+    workshop.member.refresh_from_db()
+    assert workshop.member.email_notifications is True
