@@ -4,6 +4,7 @@ that pair waits; the page and the API say so with 429, and the owner elsewhere s
 from datetime import timedelta
 
 import pytest
+from axes.models import AccessAttempt
 from django.test import Client
 
 from tests.factories import PASSWORD, AdminFactory
@@ -113,3 +114,12 @@ def test_the_pause_is_explained_in_the_browsers_language():
     assert "Trop de tentatives échouées pour cet e-mail. Attendez 15 minutes" in (
         response.content.decode()
     )
+
+
+def test_a_failed_attempt_is_recorded_without_the_password_typed(client):
+    user = AdminFactory()
+    page_login(client, user.email, "my-secret-guess")
+
+    [attempt] = AccessAttempt.objects.all()
+    assert attempt.username == user.email.lower()
+    assert "my-secret-guess" not in attempt.post_data
