@@ -26,6 +26,8 @@ from loomworks.catalog.models import DesignStatus, Priority
 from loomworks.core.errors import NotFound
 from loomworks.partners.models import MemberRole, PartnerStatus
 from loomworks.production.models import RunStatus, RunType
+from loomworks.production.services import MAX_ORDER_GROUP
+from loomworks.work.services import MAX_DURATION_MINUTES
 
 MAX_QUANTITY = 1_000_000_000  # below PostgreSQL's integer limit, above any real order
 MAX_OFFSET = 1_000_000_000
@@ -402,7 +404,9 @@ class AdminTemplateIn(Input):
     description: text() = ""
     category: text(100) = ""
     priority: Priority = Priority.MEDIUM
-    estimated_duration: WholeNumber | None = Field(None, ge=0, le=1_000_000, description="minutes")
+    estimated_duration: WholeNumber | None = Field(
+        None, ge=0, le=MAX_DURATION_MINUTES, description="minutes"
+    )
     checklist: list[required(300)] = Field(default_factory=list, max_length=100)
 
 
@@ -546,7 +550,9 @@ class AdminAssignmentIn(Input):
     partner_id: Id
     role: text(100) = ""
     quantity: Quantity
-    order: WholeNumber | None = Field(None, ge=1, le=1000, description="order group, default 1")
+    order: WholeNumber | None = Field(
+        None, ge=1, le=MAX_ORDER_GROUP, description="order group, default 1"
+    )
     template_ids: list[Id] = Field(default_factory=list, max_length=50)
 
 

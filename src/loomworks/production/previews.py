@@ -11,7 +11,7 @@ import io
 import warnings
 
 from django.core.files.base import ContentFile
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
 
 PREVIEW_PIXELS = 480
 PREVIEW_QUALITY = 80
@@ -36,10 +36,9 @@ def make_preview(upload) -> ContentFile:
                 out = io.BytesIO()
                 small.save(out, "JPEG", quality=PREVIEW_QUALITY, optimize=True, progressive=True)
     except (
-        OSError,
+        OSError,  # UnidentifiedImageError and truncated files among them
         ValueError,
         SyntaxError,
-        UnidentifiedImageError,
         Image.DecompressionBombError,
         Image.DecompressionBombWarning,
     ) as error:

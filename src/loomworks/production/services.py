@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -244,17 +245,15 @@ def _validate_assignments(
     for index, assignment in enumerate(assignments):
         prefix = f"assignments[{index}]"
         _positive_quantity(assignment.quantity, f"{prefix}.quantity")
-        if assignment.order is not None and (
-            isinstance(assignment.order, bool)
-            or not isinstance(assignment.order, int)
-            or assignment.order < 1
-        ):
-            raise InvalidInput(f"{prefix}.order", _("The order group must be 1 or more."))
-        if assignment.order is not None and assignment.order > MAX_ORDER_GROUP:
-            raise InvalidInput(
-                f"{prefix}.order",
-                _("The order group must be at most %(max)s.") % {"max": MAX_ORDER_GROUP},
-            )
+        order = assignment.order
+        if order is not None:
+            if isinstance(order, bool) or not isinstance(order, int) or order < 1:
+                raise InvalidInput(f"{prefix}.order", _("The order group must be 1 or more."))
+            if order > MAX_ORDER_GROUP:
+                raise InvalidInput(
+                    f"{prefix}.order",
+                    _("The order group must be at most %(max)s.") % {"max": MAX_ORDER_GROUP},
+                )
         partner = _partner_by_id(assignment.partner_id, f"{prefix}.partner_id")
         work.templates_by_ids(assignment.template_ids or [], field=f"{prefix}.template_ids")
         groups[assignment.order or 1].append((index, assignment, partner))
@@ -813,40 +812,43 @@ def _sniff_media_type(upload) -> str | None:
     return None
 
 
+def _checked_upload(upload) -> tuple[str, ContentFile | None]:
+    """The upload's real type and, for an image, its preview; InvalidInput naming the file."""
+    limit = settings.MEDIA_MAX_UPLOAD_BYTES
+    if upload.size > limit:
+        raise InvalidInput(
+            "files",
+            _("%(name)s is larger than %(limit)s MB.")
+            % {"name": upload.name, "limit": limit // (1024 * 1024)},
+        )
+    content_type = _sniff_media_type(upload)
+    if content_type is None:
+        raise InvalidInput(
+            "files",
+            _("%(name)s is not a JPEG, PNG, WebP, GIF image or a PDF.") % {"name": upload.name},
+        )
+    if not content_type.startswith("image/"):
+        return content_type, None
+    try:
+        return content_type, make_preview(upload)
+    except UnreadableImage:
+        raise InvalidInput(
+            "files",
+            _(
+                "%(name)s could not be opened as an image. Save it again from the "
+                "camera or gallery app and upload that copy."
+            )
+            % {"name": upload.name},
+        ) from None
+
+
 @transaction.atomic
 def media_add(*, run: ProductionRun, actor: Actor, files: Sequence) -> list[MediaFile]:
     """Attach photos or PDFs to a run (shown on its design too)."""
     if not files:
         raise InvalidInput("files", _("Choose at least one file to upload."))
-    limit = settings.MEDIA_MAX_UPLOAD_BYTES
-    checked = []
-    for upload in files:
-        if upload.size > limit:
-            raise InvalidInput(
-                "files",
-                _("%(name)s is larger than %(limit)s MB.")
-                % {"name": upload.name, "limit": limit // (1024 * 1024)},
-            )
-        content_type = _sniff_media_type(upload)
-        if content_type is None:
-            raise InvalidInput(
-                "files",
-                _("%(name)s is not a JPEG, PNG, WebP, GIF image or a PDF.") % {"name": upload.name},
-            )
-        preview = None
-        if content_type.startswith("image/"):
-            try:
-                preview = make_preview(upload)
-            except UnreadableImage:
-                raise InvalidInput(
-                    "files",
-                    _(
-                        "%(name)s could not be opened as an image. Save it again from the "
-                        "camera or gallery app and upload that copy."
-                    )
-                    % {"name": upload.name},
-                ) from None
-        checked.append((upload, content_type, preview))
+    # Every file is checked (and its preview made) before anything is written.
+    checked = [(upload, *_checked_upload(upload)) for upload in files]
     names = ", ".join(upload.name for upload, _type, _preview in checked)
     current = transition(run, "media_added", actor=actor, note=names).run
     created = []
