@@ -24,14 +24,18 @@ from pydantic import Strict as StrictType
 from loomworks.api.schemas import CommentOut, ErrorOut, HistoryOut, Out, PartnerRef, RunOut, TaskOut
 from loomworks.catalog.models import DesignStatus, Priority
 from loomworks.core.errors import NotFound
+from loomworks.core.limits import (
+    HEX_COLOUR_PATTERN,
+    MAX_AMOUNT,
+    MAX_DURATION_MINUTES,
+    MAX_OFFSET,
+    MAX_ORDER_GROUP,
+    MAX_QUANTITY,
+    MAX_TEXT,
+)
 from loomworks.partners.models import MemberRole, PartnerStatus
 from loomworks.production.models import RunStatus, RunType
-from loomworks.production.services import MAX_ORDER_GROUP
-from loomworks.work.services import MAX_DURATION_MINUTES
 
-MAX_QUANTITY = 1_000_000_000  # below PostgreSQL's integer limit, above any real order
-MAX_OFFSET = 1_000_000_000
-MAX_TEXT = 10_000
 MAX_JSON_DEPTH = 20
 
 # ---------------------------------------------------------------- scalar types
@@ -261,7 +265,7 @@ class AdminSpecificationIn(Input):
 
 class AdminColorIn(Input):
     name: required(100)
-    hex_code: str = Field(pattern=r"^#[0-9A-Fa-f]{6}$", examples=["#1A2B3C"])
+    hex_code: str = Field(pattern=HEX_COLOUR_PATTERN, examples=["#1A2B3C"])
     usage_notes: text() = ""
 
 
@@ -275,7 +279,7 @@ class AdminDesignMaterialIn(Input):
 
     material_id: Id | None = None
     name: text(200) = ""
-    planned_quantity: Amount = Field(0, ge=0, lt=1e9, allow_inf_nan=False)
+    planned_quantity: Amount = Field(0, ge=0, lt=float(MAX_AMOUNT), allow_inf_nan=False)
     unit: text(20) = ""
 
 
@@ -375,7 +379,7 @@ class AdminMaterialIn(Input):
     sku: required(100)
     name: required(200)
     unit: required(20)
-    stock_on_hand: Amount | None = Field(None, ge=0, lt=1e9, allow_inf_nan=False)
+    stock_on_hand: Amount | None = Field(None, ge=0, lt=float(MAX_AMOUNT), allow_inf_nan=False)
 
 
 class AdminMaterialOut(Out):

@@ -25,6 +25,7 @@ from loomworks.api.schemas import (
     design_ref,
     partner_ref,
 )
+from loomworks.core.limits import AMOUNT_PLACES, MAX_AMOUNT, MAX_OFFSET
 from loomworks.production.models import (
     ConsumptionLog,
     ConsumptionType,
@@ -53,7 +54,6 @@ def _plain_text(value: str) -> str:
 Text = Annotated[str, AfterValidator(_plain_text)]
 
 MAX_PAGE = 100
-MAX_OFFSET = 1_000_000_000
 
 
 class RunListQuery(Schema):
@@ -95,12 +95,12 @@ class DeclineIn(Schema):
 # A JSON number above zero with at most three decimals (0.125 m of ribbon).
 Quantity = Annotated[
     Decimal,
-    Field(gt=0, lt=1_000_000_000, decimal_places=3),
+    Field(gt=0, lt=MAX_AMOUNT, decimal_places=AMOUNT_PLACES),
     WithJsonSchema(
         {
             "type": "number",
             "exclusiveMinimum": 0,
-            "exclusiveMaximum": 1_000_000_000,
+            "exclusiveMaximum": int(MAX_AMOUNT),
             "multipleOf": 0.001,
         }
     ),

@@ -2,11 +2,12 @@
 
 from decimal import Decimal
 
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from loomworks.core.ids import PrefixedIdField
+from loomworks.core.limits import hex_colour_validator
 from loomworks.core.models import TimeStamped
 
 
@@ -70,7 +71,7 @@ class DesignSpecification(models.Model):
         return str(self.title)
 
 
-hex_color = RegexValidator(r"^#[0-9A-Fa-f]{6}$", _("Use a colour like #1A2B3C."))
+hex_color = hex_colour_validator  # the one rule, in core.limits
 
 
 class DesignColor(models.Model):

@@ -9,11 +9,9 @@ from django.utils.translation import gettext as _
 from loomworks.catalog.models import Product, ProductVariant
 from loomworks.core.actors import Actor
 from loomworks.core.errors import Conflict, InvalidInput
+from loomworks.core.limits import MAX_QUANTITY
 from loomworks.events.api import publish
 from loomworks.orders.models import Order, OrderLine
-
-# The largest quantity the integer columns hold on every database (see production).
-MAX_QUANTITY = 2_147_483_647
 
 
 @dataclass

@@ -28,6 +28,7 @@ from loomworks.core.errors import (
     NotFound,
     TransitionNotAllowed,
 )
+from loomworks.core.limits import AMOUNT_STEP, MAX_AMOUNT, MAX_ORDER_GROUP, MAX_QUANTITY
 from loomworks.orders.models import Order, OrderLine
 from loomworks.partners.models import Partner
 from loomworks.production.models import (
@@ -101,13 +102,6 @@ def design_snapshot(
 
 
 # ---------------------------------------------------------------- validation helpers
-
-
-# The largest value the quantity columns hold on every database; beyond it
-# PostgreSQL would fail the INSERT (a 500) instead of refusing the input.
-MAX_QUANTITY = 2_147_483_647
-# Steps of one run: far more than any garment has, far less than the column holds.
-MAX_ORDER_GROUP = 1000
 
 
 def _positive_quantity(value, field_name: str) -> int:
@@ -762,7 +756,7 @@ def consumption_log_add(
         raise InvalidInput("quantity", _("The quantity must be a number.")) from None
     if not amount.is_finite() or amount <= 0:
         raise InvalidInput("quantity", _("The quantity must be above zero."))
-    if amount >= Decimal("1e9") or amount != amount.quantize(Decimal("0.001")):
+    if amount >= MAX_AMOUNT or amount != amount.quantize(AMOUNT_STEP):
         raise InvalidInput("quantity", _("Give the quantity with at most three decimals."))
     if consumption_type is not None and consumption_type not in ConsumptionType.values:
         raise InvalidInput("consumption_type", _("The type must be sample, production or wastage."))

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from loomworks.core.actors import Actor
 from loomworks.core.errors import InvalidInput
+from loomworks.core.limits import MAX_DURATION_MINUTES, MAX_TEXT
 from loomworks.events.api import publish
 from loomworks.work.models import (
     OPEN_TASK_STATUSES,
@@ -38,10 +39,6 @@ def templates_by_ids(
             field, _("Unknown task template: %(ids)s.") % {"ids": ", ".join(map(str, missing))}
         )
     return [found[tid] for tid in template_ids]
-
-
-# About two years of work: beyond it a duration is a typing slip, not a plan.
-MAX_DURATION_MINUTES = 1_000_000
 
 
 @transaction.atomic
@@ -213,8 +210,10 @@ def comment_add(*, task: Task, actor: Actor, body: str) -> TaskComment:
     body = (body or "").strip()
     if not body:
         raise InvalidInput("body", _("Write something before sending the comment."))
-    if len(body) > 10_000:
-        raise InvalidInput("body", _("Comments are limited to 10,000 characters."))
+    if len(body) > MAX_TEXT:
+        raise InvalidInput(
+            "body", _("Comments are limited to %(max)s characters.") % {"max": f"{MAX_TEXT:,}"}
+        )
     comment = TaskComment.objects.create(
         task=task,
         author_id=actor.user_id,

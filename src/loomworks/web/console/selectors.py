@@ -4,7 +4,6 @@ lists, what a run page shows beside the run, and the directory pages.
 Every function here runs a fixed number of queries, whatever the data.
 """
 
-import re
 from collections import defaultdict
 from decimal import Decimal
 
@@ -23,6 +22,7 @@ from django.db.models.functions import Coalesce
 from django.utils.dateparse import parse_date, parse_datetime
 
 from loomworks.catalog.models import Design, DesignStatus, Priority
+from loomworks.core.limits import swatch
 from loomworks.partners.models import Partner, PartnerMember
 from loomworks.production.models import (
     OPEN_STATUSES,
@@ -37,7 +37,6 @@ from loomworks.production.states import TRANSITIONS
 from loomworks.work.models import TaskComment
 
 DASHBOARD_LIST_LENGTH = 5
-_HEX = re.compile(r"^#[0-9A-Fa-f]{6}$")
 
 
 # ---------------------------------------------------------------- dashboard
@@ -269,7 +268,7 @@ def snapshot_view(snapshot: dict) -> dict:
         "colors": [
             {
                 **color,
-                "swatch": color.get("hex_code") if _HEX.match(color.get("hex_code") or "") else "",
+                "swatch": swatch(color.get("hex_code")),
             }
             for color in snapshot.get("colors") or []
         ],

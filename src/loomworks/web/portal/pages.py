@@ -5,12 +5,11 @@ phrases it: the one primary action, why a checklist is locked, who did
 what in the timeline (another workshop stays anonymous).
 """
 
-import re
-
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from loomworks.core.actors import Actor
+from loomworks.core.limits import swatch
 from loomworks.production.models import ProductionRun, RunStatus
 from loomworks.production.selectors import progress_of, related_runs_for_partner
 from loomworks.web.portal.forms import AcceptForm, CommentForm, ConsumptionForm, DeclineForm
@@ -45,8 +44,6 @@ HISTORY_LABELS = {
     "media_added": gettext_lazy("Files added"),
     "tasks_added": gettext_lazy("Tasks added"),
 }
-
-HEX_COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 
 
 # ---------------------------------------------------------------- what the partner may do
@@ -155,7 +152,7 @@ def design_facts(run: ProductionRun) -> dict:
         "colors": [
             {
                 "name": c.get("name", ""),
-                "hex": c.get("hex_code") if HEX_COLOUR.match(str(c.get("hex_code", ""))) else "",
+                "hex": swatch(c.get("hex_code")),
                 "notes": c.get("usage_notes", ""),
             }
             for c in snapshot.get("colors", [])
