@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from loomworks.events.models import Event
+from loomworks.events.names import check
 
 Handler = Callable[[Event], None]
 
@@ -40,14 +41,19 @@ def subscriber(
     transactions it needs itself.
     """
 
+    for event_name in event_names:
+        check(event_name)  # at import, so a typo stops the start-up
+
     def register(handler: Handler) -> Handler:
         key = name or f"{handler.__module__}.{handler.__qualname__}"
-        entry = Subscriber(name=key, events=tuple(event_names), handler=handler, atomic=atomic)
+        entry = Subscriber(
+            name=key, events=tuple(str(n) for n in event_names), handler=handler, atomic=atomic
+        )
         if key in _by_name and _by_name[key].handler is not handler:
             raise ValueError(f"Two subscribers are named {key!r}.")
         _by_name[key] = entry
         for event_name in event_names:
-            listeners = _by_event.setdefault(event_name, [])
+            listeners = _by_event.setdefault(str(event_name), [])
             if all(existing.name != key for existing in listeners):
                 listeners.append(entry)
         return handler

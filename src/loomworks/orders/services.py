@@ -10,7 +10,7 @@ from loomworks.catalog.models import Product, ProductVariant
 from loomworks.core.actors import Actor
 from loomworks.core.errors import Conflict, InvalidInput
 from loomworks.core.limits import MAX_QUANTITY
-from loomworks.events.api import publish
+from loomworks.events.api import EventName, publish
 from loomworks.orders.models import Order, OrderLine
 
 
@@ -120,7 +120,7 @@ def order_place(*, external_id: str, lines: Sequence[dict], actor: Actor) -> Pla
                 ]
             )
             publish(
-                "order.placed",
+                EventName.ORDER_PLACED,
                 {
                     "order_id": order.pk,
                     "external_id": order.external_id,

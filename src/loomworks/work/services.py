@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from loomworks.core.actors import Actor
 from loomworks.core.errors import InvalidInput
 from loomworks.core.limits import MAX_DURATION_MINUTES, MAX_TEXT
-from loomworks.events.api import publish
+from loomworks.events.api import EventName, publish
 from loomworks.work.models import (
     OPEN_TASK_STATUSES,
     AuthorKind,
@@ -222,7 +222,7 @@ def comment_add(*, task: Task, actor: Actor, body: str) -> TaskComment:
         body=body,
     )
     publish(
-        "task.comment_added",
+        EventName.TASK_COMMENT_ADDED,
         {
             "comment_id": comment.pk,
             "task_id": task.pk,
