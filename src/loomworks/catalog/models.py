@@ -1,4 +1,7 @@
-"""Designs and what they are made of, materials, and the store's products."""
+"""Designs and what they are made of, materials, and the store's products.
+
+`Priority` lives in `core.choices` (tasks share it) and is re-exported here.
+"""
 
 from decimal import Decimal
 
@@ -6,6 +9,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from loomworks.core.choices import Priority
 from loomworks.core.ids import PrefixedIdField
 from loomworks.core.limits import hex_colour_validator
 from loomworks.core.models import TimeStamped
@@ -22,13 +26,6 @@ class DesignStatus(models.TextChoices):
     ON_HOLD = "On_Hold", _("On hold")
     COMMERCE_READY = "Commerce_Ready", _("Commerce ready")
     SUPERSEDED = "Superseded", _("Superseded")
-
-
-class Priority(models.TextChoices):
-    LOW = "low", _("Low")
-    MEDIUM = "medium", _("Medium")
-    HIGH = "high", _("High")
-    URGENT = "urgent", _("Urgent")
 
 
 class Design(TimeStamped):

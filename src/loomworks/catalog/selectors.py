@@ -1,4 +1,4 @@
-"""Reads of the catalogue: designs, materials, products and task templates.
+"""Reads of the catalogue: designs, materials and products (task templates: `work.selectors`).
 
 Lists prefetch what their serialisers show, so a page costs the same number
 of queries whatever its length.
@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 
 from loomworks.catalog.models import Design, DesignMaterial, Material, Product, ProductVariant
 from loomworks.core.errors import InvalidInput, NotFound
-from loomworks.work.models import TaskTemplate
 
 
 def _with_details(designs: QuerySet[Design]) -> QuerySet[Design]:
@@ -114,14 +113,6 @@ def material_list(*, q: str | None = None) -> QuerySet[Material]:
         q = q.strip()
         materials = materials.filter(Q(name__icontains=q) | Q(sku__icontains=q))
     return materials.order_by("name", "id")
-
-
-def template_list(*, q: str | None = None) -> QuerySet[TaskTemplate]:
-    templates = TaskTemplate.objects.all()
-    if q and q.strip():
-        q = q.strip()
-        templates = templates.filter(Q(name__icontains=q) | Q(category__icontains=q))
-    return templates.order_by("name", "id")
 
 
 def _with_variants(products: QuerySet[Product]) -> QuerySet[Product]:
