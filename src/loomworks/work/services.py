@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Max
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from loomworks.core.actors import Actor
@@ -212,7 +213,7 @@ def comment_add(*, task: Task, actor: Actor, body: str) -> TaskComment:
         raise InvalidInput("body", _("Write something before sending the comment."))
     if len(body) > MAX_TEXT:
         raise InvalidInput(
-            "body", _("Comments are limited to %(max)s characters.") % {"max": f"{MAX_TEXT:,}"}
+            "body", _("Comments are limited to %(max)s characters.") % {"max": number_format(MAX_TEXT, force_grouping=True)}
         )
     comment = TaskComment.objects.create(
         task=task,
