@@ -20,6 +20,7 @@ from ninja import Field, Schema
 from ninja.schema import DjangoGetter
 from pydantic import AfterValidator, ConfigDict, StringConstraints, WithJsonSchema, model_validator
 from pydantic import Strict as StrictType
+from pydantic_core import PydanticCustomError
 
 from loomworks.api.schemas import CommentOut, ErrorOut, HistoryOut, Out, PartnerRef, RunOut, TaskOut
 from loomworks.catalog.models import DesignStatus, Priority
@@ -92,11 +93,23 @@ def text(max_length: int = MAX_TEXT) -> Any:
     return Annotated[str, StringConstraints(max_length=max_length), AfterValidator(_no_nul)]
 
 
+def _not_blank(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise PydanticCustomError(
+            "string_too_short", "String should have at least 1 character", {"min_length": 1}
+        )
+    return value
+
+
 def required(max_length: int) -> Any:
-    """Required text: surrounding blanks are dropped, and something must remain."""
+    """Required text: at most `max_length` characters as sent, blanks around it dropped,
+    and something must remain. The length is checked before the blanks go, so what
+    the API accepts is what the column (and every other door) accepts."""
     return Annotated[
         str,
-        StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length),
+        StringConstraints(min_length=1, max_length=max_length),
+        AfterValidator(_not_blank),
         AfterValidator(_no_nul),
     ]
 

@@ -28,10 +28,6 @@ class Actor:
     def is_partner(self) -> bool:
         return self.kind == self.PARTNER
 
-    @property
-    def is_system(self) -> bool:
-        return self.kind == self.SYSTEM
-
     def as_payload(self) -> dict:
         return {"kind": self.kind, "user_id": self.user_id, "name": self.name}
 

@@ -11,6 +11,7 @@ from loomworks.events.models import Event
 from loomworks.events.names import check
 
 Handler = Callable[[Event], None]
+Condition = Callable[[dict], bool]
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,11 @@ class Subscriber:
     events: tuple[str, ...]
     handler: Handler
     atomic: bool = True
+    when: Condition | None = None
+
+    def wants(self, payload: dict) -> bool:
+        """Whether an event with `payload` is for this subscriber (decided when it is published)."""
+        return self.when is None or self.when(payload)
 
 
 _by_name: dict[str, Subscriber] = {}
@@ -26,7 +32,10 @@ _by_event: dict[str, list[Subscriber]] = {}
 
 
 def subscriber(
-    *event_names: str, name: str | None = None, atomic: bool = True
+    *event_names: str,
+    name: str | None = None,
+    atomic: bool = True,
+    when: Condition | None = None,
 ) -> Callable[[Handler], Handler]:
     """Register the decorated function for `event_names`.
 
@@ -39,6 +48,10 @@ def subscriber(
     delivery's lease only, so a slow server holds no database lock (on
     SQLite, no lock at all for other writers), and opens the short
     transactions it needs itself.
+
+    `when(payload)`, if given, is asked at publish time: an event it answers
+    False for gets no delivery for this subscriber at all (no row, no wake-up,
+    no lock taken for nothing). It sees only the payload, so it must not query.
     """
 
     for event_name in event_names:
@@ -47,7 +60,11 @@ def subscriber(
     def register(handler: Handler) -> Handler:
         key = name or f"{handler.__module__}.{handler.__qualname__}"
         entry = Subscriber(
-            name=key, events=tuple(str(n) for n in event_names), handler=handler, atomic=atomic
+            name=key,
+            events=tuple(str(n) for n in event_names),
+            handler=handler,
+            atomic=atomic,
+            when=when,
         )
         if key in _by_name and _by_name[key].handler is not handler:
             raise ValueError(f"Two subscribers are named {key!r}.")

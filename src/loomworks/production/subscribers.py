@@ -33,7 +33,13 @@ from loomworks.work.models import OPEN_TASK_STATUSES, Task, TaskStatus
 log = logging.getLogger("loomworks.production")
 
 
-@subscriber(EventName.TASK_COMPLETED)
+def _top_level_task_of_a_run(payload: dict) -> bool:
+    """Only a run's own tasks can finish it; a checklist item finishing completes its task
+    (which publishes its own event) when it was the last one."""
+    return bool(payload.get("run_id")) and not payload.get("parent_task_id")
+
+
+@subscriber(EventName.TASK_COMPLETED, when=_top_level_task_of_a_run)
 def complete_run_when_its_tasks_are_done(event: Event) -> None:
     """A run completes when it has a task and every task that is not cancelled is completed."""
     run_id = event.payload.get("run_id")

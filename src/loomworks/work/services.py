@@ -213,7 +213,9 @@ def comment_add(*, task: Task, actor: Actor, body: str) -> TaskComment:
         raise InvalidInput("body", _("Write something before sending the comment."))
     if len(body) > MAX_TEXT:
         raise InvalidInput(
-            "body", _("Comments are limited to %(max)s characters.") % {"max": number_format(MAX_TEXT, force_grouping=True)}
+            "body",
+            _("Comments are limited to %(max)s characters.")
+            % {"max": number_format(MAX_TEXT, force_grouping=True)},
         )
     comment = TaskComment.objects.create(
         task=task,

@@ -203,12 +203,6 @@ class AssignmentRows:
         else:
             self.non_field_errors.append(error.detail)
 
-    @property
-    def has_errors(self) -> bool:
-        return bool(self.non_field_errors) or any(
-            form.is_bound and form.errors for form in self.forms
-        )
-
 
 # ---------------------------------------------------------------- dispatch and tasks
 
