@@ -642,6 +642,10 @@ class AdminRunList(AdminListing):
 
 class AdminRunDetailOut(RunOut):
     snapshot: dict[str, Any]
+    available_actions: list[str] = Field(
+        description="what an admin may do now, as the console offers it: "
+        "approve, dispatch, accept, start, finish, complete, reassign, edit, tasks_added, cancel"
+    )
     planned_template_ids: list[str]
     previous_partner: PartnerRef | None
     tasks: list[TaskOut]
@@ -702,6 +706,16 @@ def paginate(queryset, page: AdminPage, key: str, serialize) -> dict:
     return {
         key: [serialize(row) for row in rows],
         "count": queryset.count(),
+        "limit": page.limit,
+        "offset": page.offset,
+    }
+
+
+def page_out(page, key: str, serialize) -> dict:
+    """A page of read objects the domain already paged (`selectors.Page`), in the envelope."""
+    return {
+        key: [serialize(item) for item in page.items],
+        "count": page.count,
         "limit": page.limit,
         "offset": page.offset,
     }

@@ -273,12 +273,18 @@ def _labels(statuses) -> str:
     return ", ".join(_("“%(status)s”") % {"status": status_label(s)} for s in ordered)
 
 
-def allowed_from(action: str, *, actor: Actor) -> frozenset[str]:
+def policy_config() -> dict:
+    """The production policy's narrowing of admin actions (one query); pass it to
+    `allowed_actions` so a page asks once, not once per action."""
+    return ProductionPolicy.current().config
+
+
+def allowed_from(action: str, *, actor: Actor, policy: dict | None = None) -> frozenset[str]:
     """The statuses `action` may start from for `actor`, the admin policy applied."""
     spec = TRANSITIONS[action]
     statuses = spec.from_statuses
     if actor.is_admin and spec.policy:
-        configured = ProductionPolicy.current().config.get(action)
+        configured = (policy if policy is not None else policy_config()).get(action)
         if configured is not None:
             statuses = statuses & frozenset(configured)
     return statuses
@@ -295,10 +301,21 @@ def _not_permitted(spec: RunTransition, run: ProductionRun, actor: Actor) -> str
     return None
 
 
-def _refusal(spec: RunTransition, run: ProductionRun, actor: Actor) -> str | None:
-    """Why `actor` may not apply `spec` to `run` now, or None when it may."""
+def _refusal(
+    spec: RunTransition,
+    run,
+    actor: Actor,
+    *,
+    has_parts: bool | None = None,
+    policy: dict | None = None,
+) -> str | None:
+    """Why `actor` may not apply `spec` to `run` now, or None when it may.
+
+    `run` is a `ProductionRun` or a read object with the same fields. Without
+    `has_parts` the run's parts are looked up (one query).
+    """
     reference = run.reference
-    statuses = allowed_from(spec.action, actor=actor)
+    statuses = allowed_from(spec.action, actor=actor, policy=policy)
     if run.status not in statuses:
         if run.status in TERMINAL_STATUSES:
             return _("%(ref)s is %(status)s; nothing more can be done with it.") % {
@@ -315,7 +332,9 @@ def _refusal(spec: RunTransition, run: ProductionRun, actor: Actor) -> str | Non
             "status": status_label(run.status),
             "allowed": _labels(statuses),
         }
-    if not spec.on_parent and ProductionRun.objects.filter(parent_id=run.pk).exists():
+    if has_parts is None and not spec.on_parent:
+        has_parts = ProductionRun.objects.filter(parent_id=run.pk).exists()
+    if not spec.on_parent and has_parts:
         return _("%(ref)s is split into parts, one per partner; %(action)s its parts instead.") % {
             "ref": reference,
             "action": spec.label,
@@ -327,6 +346,45 @@ def _refusal(spec: RunTransition, run: ProductionRun, actor: Actor) -> str | Non
     if spec.action == "complete" and actor.is_partner and run.finished_at is None:
         return _("Mark %(ref)s finished before completing it.") % {"ref": reference}
     return None
+
+
+@dataclass(frozen=True)
+class ActionCheck:
+    """One action of the table for one actor and run: allowed now, or why not."""
+
+    action: str
+    reason: str | None
+
+    @property
+    def allowed(self) -> bool:
+        return self.reason is None
+
+
+def allowed_actions(
+    run, actor: Actor, *, has_parts: bool, policy: dict | None = None
+) -> tuple[ActionCheck, ...]:
+    """Every action of the table `actor` may ever take, each allowed now or refused with
+    the reason `transition()` would give. Repeating what is already done is not offered.
+
+    From the same table and the same checks as `transition()`, so a button is
+    shown exactly when the action would go through the state machine (a
+    service's own guard, such as "a dispatch needs a partner", may still say no).
+    Pass `has_parts` and, for admins, `policy` (`policy_config()`): this runs no query.
+    """
+    if actor.is_admin and policy is None:
+        policy = policy_config()
+    checks = []
+    for spec in TRANSITIONS.values():
+        if _not_permitted(spec, run, actor):
+            continue
+        if spec.already_done(run):
+            reason = _("%(ref)s is already where this action would take it.") % {
+                "ref": run.reference
+            }
+        else:
+            reason = _refusal(spec, run, actor, has_parts=has_parts, policy=policy)
+        checks.append(ActionCheck(spec.action, reason))
+    return tuple(checks)
 
 
 def run_payload(run: ProductionRun, **extra) -> dict:

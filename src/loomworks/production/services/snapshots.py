@@ -7,7 +7,7 @@ always works from what it was asked to make.
 from django.utils import timezone
 
 from loomworks.catalog.models import Design, Product, ProductVariant
-from loomworks.catalog.selectors import design_parts
+from loomworks.catalog.selectors import design_parts, design_with_parts
 from loomworks.orders.models import Order, OrderLine
 
 
@@ -33,7 +33,7 @@ def design_snapshot(
             "notes": design.notes,
             "target_date": design.target_date.isoformat() if design.target_date else None,
         },
-        **design_parts(design),
+        **design_parts(design_with_parts(design)),
         "provenance": {
             "order_id": order.pk if order else None,
             "order_external_id": order.external_id if order else None,
