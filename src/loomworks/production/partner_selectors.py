@@ -35,12 +35,12 @@ from loomworks.production.selectors import (
     PARTNER_COMMANDS,
     Page,
     RunFilters,
-    _depends_on_ids,
-    _facts,
     comment_threads,
     comment_view,
+    depends_on_ids,
     media_view,
     progress_by_run,
+    run_facts,
     run_list,
     run_ref,
     runs_visible_to,
@@ -77,7 +77,7 @@ def partner_run(partner, run_id: str) -> ProductionRun:
 
 
 def _partner_run(run: ProductionRun, *, progress, depends_on, sent_at=None) -> PartnerRun:
-    return PartnerRun(**_facts(run, progress=progress, depends_on=depends_on), sent_at=sent_at)
+    return PartnerRun(**run_facts(run, progress=progress, depends_on=depends_on), sent_at=sent_at)
 
 
 def _with_sent_at(queryset: QuerySet[ProductionRun]) -> QuerySet[ProductionRun]:
@@ -111,7 +111,7 @@ def partner_run_rows(runs: Iterable[ProductionRun]) -> list[PartnerRun]:
     runs = list(runs)
     ids = [run.pk for run in runs]
     progress = progress_by_run(ids)
-    depends_on = _depends_on_ids(ids)
+    depends_on = depends_on_ids(ids)
     return [
         _partner_run(
             run,
@@ -222,7 +222,7 @@ def partner_run_detail(partner, run_id: str) -> PartnerRunDetail:
     view = _partner_run(
         run,
         progress=progress,
-        depends_on=_depends_on_ids([run.pk])[run.pk],
+        depends_on=depends_on_ids([run.pk])[run.pk],
         sent_at=run.sent_at,
     )
     tasks = Task.objects.filter(run_id=run.pk, partner=partner).order_by(

@@ -157,7 +157,7 @@ def progress_by_run(run_ids: Iterable[str]) -> dict[str, Progress]:
     return progress
 
 
-def _depends_on_ids(run_ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
+def depends_on_ids(run_ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
     edges: dict[str, list[str]] = defaultdict(list)
     if run_ids:
         for source, target in RunDependency.objects.filter(run_id__in=run_ids).values_list(
@@ -272,7 +272,7 @@ def partner_ref(partner) -> PartnerRef | None:
     return PartnerRef(id=partner.pk, name=partner.name, handle=partner.handle)
 
 
-def _facts(run: ProductionRun, *, progress: Progress, depends_on: tuple[str, ...]) -> dict:
+def run_facts(run: ProductionRun, *, progress: Progress, depends_on: tuple[str, ...]) -> dict:
     """The fields of `RunFacts`, from a run with design and partner loaded."""
     return {
         "id": run.pk,
@@ -316,7 +316,7 @@ def _admin_run(
     parent_reference: str | None = None,
 ) -> AdminRun:
     return AdminRun(
-        **_facts(run, progress=progress, depends_on=depends_on),
+        **run_facts(run, progress=progress, depends_on=depends_on),
         previous_partner_id=run.previous_partner_id,
         has_parts=has_parts,
         parent_reference=parent_reference,
@@ -342,7 +342,7 @@ def admin_run_rows(runs: Iterable[ProductionRun]) -> list[AdminRun]:
     runs = list(runs)
     ids = [run.pk for run in runs]
     progress = progress_by_run(ids)
-    depends_on = _depends_on_ids(ids)
+    depends_on = depends_on_ids(ids)
     return [
         _admin_run(
             run,
@@ -611,9 +611,9 @@ def admin_run_detail(run_id: str) -> AdminRunDetail:
             "run_id", "depends_on_id"
         )
     )
-    depends_on_ids = [target for source, target in edges if source == run.pk]
+    waits_for = [target for source, target in edges if source == run.pk]
     dependent_ids = [source for source, target in edges if target == run.pk]
-    around_condition = Q(pk__in=[*depends_on_ids, *dependent_ids, run.parent_id or ""]) | Q(
+    around_condition = Q(pk__in=[*waits_for, *dependent_ids, run.parent_id or ""]) | Q(
         parent_id=run.pk
     )
     if run.parent_id:
@@ -627,7 +627,7 @@ def admin_run_detail(run_id: str) -> AdminRunDetail:
         .order_by("number")
     )
     progress = progress_by_run([run.pk, *(other.pk for other in around)])
-    around_edges = _depends_on_ids([other.pk for other in around])
+    around_edges = depends_on_ids([other.pk for other in around])
     views = {
         other.pk: _admin_run(
             other,
@@ -640,7 +640,7 @@ def admin_run_detail(run_id: str) -> AdminRunDetail:
     this = _admin_run(
         run,
         progress=progress[run.pk],
-        depends_on=tuple(depends_on_ids),
+        depends_on=tuple(waits_for),
         has_parts=run.has_parts_flag,
         parent_reference=f"PR-{run.parent_number}" if run.parent_number else None,
     )
@@ -677,7 +677,7 @@ def admin_run_detail(run_id: str) -> AdminRunDetail:
         parent=views.get(run.parent_id) if run.parent_id else None,
         siblings=tuple(siblings),
         children=tuple(children),
-        depends_on=by_number(depends_on_ids),
+        depends_on=by_number(waits_for),
         dependents=by_number(dependent_ids),
         actions=tuple(action for action in ADMIN_COMMANDS if action in allowed),
         origin=_origin(run),
