@@ -58,7 +58,7 @@ load: $(STAMP)
 # Re-pin the lock after changing dependencies in pyproject.toml.
 lock:
 	$(PYTHON) -m pip install --quiet uv
-	$(PYTHON) -m uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+	$(PYTHON) -m uv pip compile pyproject.toml --extra dev --extra docs --python-version 3.11 -o requirements.lock
 
 clean:
 	rm -rf $(VENV) var
