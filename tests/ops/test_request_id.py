@@ -66,3 +66,8 @@ def test_json_log_lines_are_objects_with_the_request_id(json_logs, failing_clien
 def test_an_unknown_log_format_is_refused():
     with pytest.raises(ValueError, match="LOG_FORMAT"):
         logging_config(fmt="xml")
+
+
+def test_djangos_line_about_a_refused_request_names_its_id(client, console_log):
+    client.get("/no-such-page/", headers={"X-Request-ID": "req-404"})
+    assert "WARNING django.request [req-404] Not Found: /no-such-page/" in console_log.getvalue()

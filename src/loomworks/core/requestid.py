@@ -64,5 +64,8 @@ class RequestIdFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not hasattr(record, "request_id"):
-            record.request_id = _current.get()
+            # Django logs a 4xx/5xx answer once the middlewares have returned,
+            # so the id is read from the request it names when there is one.
+            request = getattr(record, "request", None)
+            record.request_id = getattr(request, "request_id", None) or _current.get()
         return True
