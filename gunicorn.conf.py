@@ -22,3 +22,22 @@ max_requests_jitter = max_requests // 10
 preload_app = False
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
+
+
+# Prometheus request metrics across worker processes (loomworks.ops.metrics):
+# with PROMETHEUS_MULTIPROC_DIR set, each process writes its counters to files
+# there. Start from an empty folder, and drop a dead worker's live gauges.
+def on_starting(server):
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+        for name in os.listdir(folder):
+            if name.endswith(".db"):
+                os.remove(os.path.join(folder, name))
+
+
+def child_exit(server, worker):
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

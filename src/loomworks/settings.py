@@ -89,10 +89,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # Operations (loomworks.ops): a request id on every log line, the load
-    # balancer's probes answered before host checks, request metrics.
+    # Operations (loomworks.ops): a request id on every log line; /healthz,
+    # /readyz and /metrics answered before host checks; request metrics.
     "loomworks.core.requestid.RequestIdMiddleware",
-    "loomworks.ops.middleware.ProbeMiddleware",
+    "loomworks.ops.middleware.OperationsMiddleware",
     "loomworks.ops.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -351,6 +351,12 @@ def _networks(values: list[str]) -> list:
 
 
 METRICS_ALLOW_NETWORKS = _networks(METRICS_ALLOW_IPS)
+
+# Behind nginx or Caddy terminating HTTPS: trust their X-Forwarded-Proto, so
+# Django knows the request was secure (CSRF origin checks, secure redirects).
+# Only set it when the proxy overwrites that header (both files in deploy/ do).
+if env_bool("TRUST_X_FORWARDED_PROTO"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # loomworks backup / restore: where archives go by default.
 BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", VAR_DIR / "backups"))

@@ -107,3 +107,9 @@ def test_a_scrape_costs_a_fixed_number_of_queries(client, django_assert_max_num_
         _delivery(due_seconds_ago=10)
     with django_assert_max_num_queries(3):
         scrape(client)
+
+
+def test_prometheus_may_scrape_by_ip_address(client, settings):
+    settings.ALLOWED_HOSTS = ["loomworks.example.com"]
+    response = client.get("/metrics", HTTP_HOST="127.0.0.1:8000", REMOTE_ADDR="127.0.0.1")
+    assert response.status_code == 200

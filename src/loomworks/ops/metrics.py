@@ -23,7 +23,6 @@ import time
 
 from django.conf import settings
 from django.http import HttpResponse
-from django.views.decorators.http import require_GET
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -154,7 +153,6 @@ def allowed(request) -> bool:
     return any(address in network for network in settings.METRICS_ALLOW_NETWORKS)
 
 
-@require_GET
 def metrics(request) -> HttpResponse:
     if not allowed(request):
         response = HttpResponse(

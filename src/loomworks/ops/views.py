@@ -1,6 +1,6 @@
 """`GET /healthz` and `GET /readyz`, for load balancers and orchestrators.
 
-Both are served by `ProbeMiddleware` before host checks, sessions and the
+Both are served by `OperationsMiddleware` before host checks, sessions and the
 language middleware: a load balancer polling by IP address gets an answer,
 and a poll costs no session lookup. Neither needs a login, and neither leaks
 more than which check failed.
