@@ -212,10 +212,15 @@ def test_web_worker_and_beat_start_as_the_units_do_and_turn_ready(
         assert checks["broker"]["ok"] and checks["migrations"]["ok"] and checks["outbox"]["ok"]
 
         wait_for(lambda: worker.alive() and " ready." in worker.output(), timeout=90, what="worker")
-        wait_for(lambda: beat.alive() and "beat: Starting" in beat.output(), timeout=60, what="beat")
+        wait_for(
+            lambda: beat.alive() and "beat: Starting" in beat.output(), timeout=60, what="beat"
+        )
 
         # LOG_FORMAT=json from the environment file: Django's line carries our request id.
-        get(f"{base}/no-such-page/", **{"X-Request-ID": "deploy-probe-1", "Host": "loomworks.example.com"})
+        get(
+            f"{base}/no-such-page/",
+            **{"X-Request-ID": "deploy-probe-1", "Host": "loomworks.example.com"},
+        )
         logged = wait_for(
             lambda: [
                 json.loads(line)
@@ -231,7 +236,10 @@ def test_web_worker_and_beat_start_as_the_units_do_and_turn_ready(
         # Prometheus, from this machine, adds up both gunicorn processes' counts.
         status, metrics = get(f"{base}/metrics")
         assert status == 200
-        assert b'loomworks_http_requests_total{method="GET",route="<unmatched>",status="404"}' in metrics
+        assert (
+            b'loomworks_http_requests_total{method="GET",route="<unmatched>",status="404"}'
+            in metrics
+        )
         assert b"loomworks_outbox_lag_seconds" in metrics
     finally:
         for service in services:

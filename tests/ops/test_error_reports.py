@@ -27,7 +27,9 @@ def test_an_unhandled_error_is_logged_with_its_traceback_and_request_id(
     response = failing_client.get("/boom/")
     logged = console_log.getvalue()
     assert response.status_code == 500
-    assert f"ERROR django.request [{response['X-Request-ID']}] Internal Server Error: /boom/" in logged
+    assert (
+        f"ERROR django.request [{response['X-Request-ID']}] Internal Server Error: /boom/" in logged
+    )
     assert "Traceback (most recent call last)" in logged
     assert "ZeroDivisionError: the view divided by zero" in logged
 
@@ -78,7 +80,7 @@ def test_admins_and_the_sender_come_from_the_environment():
 class _Collector(http.server.BaseHTTPRequestHandler):
     received: list[bytes] = []
 
-    def do_POST(self):  # noqa: N802 (the http.server API)
+    def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         if self.headers.get("Content-Encoding") == "gzip":
             body = zlib.decompress(body, 16 + zlib.MAX_WBITS)

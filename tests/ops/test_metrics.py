@@ -38,7 +38,9 @@ def test_metrics_take_a_bearer_token_from_anywhere(client, settings):
     settings.METRICS_ALLOW_NETWORKS = []
     far = {"REMOTE_ADDR": "203.0.113.9"}
     assert client.get("/metrics", **far).status_code == 401
-    assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}, **far).status_code == 401
+    assert (
+        client.get("/metrics", headers={"Authorization": "Bearer wrong"}, **far).status_code == 401
+    )
     ok = client.get("/metrics", headers={"Authorization": "Bearer s3cret-metrics-token"}, **far)
     assert ok.status_code == 200
 
@@ -63,7 +65,9 @@ def test_requests_are_counted_by_route_pattern_method_and_status(client, admin_u
         return value(after, name, **labels) - value(before, name, **labels)
 
     assert grew("loomworks_http_requests_total", route=route, method="GET", status="401") == 2
-    assert grew("loomworks_http_requests_total", route="<unmatched>", method="GET", status="404") == 1
+    assert (
+        grew("loomworks_http_requests_total", route="<unmatched>", method="GET", status="404") == 1
+    )
     assert grew("loomworks_http_request_duration_seconds_count", route=route, method="GET") == 2
 
 

@@ -54,7 +54,9 @@ def json_logs():
 
 def test_json_log_lines_are_objects_with_the_request_id(json_logs, failing_client, console_log):
     failing_client.get("/boom/", headers={"X-Request-ID": "req-json-1"})
-    records = [json.loads(line) for line in console_log.getvalue().splitlines() if line.startswith("{")]
+    records = [
+        json.loads(line) for line in console_log.getvalue().splitlines() if line.startswith("{")
+    ]
     info = next(r for r in records if r["message"] == "about to fail")
     error = next(r for r in records if r["logger"] == "django.request")
     assert info["request_id"] == error["request_id"] == "req-json-1"

@@ -130,7 +130,9 @@ def backup(to: Path | None = None, *, progress: Callable[[str], None] | None = N
         database_file = work / (SQLITE_NAME if engine == "sqlite" else PG_NAME)
         _say(progress, f"Copying the {engine} database…")
         _dump_database(engine, database_file)
-        media = sorted(p for p in media_root.rglob("*") if p.is_file()) if media_root.exists() else []
+        media = (
+            sorted(p for p in media_root.rglob("*") if p.is_file()) if media_root.exists() else []
+        )
         manifest = {
             "format": FORMAT,
             "loomworks": __version__,
