@@ -76,6 +76,7 @@ def test_compose_starts_the_app_after_migrating(compose):
     for name in ("web", "worker", "beat"):
         depends = compose["services"][name]["depends_on"]
         assert depends["migrate"]["condition"] == "service_completed_successfully"
+        assert depends["db"]["condition"] == depends["redis"]["condition"] == "service_healthy"
     assert "/readyz" in " ".join(compose["services"]["web"]["healthcheck"]["test"])
 
 
