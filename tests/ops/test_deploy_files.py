@@ -129,3 +129,30 @@ def test_the_example_environment_names_only_settings_that_exist():
                 if name in {"POSTGRES_PASSWORD", "WEB_PORT"}:  # compose's own
                     continue
                 assert f'"{name}"' in settings_source, f"{path.name}: {name} is read nowhere"
+
+
+def test_the_image_builds_where_a_container_engine_is_installed():
+    engines = [shutil.which(name) for name in ("podman", "docker")]
+    usable = [
+        engine
+        for engine in engines
+        if engine and subprocess.run([engine, "info"], capture_output=True).returncode == 0
+    ]
+    if not usable:
+        pytest.skip("no running container engine (podman or docker): the image is not built here")
+    engine = usable[0]
+    done = subprocess.run(
+        [engine, "build", "-f", "deploy/Containerfile", "-t", "loomworks:test", "."],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    ran = subprocess.run(
+        [engine, "run", "--rm", "loomworks:test", "loomworks", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert ran.returncode == 0 and "backup" in ran.stdout, ran.stderr
