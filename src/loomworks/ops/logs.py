@@ -63,6 +63,9 @@ def logging_config(*, fmt: str = "plain", level: str = "INFO", django_level: str
         },
         "loggers": {
             "loomworks": {"handlers": ["console"], "level": level},
+            # Workers and beat: Celery's own lines in the same format
+            # (loomworks.celery keeps Celery from installing handlers of its own).
+            "celery": {"handlers": ["console"], "level": level},
             # django.request logs every unhandled error (with its traceback) at ERROR.
             "django": {
                 "handlers": ["console", "mail_admins"],
