@@ -230,8 +230,11 @@ def test_web_worker_and_beat_start_as_the_units_do_and_turn_ready(
             timeout=10,
             what="the JSON log line of the request",
         )
+        assert len(logged) == 1  # written once
         assert logged[0]["request_id"] == "deploy-probe-1"
         assert logged[0]["logger"] == "django.request"
+        booting = [line for line in web.output().splitlines() if "Booting worker" in line]
+        assert booting and all(json.loads(line)["logger"] == "gunicorn.error" for line in booting)
 
         # Prometheus, from this machine, adds up both gunicorn processes' counts.
         status, metrics = get(f"{base}/metrics")
