@@ -1,6 +1,6 @@
 """Settings, read from environment variables with safe defaults for a laptop.
 
-The variables are listed in README.md ("Configuration"). Nothing here needs a
+The variables are listed in docs/operations/configuration.md. Nothing here needs a
 file to be edited: `DATABASE_URL` picks the database, `EVENTS_BACKEND` picks how
 event deliveries run, and so on.
 """
@@ -225,7 +225,7 @@ if os.environ.get("EMAIL_URL"):
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Events: "inline" runs deliveries on a thread inside the web process;
-# "celery" hands them to Celery workers (see README, "Running at scale").
+# "celery" hands them to Celery workers (see docs/architecture.md, "Events").
 EVENTS_BACKEND = os.environ.get("EVENTS_BACKEND", "inline")
 if EVENTS_BACKEND not in {"inline", "celery"}:
     raise ImproperlyConfigured("EVENTS_BACKEND must be 'inline' or 'celery'.")
