@@ -13,7 +13,7 @@ from django.test import Client
 
 from loomworks.catalog.models import Material
 from loomworks.production import services
-from loomworks.production.selectors import material_use
+from loomworks.production.run_records import material_use
 
 pytestmark = pytest.mark.django_db
 

@@ -53,16 +53,18 @@ from loomworks.partners import selectors as partner_selectors
 from loomworks.production import services
 from loomworks.production.models import ProductionPolicy, ProductionRun, RunStatus
 from loomworks.production.read_models import AdminRun, AdminRunDetail
+from loomworks.production.run_records import (
+    admin_task_comments,
+    admin_tasks_by_id,
+    comment_view,
+    run_history,
+)
 from loomworks.production.selectors import (
     RunFilters,
     admin_run,
     admin_run_detail,
     admin_run_page,
     admin_runs_by_id,
-    admin_task_comments,
-    admin_tasks_by_id,
-    comment_view,
-    run_history,
 )
 from loomworks.production.states import POLICY_ACTIONS, TRANSITIONS
 from loomworks.work.models import Task

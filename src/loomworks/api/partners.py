@@ -44,13 +44,13 @@ from loomworks.api.security import PARTNER, auth_for
 from loomworks.core.errors import InvalidInput
 from loomworks.production import partner_selectors as scope
 from loomworks.production import services
-from loomworks.production.selectors import (
-    RunFilters,
+from loomworks.production.run_records import (
     comment_view,
     consumption_view,
     media_view,
     run_consumption,
 )
+from loomworks.production.selectors import RunFilters
 
 router = Router(auth=auth_for(PARTNER), tags=["partners"])
 

@@ -31,21 +31,23 @@ from loomworks.production.read_models import (
     RelatedRuns,
     TaskView,
 )
+from loomworks.production.run_records import (
+    comment_threads,
+    comment_view,
+    media_view,
+    run_ref,
+    task_view,
+    task_views,
+)
 from loomworks.production.selectors import (
     PARTNER_COMMANDS,
     Page,
     RunFilters,
-    comment_threads,
-    comment_view,
     depends_on_ids,
-    media_view,
     progress_by_run,
     run_facts,
     run_list,
-    run_ref,
     runs_visible_to,
-    task_view,
-    task_views,
     tasks_visible_to,
 )
 from loomworks.production.states import allowed_actions

@@ -1,7 +1,9 @@
 """What an admin, and what a partner, may see of a run: typed, frozen read objects.
 
-The builders are `selectors.py` (the admin's, and what both audiences share)
-and `partner_selectors.py` (a partner's, always from its scope). The API
+The builders are `selectors.py` (the admin's, and the run facts both audiences
+share), `run_records.py` (tasks, comments, files, material use and history,
+as both audiences read them) and `partner_selectors.py` (a partner's, always
+from its scope). The API
 schemas and the console's and portal's pages only format these objects: they
 never filter rows or read the models themselves, so the API and the pages
 cannot disagree about what a person sees.

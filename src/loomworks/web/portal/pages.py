@@ -23,7 +23,8 @@ from loomworks.production.partner_selectors import (
     partner_thread_comments,
 )
 from loomworks.production.read_models import CommentView, PartnerDesign, PartnerRun, TaskView
-from loomworks.production.selectors import material_use, progress_by_run, run_consumption
+from loomworks.production.run_records import material_use, run_consumption
+from loomworks.production.selectors import progress_by_run
 from loomworks.web.portal.forms import AcceptForm, CommentForm, ConsumptionForm, DeclineForm
 from loomworks.work.models import TaskStatus
 

@@ -24,18 +24,20 @@ from loomworks.partners.models import Partner, PartnerStatus
 from loomworks.production import services
 from loomworks.production.models import ProductionRun, RunStatus
 from loomworks.production.read_models import CommentView, TaskView
-from loomworks.production.selectors import (
-    RunFilters,
-    admin_actions,
+from loomworks.production.run_records import (
     admin_run_comments,
-    admin_run_detail,
     admin_run_history,
     admin_run_media,
-    admin_run_queryset,
-    admin_run_rows,
     admin_task_comments,
     material_use,
     task_view,
+)
+from loomworks.production.selectors import (
+    RunFilters,
+    admin_actions,
+    admin_run_detail,
+    admin_run_queryset,
+    admin_run_rows,
 )
 from loomworks.web.console import selectors
 from loomworks.web.console.forms import (
