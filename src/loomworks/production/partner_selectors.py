@@ -234,6 +234,7 @@ def partner_run_detail(partner, run_id: str) -> PartnerRunDetail:
         media_view(media)
         for media in media_visible_to(partner).filter(Q(run=run) | Q(design_id=run.design_id))
     ]
+    # A split run has no partner (its parts have), so a partner's run never has parts.
     checks = allowed_actions(run, Actor(kind=Actor.PARTNER, partner_id=partner.pk), has_parts=False)
     allowed = {check.action for check in checks if check.allowed}
     return PartnerRunDetail(
