@@ -263,9 +263,7 @@ def delivery_detail_out(delivery) -> dict:
 @router.get("/webhook-events", response=responses({200: WebhookEventList}))
 def webhook_events(request: HttpRequest):
     """The events an endpoint can ask for."""
-    return {
-        "events": [{"name": n, "description": str(d)} for n, d in WEBHOOK_EVENTS.items()]
-    }
+    return {"events": [{"name": n, "description": str(d)} for n, d in WEBHOOK_EVENTS.items()]}
 
 
 @router.post("/webhooks", response=responses({201: WebhookCreated}, *BODY_ERRORS))
@@ -531,17 +529,13 @@ def sku_mapping_set(request: HttpRequest, store_id: PathId, payload: SkuMappingI
     )
 
 
-@router.get(
-    "/stores/{store_id}/sku-mappings", response=responses({200: SkuMappingList}, 404, 422)
-)
+@router.get("/stores/{store_id}/sku-mappings", response=responses({200: SkuMappingList}, 404, 422))
 def sku_mapping_list(request: HttpRequest, store_id: PathId, filters: Query[AdminPage]):
     mappings = selectors.sku_mapping_list(selectors.store_get(store_id))
     return paginate(mappings, filters, "sku_mappings", mapping_out)
 
 
-@router.get(
-    "/stores/{store_id}/unknown-skus", response=responses({200: UnknownSkuList}, 404, 422)
-)
+@router.get("/stores/{store_id}/unknown-skus", response=responses({200: UnknownSkuList}, 404, 422))
 def unknown_sku_list(request: HttpRequest, store_id: PathId, filters: Query[AdminPage]):
     """SKUs orders brought in that map to nothing yet, oldest first: map them to let the
     orders go on."""

@@ -73,9 +73,7 @@ def authorize(request: HttpRequest, user, role: str):
 def authorize_key(request: HttpRequest, key: ApiKey, role: str) -> ApiKey:
     """Let a program in with `key` if the route is on the admin API and in its scopes."""
     if role != ADMIN:
-        raise AuthorizationError(
-            message=_("API keys work on the admin API (/api/admin/) only.")
-        )
+        raise AuthorizationError(message=_("API keys work on the admin API (/api/admin/) only."))
     scope = scope_for(request.method, request.path_info)
     if scope is None:
         raise AuthorizationError(

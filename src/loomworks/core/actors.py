@@ -61,7 +61,9 @@ class Actor:
 
     @classmethod
     def api_key(cls, key) -> "Actor":
-        return cls(kind=cls.ADMIN, name=_("API key %(name)s") % {"name": key.name}, api_key_id=key.pk)
+        return cls(
+            kind=cls.ADMIN, name=_("API key %(name)s") % {"name": key.name}, api_key_id=key.pk
+        )
 
     @classmethod
     def partner(cls, user, partner) -> "Actor":

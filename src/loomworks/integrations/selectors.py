@@ -56,7 +56,9 @@ def delivery_get(endpoint: WebhookEndpoint, delivery_id: str) -> WebhookDelivery
     delivery = (
         WebhookDelivery.objects.select_related("endpoint")
         .prefetch_related(
-            Prefetch("attempt_log", queryset=WebhookAttempt.objects.order_by("-attempted_at", "-id"))
+            Prefetch(
+                "attempt_log", queryset=WebhookAttempt.objects.order_by("-attempted_at", "-id")
+            )
         )
         .filter(endpoint=endpoint, pk=delivery_id)
         .first()
@@ -120,9 +122,7 @@ def order_list(*, q: str = "", cancelled: bool | None = None) -> QuerySet[Order]
     """Orders newest first, with their store order (when a store sent them) and run count."""
     orders = Order.objects.select_related("store_order__store").annotate(run_count=Count("runs"))
     if q:
-        orders = orders.filter(
-            Q(external_id__icontains=q) | Q(store_order__name__icontains=q)
-        )
+        orders = orders.filter(Q(external_id__icontains=q) | Q(store_order__name__icontains=q))
     if cancelled is not None:
         orders = orders.filter(cancelled_at__isnull=not cancelled)
     return orders.order_by("-created_at", "-id")

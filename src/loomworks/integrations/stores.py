@@ -139,7 +139,12 @@ def store_order_receive(
         store_order_id=order_in.store_order_id,
         name=order_in.name,
         lines=[
-            {"line_id": line.line_id, "sku": line.sku, "title": line.title, "quantity": line.quantity}
+            {
+                "line_id": line.line_id,
+                "sku": line.sku,
+                "title": line.title,
+                "quantity": line.quantity,
+            }
             for line in order_in.lines
         ],
     )
@@ -220,7 +225,9 @@ def _place_if_known(store_order: StoreOrder, *, actor: Actor, queue_unknown: boo
         )
     }
     variants = _known_variants(skus - set(mappings))
-    unknown = [line for line in lines if line["sku"] not in mappings and line["sku"] not in variants]
+    unknown = [
+        line for line in lines if line["sku"] not in mappings and line["sku"] not in variants
+    ]
     if unknown:
         if queue_unknown:
             _queue_unknown(store_order, unknown)

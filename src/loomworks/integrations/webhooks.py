@@ -194,9 +194,7 @@ def _enable(endpoint: WebhookEndpoint) -> None:
     )
     endpoint.is_active, endpoint.disabled_at, endpoint.disabled_reason = True, None, ""
     endpoint.failure_streak = 0
-    waiting = WebhookDelivery.objects.filter(
-        endpoint=endpoint, state=WebhookDeliveryState.PENDING
-    )
+    waiting = WebhookDelivery.objects.filter(endpoint=endpoint, state=WebhookDeliveryState.PENDING)
     waiting.update(sender_event_id="", round_attempts=0)
     chains = set(waiting.values_list("aggregate_type", "aggregate_id").distinct())
     for aggregate_type, aggregate_id in sorted(chains):
@@ -460,9 +458,10 @@ def _record(delivery_id: str, sender_event_id: str, result: SendResult, *, repla
 
 
 def _disable_for_failures(endpoint: WebhookEndpoint, result: SendResult) -> None:
-    reason = _(
-        "%(count)s deliveries in a row failed every attempt; the last try: %(result)s."
-    ) % {"count": endpoint.failure_streak, "result": result.summary()}
+    reason = _("%(count)s deliveries in a row failed every attempt; the last try: %(result)s.") % {
+        "count": endpoint.failure_streak,
+        "result": result.summary(),
+    }
     _disable(endpoint, reason=reason)
     publish(
         names.WEBHOOK_ENDPOINT_DISABLED,

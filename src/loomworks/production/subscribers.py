@@ -185,9 +185,13 @@ def create_runs_for_order(event: Event) -> None:
         if ProductionRun.objects.filter(order_line=line).exists():
             continue
         # A store's SKU mapping names the design itself; else the variant's, the product's.
-        design = line.design or (line.variant.design if line.variant else None) or (
-            (line.variant.product.design if line.variant else None)
-            or (line.product.design if line.product else None)
+        design = (
+            line.design
+            or (line.variant.design if line.variant else None)
+            or (
+                (line.variant.product.design if line.variant else None)
+                or (line.product.design if line.product else None)
+            )
         )
         if design is None:
             log.warning(
