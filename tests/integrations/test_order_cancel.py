@@ -88,7 +88,7 @@ def test_cancel_cascades_to_runs_not_yet_accepted_and_tells_admins_about_the_res
 
 
 def test_cancelling_again_changes_nothing(situation, admin):
-    order, runs = situation
+    order, _runs = situation
     first = order_cancel(order=order, actor=admin)
     second = order_cancel(order=order, actor=admin)
     assert first.changed and not second.changed

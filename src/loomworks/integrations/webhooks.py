@@ -369,11 +369,14 @@ def delivery_send(*, delivery_id: str, sender_event_id: str, replay: bool = Fals
         return "held"  # enabling the endpoint queues it again
     if delivery.sender_event_id and delivery.sender_event_id != sender_event_id:
         return "sent by another"
-    if not delivery.sender_event_id and not replay:
-        # Its turn comes when every earlier delivery about the run has ended; the
-        # one that ends last queues it.
-        if _earlier_fan_out_pending(delivery) or _earlier_delivery_open(delivery):
-            return "waiting"
+    # Its turn comes when every earlier delivery about the run has ended; the one
+    # that ends last queues it. A replay goes out of turn.
+    if (
+        not delivery.sender_event_id
+        and not replay
+        and (_earlier_fan_out_pending(delivery) or _earlier_delivery_open(delivery))
+    ):
+        return "waiting"
     claimed = (
         WebhookDelivery.objects.filter(pk=delivery.pk, state=WebhookDeliveryState.PENDING)
         .filter(Q(sender_event_id="") | Q(sender_event_id=sender_event_id))
