@@ -180,8 +180,9 @@ def test_an_endpoint_gets_only_the_events_it_asked_for_signed_and_after_commit(
 
 
 def test_a_failing_endpoint_gets_the_event_once_it_recovers_in_order_per_run(
-    receiver, endpoint_for, make_run, admin
+    receiver, endpoint_for, make_run, admin, settings
 ):
+    settings.EVENTS_RETRY_BASE_SECONDS = 60  # no retry comes due until the test says so
     endpoint_for(receiver.url, events=["production_run.created", "production_run.approved"])
     receiver.answers = [500]
     run = make_run("pending_review")
@@ -222,12 +223,15 @@ def test_each_try_is_in_the_delivery_log(receiver, endpoint_for, make_run):
     assert '"received": false' in attempts[0].response_excerpt
 
 
-def test_runs_do_not_wait_for_each_other(receiver, endpoint_for, make_run):
+def test_runs_do_not_wait_for_each_other(receiver, endpoint_for, make_run, settings):
     """Order is kept per run: one run's failing message holds back only that run's next ones."""
+    settings.EVENTS_RETRY_BASE_SECONDS = 60
     endpoint_for(receiver.url, events=["production_run.created"])
     receiver.answers = [500]
     runs = {make_run("pending_review").pk, make_run("pending_review").pk}
     drain()
+    assert sorted(r["status"] for r in receiver.requests) == [200, 500]
+    drain(ignore_backoff=True)
     sent = [(json.loads(r["body"])["data"]["run_id"], r["status"]) for r in receiver.requests]
     (failed_run,) = [run for run, status in sent if status == 500]
     other_run = (runs - {failed_run}).pop()

@@ -44,7 +44,7 @@ def publish(name: str, payload: dict, *, aggregate_type: str = "", aggregate_id:
     event = Event.objects.create(
         name=name, payload=payload, aggregate_type=aggregate_type, aggregate_id=aggregate_id
     )
-    listeners = registry.subscribers_for(name)
+    listeners = [listener for listener in registry.subscribers_for(name) if listener.wants(name)]
     if listeners:
         deliveries = Delivery.objects.bulk_create(
             [Delivery(event=event, subscriber=listener.name) for listener in listeners]

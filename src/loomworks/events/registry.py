@@ -21,6 +21,12 @@ class Subscriber:
     # Attempts before the delivery is dead; None: EVENTS_MAX_ATTEMPTS. A callable is
     # asked each time, so a setting read inside it may change (tests, reloads).
     max_attempts: int | Callable[[], int] | None = None
+    # Asked when an event is published: False and this subscriber gets no delivery
+    # of it (webhooks: no endpoint wants the event, so no outbox row is written).
+    when: Callable[[str], bool] | None = None
+
+    def wants(self, event_name: str) -> bool:
+        return self.when is None or self.when(event_name)
 
     def attempts_allowed(self, default: int) -> int:
         limit = self.max_attempts() if callable(self.max_attempts) else self.max_attempts
@@ -36,6 +42,7 @@ def subscriber(
     name: str | None = None,
     atomic: bool = True,
     max_attempts: int | Callable[[], int] | None = None,
+    when: Callable[[str], bool] | None = None,
 ) -> Callable[[Handler], Handler]:
     """Register the decorated function for `event_names`.
 
@@ -50,7 +57,8 @@ def subscriber(
     transactions it needs itself.
 
     `max_attempts` gives a handler its own number of attempts (outgoing
-    webhooks retry for hours, not minutes).
+    webhooks retry for hours, not minutes); `when(event_name)`, asked inside
+    the publishing transaction, skips the delivery when it answers False.
     """
 
     def register(handler: Handler) -> Handler:
@@ -61,6 +69,7 @@ def subscriber(
             handler=handler,
             atomic=atomic,
             max_attempts=max_attempts,
+            when=when,
         )
         if key in _by_name and _by_name[key].handler is not handler:
             raise ValueError(f"Two subscribers are named {key!r}.")

@@ -234,7 +234,8 @@ def _place_if_known(store_order: StoreOrder, *, actor: Actor, queue_unknown: boo
         return False
     order_lines = []
     for line in lines:
-        external_id = f"{store_order.store_id}:{line['line_id']}"
+        # Unique across every store and order, whatever ids a store gives its lines.
+        external_id = f"{store_order.pk}:{line['line_id']}"
         mapping = mappings.get(line["sku"])
         if mapping is not None and mapping.skip:
             continue

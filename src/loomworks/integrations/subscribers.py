@@ -17,7 +17,9 @@ from loomworks.notifications.subscribers import brand_admins
 from loomworks.orders.services import RUN_IN_WORK
 
 
-@subscriber(*names.WEBHOOK_EVENTS, name=webhooks.FAN_OUT_SUBSCRIBER)
+@subscriber(
+    *names.WEBHOOK_EVENTS, name=webhooks.FAN_OUT_SUBSCRIBER, when=webhooks.some_endpoint_wants
+)
 def make_webhook_deliveries(event: Event) -> None:
     webhooks.deliveries_create(event=event)
 

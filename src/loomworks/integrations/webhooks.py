@@ -301,6 +301,16 @@ def deliveries_create(*, event: Event) -> list[WebhookDelivery]:
     return made
 
 
+def some_endpoint_wants(event_name: str) -> bool:
+    """Asked as each event is published: with no endpoint for it, the outbox writes no row."""
+    return any(
+        event_name in events
+        for events in WebhookEndpoint.objects.filter(is_active=True).values_list(
+            "events", flat=True
+        )
+    )
+
+
 def _queue(delivery: WebhookDelivery) -> None:
     publish(
         names.WEBHOOK_DELIVERY_QUEUED,
