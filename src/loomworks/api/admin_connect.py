@@ -602,11 +602,13 @@ def order_detail(request: HttpRequest, order_id: PathId):
 
 
 @router.post(
-    "/orders/{order_id}/cancel", response=responses({200: OrderCancelOut}, *BODY_ERRORS, 404)
+    "/orders/{order_id}/cancel",
+    response=responses({200: OrderCancelOut}, *BODY_ERRORS, 404, 409),
 )
 def order_cancel(request: HttpRequest, order_id: PathId, payload: OrderCancelIn | None = None):
     """Cancel the order: its runs not yet accepted are cancelled; runs already in work go
-    on and the admins are told. Again: 200, nothing changes."""
+    on and the admins are told. Again: 200, nothing changes. 409 (and nothing changes)
+    when the production policy does not let admins cancel one of its runs."""
     payload = payload or OrderCancelIn()
     result = orders.order_cancel(order=_order(order_id), actor=request.actor, reason=payload.reason)
     return {
