@@ -68,7 +68,10 @@ def post_signed(*, url: str, secret: str, message_id: str, body: str) -> SendRes
             secret=secret, message_id=message_id, body=body, at=datetime.now(tz=UTC)
         ),
     }
-    extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
+    # TLS checks the certificate against the name in the URL, not the address.
+    extensions = (
+        {"sni_hostname": request_url.raw_host.decode("ascii")} if target.scheme == "https" else {}
+    )
     timeout = settings.WEBHOOKS_TIMEOUT_SECONDS
     try:
         with (

@@ -76,9 +76,10 @@ def test_a_new_endpoint_shows_its_secret_once(console, settings):
     )
     endpoint = WebhookEndpoint.objects.get()
     assert endpoint.secret in response.content.decode()
-    assert endpoint.secret not in console.get(
-        f"/admin/connections/webhooks/{endpoint.pk}/"
-    ).content.decode()
+    assert (
+        endpoint.secret
+        not in console.get(f"/admin/connections/webhooks/{endpoint.pk}/").content.decode()
+    )
 
 
 def test_the_delivery_log_costs_the_same_queries_for_any_number_of_deliveries(

@@ -53,7 +53,9 @@ urlpatterns = [
     path("orders/<str:order_id>/cancel/", connect.order_cancel, name="order_cancel"),
     # connections: API keys, webhooks, stores
     path("connections/", connect.api_keys, name="api_keys"),
-    path("connections/api-keys/<str:key_id>/revoke/", connect.api_key_revoke, name="api_key_revoke"),
+    path(
+        "connections/api-keys/<str:key_id>/revoke/", connect.api_key_revoke, name="api_key_revoke"
+    ),
     path("connections/webhooks/", connect.webhook_list, name="webhook_list"),
     path("connections/webhooks/new/", connect.webhook_create, name="webhook_create"),
     path("connections/webhooks/<str:webhook_id>/", connect.webhook_detail, name="webhook_detail"),

@@ -335,7 +335,9 @@ def order_list(request):
 
 def _render_order(request, order, *, form=None, status=200):
     runs = list(
-        order.runs.filter(parent__isnull=True).select_related("design", "partner").order_by("number")
+        order.runs.filter(parent__isnull=True)
+        .select_related("design", "partner")
+        .order_by("number")
     )
     outcomes = {entry["run_id"]: entry["outcome"] for entry in order.metadata.get("cancel", [])}
     for run in runs:
