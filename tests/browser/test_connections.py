@@ -43,8 +43,8 @@ def test_connect_a_store_and_map_the_sku_an_order_waits_for(page, live_server, a
     page.fill("input[name=secret]", SHOPIFY_SECRET)
     page.get_by_role("button", name="Connect").click()
     store = Store.objects.get()
-    assert page.get_by_test_id("receiver-url").inner_text().endswith(
-        f"/api/stores/{store.pk}/shopify"
+    assert (
+        page.get_by_test_id("receiver-url").inner_text().endswith(f"/api/stores/{store.pk}/shopify")
     )
 
     body = json.dumps(shopify_order()).encode()
