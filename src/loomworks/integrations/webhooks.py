@@ -408,7 +408,9 @@ def delivery_send(*, delivery_id: str, sender_event_id: str, replay: bool = Fals
 @transaction.atomic
 def _record(delivery_id: str, sender_event_id: str, result: SendResult, *, replay: bool) -> str:
     """Log the try and move the delivery on: delivered, retried, or failed for good."""
-    delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery_id)
+    delivery = WebhookDelivery.objects.select_for_update().filter(pk=delivery_id).first()
+    if delivery is None:
+        return "superseded"  # its endpoint was removed while it was being sent
     now = timezone.now()
     WebhookAttempt.objects.create(
         delivery=delivery,
