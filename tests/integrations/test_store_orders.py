@@ -329,3 +329,9 @@ def test_the_same_order_delivered_five_times_at_once_makes_one_order_and_one_set
     assert Order.objects.count() == 1
     assert Event.objects.filter(name="order.placed").count() == 1
     assert ProductionRun.objects.count() == 2
+
+
+def test_a_store_needs_no_csrf_token_only_its_signature(mapped):
+    """Stores are programs: the signature is their proof, CSRF does not apply."""
+    response = post_shopify(Client(enforce_csrf_checks=True), mapped, shopify_order())
+    assert (response.status_code, response.json()["status"]) == (200, "placed")
