@@ -162,3 +162,8 @@ class ProductVariant(TimeStamped):
 
     def __str__(self) -> str:
         return self.sku
+
+    @property
+    def effective_design_id(self) -> str | None:
+        """A variant's own design wins over its product's."""
+        return self.design_id or self.product.design_id

@@ -30,6 +30,9 @@ MAX_DURATION_MINUTES = 1_000_000
 # How far a list may be paged; beyond it an offset is a typing slip.
 MAX_OFFSET = 1_000_000_000
 
+# A reason given for cancelling (an order, a run).
+MAX_REASON = 2000
+
 # Free text (notes, comments, descriptions).
 MAX_TEXT = 10_000
 

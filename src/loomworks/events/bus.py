@@ -62,7 +62,7 @@ def publish(name: str, payload: dict, *, aggregate_type: str = "", aggregate_id:
     event = Event.objects.create(
         name=name, payload=payload, aggregate_type=aggregate_type, aggregate_id=aggregate_id
     )
-    listeners = [entry for entry in registry.subscribers_for(name) if entry.wants(payload)]
+    listeners = [entry for entry in registry.subscribers_for(name) if entry.wants(name, payload)]
     if listeners:
         deliveries = Delivery.objects.bulk_create(
             [Delivery(event=event, subscriber=listener.name) for listener in listeners]
@@ -136,7 +136,7 @@ def run_delivery(
             if not _mark_done(delivery_id, owner):
                 return "skipped"
     except Exception as exc:
-        return _record_failure(delivery, owner, exc)
+        return _record_failure(delivery, owner, exc, listener)
     return "done"
 
 
@@ -148,7 +148,9 @@ def _mark_done(delivery_id: int, owner: str) -> bool:
     )
 
 
-def _record_failure(delivery: Delivery, owner: str, exc: Exception) -> str:
+def _record_failure(
+    delivery: Delivery, owner: str, exc: Exception, listener: registry.Subscriber | None = None
+) -> str:
     error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
     log.warning(
         "Delivery %s of %s to %s failed (attempt %s): %s",
@@ -167,7 +169,12 @@ def _record_failure(delivery: Delivery, owner: str, exc: Exception) -> str:
             or current.lease_owner != owner
         ):
             return "skipped"
-        if current.attempts >= settings.EVENTS_MAX_ATTEMPTS or isinstance(exc, LookupError):
+        allowed = (
+            listener.attempts_allowed(settings.EVENTS_MAX_ATTEMPTS)
+            if listener
+            else settings.EVENTS_MAX_ATTEMPTS
+        )
+        if current.attempts >= allowed or isinstance(exc, LookupError):
             Delivery.objects.filter(pk=delivery.pk).update(
                 state=DeliveryState.DEAD,
                 finished_at=timezone.now(),

@@ -22,6 +22,7 @@ class EventName(StrEnum):
     RUN_PARTNER_REASSIGNED = "production_run.partner_reassigned"
     RUN_READY_TO_DISPATCH = "production_run.ready_to_dispatch"
     RUN_BLOCKED = "production_run.blocked"
+    RUN_LATE = "production_run.late"
     # tasks and their comments
     TASK_CREATED = "task.created"
     TASK_ACCEPTED = "task.accepted"
@@ -31,9 +32,14 @@ class EventName(StrEnum):
     # the catalogue, the store, partners
     DESIGN_STATUS_CHANGED = "design.status_changed"
     ORDER_PLACED = "order.placed"
+    ORDER_CANCELLED = "order.cancelled"
+    STORE_SKU_UNKNOWN = "store.sku_unknown"
     PARTNER_MEMBER_INVITED = "partner_member.invited"
     # notifications
     NOTIFICATION_EMAIL_QUEUED = "notification.email_queued"
+    # outgoing webhooks
+    WEBHOOK_DELIVERY_QUEUED = "webhook.delivery_queued"
+    WEBHOOK_ENDPOINT_DISABLED = "webhook.endpoint_disabled"
     # the outbox itself: a delivery that failed its last attempt
     OUTBOX_DELIVERY_DEAD = "outbox.delivery_dead"
 

@@ -11,7 +11,7 @@ from loomworks.events.models import Event
 from loomworks.events.names import check
 
 Handler = Callable[[Event], None]
-Condition = Callable[[dict], bool]
+Condition = Callable[[str, dict], bool]
 
 
 @dataclass(frozen=True)
@@ -20,11 +20,22 @@ class Subscriber:
     events: tuple[str, ...]
     handler: Handler
     atomic: bool = True
+    # Asked at publish time, with the event's name and payload: False and this
+    # subscriber gets no delivery of it at all (no row, no wake-up, no lock taken
+    # for nothing). The run-completion check reads only the payload; the webhook
+    # fan-out asks whether any endpoint wants the name (one small query).
     when: Condition | None = None
+    # Attempts before the delivery is dead; None: EVENTS_MAX_ATTEMPTS. A callable is
+    # asked each time, so a setting read inside it may change (tests, reloads).
+    max_attempts: int | Callable[[], int] | None = None
 
-    def wants(self, payload: dict) -> bool:
-        """Whether an event with `payload` is for this subscriber (decided when it is published)."""
-        return self.when is None or self.when(payload)
+    def wants(self, event_name: str, payload: dict) -> bool:
+        """Whether this event is for this subscriber (decided when it is published)."""
+        return self.when is None or self.when(event_name, payload)
+
+    def attempts_allowed(self, default: int) -> int:
+        limit = self.max_attempts() if callable(self.max_attempts) else self.max_attempts
+        return limit or default
 
 
 _by_name: dict[str, Subscriber] = {}
@@ -36,6 +47,7 @@ def subscriber(
     name: str | None = None,
     atomic: bool = True,
     when: Condition | None = None,
+    max_attempts: int | Callable[[], int] | None = None,
 ) -> Callable[[Handler], Handler]:
     """Register the decorated function for `event_names`.
 
@@ -49,9 +61,10 @@ def subscriber(
     SQLite, no lock at all for other writers), and opens the short
     transactions it needs itself.
 
-    `when(payload)`, if given, is asked at publish time: an event it answers
-    False for gets no delivery for this subscriber at all (no row, no wake-up,
-    no lock taken for nothing). It sees only the payload, so it must not query.
+    `when(event_name, payload)`, if given, is asked inside the publishing
+    transaction: an event it answers False for gets no delivery for this
+    subscriber at all. `max_attempts` gives a handler its own number of
+    attempts (outgoing webhooks retry for hours, not minutes).
     """
 
     for event_name in event_names:
@@ -64,6 +77,7 @@ def subscriber(
             events=tuple(str(n) for n in event_names),
             handler=handler,
             atomic=atomic,
+            max_attempts=max_attempts,
             when=when,
         )
         if key in _by_name and _by_name[key].handler is not handler:

@@ -1,4 +1,4 @@
-"""Order intake from the store."""
+"""Order intake from the store (cancelling an order and its runs: production.services.orders)."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -77,6 +77,10 @@ def _validate_lines(lines: Sequence[dict]) -> list[dict]:
                 "variant": variant,
                 "product": product,
                 "sku": line.get("sku") or (variant.sku if variant else ""),
+                # From a store's SKU mapping: what to make, when no variant says it.
+                "design": line.get("design"),
+                "size": line.get("size") or "",
+                "color": line.get("color") or "",
             }
         )
     return cleaned
@@ -113,6 +117,9 @@ def order_place(*, external_id: str, lines: Sequence[dict], actor: Actor) -> Pla
                         product=line["product"],
                         variant=line["variant"],
                         sku=line["sku"],
+                        design=line["design"],
+                        size=line["size"],
+                        color=line["color"],
                         quantity=line["quantity"],
                         position=index,
                     )

@@ -13,7 +13,8 @@ One module per concept; callers keep writing `services.run_approve(...)`:
 - `task_work`: work and comment on a run's tasks;
 - `consumption`: material logged on a run;
 - `media`: photos and PDFs;
-- `policy`: which statuses each admin action may start from.
+- `policy`: which statuses each admin action may start from;
+- `orders`: cancelling a store order and the runs it made.
 """
 
 from loomworks.production.services.approval import (
@@ -39,6 +40,12 @@ from loomworks.production.services.lifecycle import (
     run_start,
 )
 from loomworks.production.services.media import media_add
+from loomworks.production.services.orders import (
+    RUN_IN_WORK,
+    CancelOrderResult,
+    RunOutcome,
+    order_cancel,
+)
 from loomworks.production.services.policy import policy_update
 from loomworks.production.services.snapshots import design_snapshot
 from loomworks.production.services.task_work import (
@@ -51,13 +58,17 @@ from loomworks.production.services.task_work import (
 __all__ = [
     "DECLINE_REASONS",
     "EDITABLE_FIELDS",
+    "RUN_IN_WORK",
     "ApproveResult",
     "Assignment",
+    "CancelOrderResult",
     "CancelResult",
     "DispatchResult",
+    "RunOutcome",
     "consumption_log_add",
     "design_snapshot",
     "media_add",
+    "order_cancel",
     "policy_update",
     "run_accept",
     "run_add_tasks",
