@@ -82,4 +82,13 @@ def test_an_actor_is_never_offered_what_it_may_not_do(runs, workshop):
         for run in runs
         for check in allowed_actions(run, workshop.actor, has_parts=False)
     }
-    assert offered <= {"accept", "decline", "start", "finish", "complete", "media_added"}
+    assert offered <= {
+        "accept",
+        "decline",
+        "start",
+        "finish",
+        "complete",
+        "hand_over",
+        "deliver",
+        "media_added",
+    }

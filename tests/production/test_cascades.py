@@ -41,7 +41,7 @@ def working(make_run, workshop):
 def test_last_subtask_completes_its_task_and_then_the_run(working, workshop):
     run, task, sleeves, collar = working
     services.run_subtask_complete(task=task, subtask=sleeves, actor=workshop.actor)
-    assert fresh(task).status == "pending"
+    assert fresh(task).status == "in_progress"  # the chip follows the first tick
     drain()
     assert fresh(run).status == "in_progress"
 
@@ -146,10 +146,13 @@ def test_tasks_are_worked_only_while_the_run_is_in_progress(start, run_at, works
     with pytest.raises(TransitionNotAllowed):
         services.run_task_accept(task=task, actor=workshop.actor)
     if start == "completed":
-        # Its tasks closed with it: repeating a finish is a quiet no-op, not "too late".
-        services.run_task_finish(task=task, actor=workshop.actor)
+        # Its open tasks were closed with it, unticked: ticking them now is too late.
+        assert fresh(task).status == "closed"
+        with pytest.raises(TransitionNotAllowed):
+            services.run_task_finish(task=task, actor=workshop.actor)
         if subtasks:
-            services.run_subtask_complete(task=task, subtask=subtasks[0], actor=workshop.actor)
+            with pytest.raises(TransitionNotAllowed):
+                services.run_subtask_complete(task=task, subtask=subtasks[0], actor=workshop.actor)
     else:
         with pytest.raises(TransitionNotAllowed):
             services.run_task_finish(task=task, actor=workshop.actor)
@@ -173,8 +176,12 @@ def test_completion_through_the_partner_and_through_the_tasks_agree(make_run, wo
         assert run.status == "completed"
         assert run.completed_at is not None
         assert len(run_events(run, "production_run.completed")) == 1
-        assert {t.status for t in tasks_of(run)} == {"completed"}
         assert history(run)[-1].kind == "complete"
+    # Completed by hand, its unticked items are closed on completion, never "completed";
+    # through its tasks, every one was done.
+    assert {t.status for t in tasks_of(fresh(by_hand))} == {"closed"}
+    assert history(by_hand)[-1].details["closed_on_completion"] == 2
+    assert {t.status for t in tasks_of(fresh(by_tasks))} == {"completed"}
 
 
 # ---------------------------------------------------------------- dependents

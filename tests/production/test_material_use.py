@@ -1,7 +1,8 @@
 """Material use: one builder for the console and the portal, per material and unit.
 
 The plan is the snapshot's bill of materials × the run's quantity; what a
-workshop logged is set beside it. A use logged in another unit than the plan
+workshop logged is set beside it. Use is logged in the material's unit only
+(another unit is refused); an entry made in another unit before that rule
 (kg of a fabric planned in m) is never added to the plan's figure: it is a
 row of its own, on both pages.
 """
@@ -12,7 +13,9 @@ import pytest
 from django.test import Client
 
 from loomworks.catalog.models import Material
+from loomworks.core.errors import InvalidInput
 from loomworks.production import services
+from loomworks.production.models import ConsumptionLog
 from loomworks.production.run_records import material_use
 
 pytestmark = pytest.mark.django_db
@@ -22,11 +25,49 @@ pytestmark = pytest.mark.django_db
 def logged(make_run, workshop):
     run = make_run("in_progress", partner=workshop.partner, actor=workshop.actor)
     linen = Material.objects.get(pk=run.snapshot["materials"][0]["material_id"])
-    for quantity, unit in (("2", None), ("0.5", "m"), ("3", "kg")):
+    for quantity, unit in (("2", None), ("0.5", "m")):
         services.consumption_log_add(
             run=run, actor=workshop.actor, material=linen, quantity=quantity, unit=unit
         )
+    # Logged in another unit before use was kept to the material's unit.
+    ConsumptionLog.objects.create(
+        run=run, material=linen, quantity=Decimal("3"), unit="kg", consumption_type="production"
+    )
     return run, linen
+
+
+def test_use_in_another_unit_than_the_materials_is_refused(make_run, workshop):
+    run = make_run("in_progress", partner=workshop.partner, actor=workshop.actor)
+    linen = Material.objects.get(pk=run.snapshot["materials"][0]["material_id"])
+    with pytest.raises(InvalidInput) as refused:
+        services.consumption_log_add(
+            run=run, actor=workshop.actor, material=linen, quantity="3", unit="kg"
+        )
+    assert refused.value.field == "unit" and "in m" in refused.value.detail
+    assert not ConsumptionLog.objects.filter(run=run).exists()
+    log = services.consumption_log_add(
+        run=run, actor=workshop.actor, material=linen, quantity="3", unit=" M "
+    )
+    assert log.unit == "m"  # the material's own spelling
+
+
+def test_totals_are_per_unit(make_run, workshop):
+    """42.5 kg + 3.2 kg of one material and 2 m of another are two totals, never 47.7 kg."""
+    from tests.factories import MaterialFactory
+
+    run = make_run("in_progress", partner=workshop.partner, actor=workshop.actor)
+    wool = MaterialFactory(name="Wool", unit="kg")
+    tape = MaterialFactory(name="Tape", unit="m")
+    for material, quantity in ((wool, "42.5"), (wool, "3.2"), (tape, "2")):
+        services.consumption_log_add(
+            run=run, actor=workshop.actor, material=material, quantity=quantity
+        )
+    rows = {
+        (row.name, row.unit): row.used_text
+        for row in material_use(run.pk, run.snapshot, run.quantity)
+    }
+    assert rows[("Wool", "kg")] == "45.7" and rows[("Tape", "m")] == "2"
+    assert "47.7" not in rows.values()
 
 
 def test_kilograms_are_never_added_to_metres(logged):

@@ -197,16 +197,18 @@ def test_the_stages_inside_in_progress(run_at, workshop):
     assert event_names(run)[-2:] == ["production_run.started", "production_run.finished"]
 
 
-def test_complete_closes_every_open_task(run_at, workshop):
+def test_complete_closes_every_open_task_apart_from_the_ticked_ones(run_at, workshop):
     run = run_at("finished")
     tasks = tasks_of(run)
     assert len(tasks) == 3  # a task and its two checklist items
     run = services.run_complete(run=run, actor=workshop.actor)
     assert fresh(run).completed_at is not None
     for task in tasks_of(run):
-        assert task.status == "completed"
-        assert task.completed_at is not None
-        assert len(task_events(task, "task.completed")) == 1
+        assert task.status == "closed"
+        assert task.completed_at is None and task.closed_at is not None
+        assert len(task_events(task, "task.closed")) == 1
+        assert not task_events(task, "task.completed")
+    assert history(run)[-1].details["closed_on_completion"] == 2  # the two checklist items
     assert_each_status_change_recorded_once(run)
 
 

@@ -71,7 +71,7 @@ def test_two_last_checklist_items_complete_their_task_once(task, workshop):
     cut, sew, press = task.subtasks.order_by("position")
     services.run_subtask_complete(task=task, subtask=cut, actor=workshop.actor)
     services.run_subtask_complete(task=task, subtask=sew, actor=workshop.actor)
-    assert fresh(task).status == "pending"
+    assert fresh(task).status == "in_progress"
     result = services.run_subtask_complete(task=task, subtask=press, actor=workshop.actor)
     assert result.parent_completed
     again = services.run_subtask_complete(task=task, subtask=press, actor=workshop.actor)

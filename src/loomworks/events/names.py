@@ -23,10 +23,17 @@ class EventName(StrEnum):
     RUN_READY_TO_DISPATCH = "production_run.ready_to_dispatch"
     RUN_BLOCKED = "production_run.blocked"
     RUN_LATE = "production_run.late"
+    RUN_DELIVERY_RECORDED = "production_run.delivery_recorded"
+    RUN_DELIVERY_CORRECTED = "production_run.delivery_corrected"
+    RUN_REWORK_REQUESTED = "production_run.rework_requested"
+    RUN_QUANTITY_TO_CONFIRM = "production_run.quantity_to_confirm"
     # tasks and their comments
     TASK_CREATED = "task.created"
     TASK_ACCEPTED = "task.accepted"
+    TASK_STARTED = "task.started"
     TASK_COMPLETED = "task.completed"
+    TASK_REOPENED = "task.reopened"
+    TASK_CLOSED = "task.closed"
     TASK_CANCELLED = "task.cancelled"
     TASK_COMMENT_ADDED = "task.comment_added"
     # the catalogue, the store, partners

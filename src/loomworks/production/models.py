@@ -1,4 +1,4 @@
-"""Production runs and what hangs off them: history, consumption, media, policy."""
+"""Production runs and what hangs off them: history, deliveries, consumption, media, policy."""
 
 from django.conf import settings
 from django.db import models
@@ -90,8 +90,16 @@ class ProductionRun(TimeStamped):
     due_date = models.DateField(_("due date"), null=True, blank=True)
     promised_date = models.DateField(_("promised date"), null=True, blank=True)
     notes = models.TextField(_("notes"), blank=True)
+    # Totals of the run's deliveries (`services.output`); None until one is recorded.
     produced_quantity = models.PositiveIntegerField(_("produced"), null=True, blank=True)
     rejected_quantity = models.PositiveIntegerField(_("rejected"), null=True, blank=True)
+    # A rework run remakes rejected pieces of another run (same or another partner).
+    rework_of = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reworks"
+    )
+    # The quantity the step before delivered, waiting for an admin to confirm it
+    # before this run is dispatched (`OutputPolicy.next_step_quantity == "ask"`).
+    proposed_quantity = models.PositiveIntegerField(_("proposed quantity"), null=True, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
 
     class Meta:
@@ -218,6 +226,8 @@ class ConsumptionLog(models.Model):
     )
     logged_by_name = models.CharField(max_length=300, blank=True)
     consumed_at = models.DateTimeField(default=timezone.now)
+    # The workshop corrected its entry (an audit row keeps the figures before).
+    corrected_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-consumed_at", "id"]
@@ -226,6 +236,53 @@ class ConsumptionLog(models.Model):
                 condition=Q(quantity__gt=0), name="consumption_quantity_positive"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{type(self).__name__} {self.pk}"
+
+
+class Delivery(models.Model):
+    """What a workshop handed over on a run: one batch, or the last one (`final`).
+
+    `good` pieces; `rejected` pieces in `rejections` lines (`{"reason", "quantity",
+    "note"}`, the reasons from `ProductionPolicy.rejection_reasons`); per cell of the
+    run's size × colour matrix when it has one (`size_quantities`, good pieces per
+    cell). Written by `services.output` only; an admin's correction keeps who, when
+    and why beside the figures it changed (and an audit row with the figures before).
+    """
+
+    id = PrefixedIdField(prefix="dlv")
+    run = models.ForeignKey(ProductionRun, on_delete=models.CASCADE, related_name="deliveries")
+    number = models.PositiveIntegerField(_("batch"))
+    delivered_on = models.DateField(_("delivered on"), default=timezone.localdate)
+    good = models.PositiveIntegerField(_("good pieces"))
+    rejected = models.PositiveIntegerField(_("rejected pieces"), default=0)
+    rejections = models.JSONField(default=list, blank=True)
+    size_quantities = models.JSONField(default=list, blank=True)
+    shortfall_reason = models.TextField(_("why fewer"), blank=True)
+    note = models.TextField(_("note"), blank=True)
+    final = models.BooleanField(_("handed over"), default=False)
+    # Pieces beyond what was ordered, accepted because the policy flags them.
+    over_delivered = models.PositiveIntegerField(default=0)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    recorded_by_name = models.CharField(max_length=300, blank=True)
+    recorded_by_kind = models.CharField(max_length=10, choices=ActorKind.choices)
+    recorded_at = models.DateTimeField(default=timezone.now)
+    corrected_at = models.DateTimeField(null=True, blank=True)
+    corrected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    corrected_by_name = models.CharField(max_length=300, blank=True)
+    correction_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["run", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "number"], name="unique_delivery_number"),
+        ]
+        verbose_name_plural = "deliveries"
 
     def __str__(self) -> str:
         return f"{type(self).__name__} {self.pk}"
@@ -257,6 +314,13 @@ class MediaFile(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     uploaded_by_name = models.CharField(max_length=300, blank=True)
+    # A photo of a delivery (what was handed over), or of a checked item.
+    delivery = models.ForeignKey(
+        Delivery, on_delete=models.SET_NULL, null=True, blank=True, related_name="photos"
+    )
+    task = models.ForeignKey(
+        "work.Task", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -275,15 +339,39 @@ class MediaFile(models.Model):
         return self.preview.url if self.preview else self.file.url
 
 
-class ProductionPolicy(models.Model):
-    """One editable record: the statuses each admin action may start from.
+class OverDelivery(models.TextChoices):
+    REFUSE = "refuse", _("Refuse pieces beyond the order")
+    FLAG = "flag", _("Accept them and flag the delivery")
 
-    `config` maps an action name to a list of statuses; each list is kept
-    within what the state machine allows (see `states.TRANSITIONS`).
+
+class NextStepQuantity(models.TextChoices):
+    FOLLOW = "follow", _("Follow what was delivered")
+    ASK = "ask", _("Ask an admin to confirm")
+
+
+class ProductionPolicy(models.Model):
+    """One editable record: how the brand runs production.
+
+    `config` maps an action name to the statuses each admin action may start
+    from; each list is kept within what the state machine allows (see
+    `states.TRANSITIONS`). The other fields say what happens with output:
+    pieces beyond the order, the reasons a piece may be rejected for, whether a
+    run completes once everything ordered is delivered (or once its tasks are
+    done), and whether the next step's quantity follows what was delivered.
     """
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
     config = models.JSONField(default=dict, blank=True)
+    over_delivery = models.CharField(
+        max_length=10, choices=OverDelivery.choices, default=OverDelivery.REFUSE
+    )
+    next_step_quantity = models.CharField(
+        max_length=10, choices=NextStepQuantity.choices, default=NextStepQuantity.ASK
+    )
+    complete_when_delivered = models.BooleanField(default=True)
+    complete_when_tasks_done = models.BooleanField(default=True)
+    # `[{"code", "label"}]`; a blank label is the built-in one, in the reader's language.
+    rejection_reasons = models.JSONField(default=list, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

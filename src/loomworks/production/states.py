@@ -151,6 +151,75 @@ TRANSITIONS: dict[str, RunTransition] = {
             on_parent=False,
             policy=True,
         ),
+        # The one end step a workshop takes: its last delivery hands the run over.
+        RunTransition(
+            "hand_over",
+            gettext_lazy("hand over"),
+            frozenset({S.IN_PROGRESS}),
+            S.COMPLETED,
+            EventName.RUN_COMPLETED,
+            frozenset({PARTNER, ADMIN}),
+            already_done=lambda r: r.status == S.COMPLETED,
+            stamp="completed_at",
+            on_parent=False,
+            policy=True,
+        ),
+        # A batch of output recorded (good and rejected pieces); the run stays in progress.
+        RunTransition(
+            "deliver",
+            gettext_lazy("record a delivery on"),
+            frozenset({S.IN_PROGRESS}),
+            None,
+            EventName.RUN_DELIVERY_RECORDED,
+            frozenset({PARTNER, ADMIN}),
+            on_parent=False,
+        ),
+        RunTransition(
+            "delivery_corrected",
+            gettext_lazy("correct a delivery of"),
+            frozenset({S.IN_PROGRESS, S.COMPLETED}),
+            None,
+            EventName.RUN_DELIVERY_CORRECTED,
+            frozenset({ADMIN}),
+            on_parent=False,
+        ),
+        # Rejected pieces sent to be remade in a new run (`related_run`).
+        RunTransition(
+            "rework",
+            gettext_lazy("rework the rejected pieces of"),
+            frozenset({S.IN_PROGRESS, S.COMPLETED}),
+            None,
+            EventName.RUN_REWORK_REQUESTED,
+            frozenset({ADMIN}),
+            on_parent=False,
+            policy=True,
+        ),
+        # The step before delivered another quantity than planned: an admin confirms it.
+        RunTransition(
+            "quantity_proposed",
+            gettext_lazy("propose a quantity for"),
+            frozenset({S.APPROVED}),
+            None,
+            EventName.RUN_QUANTITY_TO_CONFIRM,
+            frozenset({SYSTEM}),
+        ),
+        RunTransition(
+            "quantity_followed",
+            gettext_lazy("follow the delivered quantity on"),
+            frozenset({S.APPROVED}),
+            None,
+            None,
+            frozenset({SYSTEM}),
+        ),
+        RunTransition(
+            "quantity_confirmed",
+            gettext_lazy("confirm the quantity of"),
+            frozenset({S.APPROVED}),
+            None,
+            None,
+            frozenset({ADMIN}),
+            on_parent=False,
+        ),
         RunTransition(
             "reassign",
             gettext_lazy("reassign"),
@@ -346,6 +415,8 @@ def _refusal(
         return _("Start %(ref)s before marking it finished.") % {"ref": reference}
     if spec.action == "complete" and actor.is_partner and run.finished_at is None:
         return _("Mark %(ref)s finished before completing it.") % {"ref": reference}
+    if spec.action == "dispatch" and getattr(run, "proposed_quantity", None) is not None:
+        return _("Confirm the quantity of %(ref)s before sending it.") % {"ref": reference}
     return None
 
 
@@ -398,6 +469,7 @@ def run_payload(run: ProductionRun, **extra) -> dict:
         "partner_id": run.partner_id,
         "parent_run_id": run.parent_id,
         "previous_partner_id": run.previous_partner_id,
+        "rework_of_run_id": run.rework_of_id,
         **extra,
     }
 

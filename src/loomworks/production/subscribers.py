@@ -21,11 +21,13 @@ from loomworks.orders.models import Order
 from loomworks.production import services
 from loomworks.production.models import (
     TERMINAL_STATUSES,
+    ProductionPolicy,
     ProductionRun,
     RunHistory,
     RunStatus,
     RunType,
 )
+from loomworks.production.services import next_step
 from loomworks.production.states import transition
 from loomworks.work import services as work
 from loomworks.work.models import OPEN_TASK_STATUSES, Task, TaskStatus
@@ -61,6 +63,8 @@ def complete_run_when_its_tasks_are_done(event: Event) -> None:
             return
         if not tasks.filter(status=TaskStatus.COMPLETED).exists():
             return
+        if not ProductionPolicy.current().complete_when_tasks_done:
+            return  # the brand waits for the workshop to hand the run over
         services.run_complete(
             run=run,
             actor=Actor.system(),
@@ -94,7 +98,7 @@ def _roll_up_parent(parent_id: str, *, cause: ProductionRun) -> None:
         system = Actor.system()
         if RunStatus.COMPLETED in statuses:
             action, note = "parts_completed", _("Every part has ended; at least one completed.")
-            close_tasks = work.tasks_complete_open
+            close_tasks = work.tasks_close_open
         else:
             action, note = "parts_cancelled", _("Every part was cancelled.")
             close_tasks = work.tasks_cancel_open
@@ -113,6 +117,9 @@ def _release(dependent: ProductionRun) -> None:
             return
         if current.depends_on.exclude(status=RunStatus.COMPLETED).exists():
             return
+        if next_step.follow_delivered_quantity(current):
+            return  # an admin confirms the quantity first; it was told
+        current.refresh_from_db()
         if current.planned_template_ids:
             try:
                 with transaction.atomic():

@@ -19,9 +19,13 @@ class TaskStatus(models.TextChoices):
     IN_PROGRESS = "in_progress", _("In progress")
     COMPLETED = "completed", _("Completed")
     CANCELLED = "cancelled", _("Cancelled")
+    # Left open when its run was completed: never ticked, shown apart from the ticked ones.
+    CLOSED = "closed", _("Closed on completion")
 
 
 OPEN_TASK_STATUSES = (TaskStatus.PENDING, TaskStatus.ACCEPTED, TaskStatus.IN_PROGRESS)
+# A task that has ended: done, dropped, or closed with its run.
+ENDED_TASK_STATUSES = (TaskStatus.COMPLETED, TaskStatus.CANCELLED, TaskStatus.CLOSED)
 
 
 class TaskTemplate(TimeStamped):
@@ -75,6 +79,7 @@ class Task(TimeStamped):
     accepted_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["position", "created_at"]

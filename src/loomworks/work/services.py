@@ -13,7 +13,8 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from loomworks.core.actors import Actor
-from loomworks.core.errors import InvalidInput
+from loomworks.core.audit import audit_record
+from loomworks.core.errors import InvalidInput, TransitionNotAllowed
 from loomworks.core.limits import MAX_DURATION_MINUTES, MAX_TEXT
 from loomworks.events.api import EventName, publish
 from loomworks.work.models import (
@@ -172,7 +173,43 @@ def task_finish(*, task: Task, actor: Actor, note: str = "") -> FinishResult:
             parent_completed = transition_task(
                 parent, "finish", actor=actor, note=_("every checklist item is done")
             ).changed
+        elif parent.status in (TaskStatus.PENDING, TaskStatus.ACCEPTED):
+            # The chip follows the work: a first tick puts the task in progress.
+            transition_task(parent, "progress", actor=actor, note=_("a checklist item was ticked"))
     return FinishResult(task=result.task, changed=True, parent_completed=parent_completed)
+
+
+@transaction.atomic
+def subtask_reopen(*, subtask: Task, actor: Actor) -> Task:
+    """Undo a tick: the checklist item is open again, while its task is still open.
+
+    Once the task is completed (its last item ticked, or finished by hand) its
+    items stay as they are: 409. Reopening an item that is open already is a
+    quiet no-op. The undo leaves an audit row naming who did it.
+    """
+    if subtask.parent_id is None:
+        raise InvalidInput("subtask_id", _("Only a checklist item can be unticked."))
+    parent = Task.objects.select_for_update().get(pk=subtask.parent_id)
+    current = Task.objects.select_for_update().get(pk=subtask.pk)
+    if current.is_open:
+        return current
+    if not parent.is_open:
+        raise TransitionNotAllowed(
+            _("“%(task)s” is %(status)s; its checklist can no longer be changed.")
+            % {"task": parent.title, "status": str(TaskStatus(parent.status).label).lower()},
+            status=parent.status,
+            action="reopen",
+        )
+    result = transition_task(current, "reopen", actor=actor, note=_("the tick was undone"))
+    if result.changed:
+        audit_record(
+            actor=actor,
+            action="task.reopened",
+            target_type="task",
+            target_id=current.pk,
+            details={"task_id": parent.pk, "run_id": current.run_id, "title": current.title},
+        )
+    return result.task
 
 
 @transaction.atomic
@@ -189,16 +226,33 @@ def tasks_cancel_open(*, run_id: str, actor: Actor, note: str = "") -> int:
 
 
 @transaction.atomic
-def tasks_complete_open(*, run_id: str, actor: Actor, note: str = "") -> int:
-    """Complete every open task and subtask of a run (the run itself is completing)."""
+def tasks_close_open(*, run_id: str, actor: Actor, note: str = "") -> int:
+    """Close every open task and subtask of a run that is completing without them.
+
+    They end as "closed on completion", never as completed: what was ticked
+    stays told apart from what nobody checked. Returns how many were closed.
+    """
     ids = list(
         Task.objects.filter(run_id=run_id, status__in=OPEN_TASK_STATUSES)
         .order_by("parent_id", "position")
         .values_list("pk", flat=True)
     )
     for task_id in ids:
-        transition_task(task_id, "finish", actor=actor, note=note)
+        transition_task(task_id, "close", actor=actor, note=note)
     return len(ids)
+
+
+def open_checklist_count(run_id: str) -> int:
+    """Open leaf tasks of a run (checklist items, and tasks without a checklist)."""
+    open_tasks = Task.objects.filter(run_id=run_id, status__in=OPEN_TASK_STATUSES)
+    with_items = set(
+        Task.objects.filter(run_id=run_id, parent__isnull=False).values_list("parent_id", flat=True)
+    )
+    return sum(
+        1
+        for pk, parent in open_tasks.values_list("pk", "parent_id")
+        if parent or pk not in with_items
+    )
 
 
 def tasks_move_to_partner(*, run_id: str, partner) -> int:

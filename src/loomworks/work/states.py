@@ -1,9 +1,13 @@
 """The task state machine: the table, and the one function that applies it.
 
-Tasks only move forward. Repeating the action that put a task where it is
-changes nothing; an action that would move it back, or touch a cancelled
-task, raises `TransitionNotAllowed`. Like runs, every change is a locked
-compare-and-set with its outbox event in the same transaction.
+Tasks move forward: pending → accepted → in progress → completed (or
+cancelled, or closed when their run is completed with them still open). The
+one way back is `reopen`: a ticked checklist item may be unticked while its
+task is still open (`work.services.subtask_reopen` checks that). Repeating
+the action that put a task where it is changes nothing; any other action
+that would move it back, or touch an ended task, raises
+`TransitionNotAllowed`. Like runs, every change is a locked compare-and-set
+with its outbox event in the same transaction.
 """
 
 from dataclasses import dataclass
@@ -30,6 +34,7 @@ class TaskTransition:
     done_statuses: frozenset[str]  # where a repeat of this action is a quiet no-op
     event: str
     stamp: str | None = None
+    clears: tuple[str, ...] = ()  # timestamps the action undoes
 
 
 TASK_TRANSITIONS: dict[str, TaskTransition] = {
@@ -40,9 +45,19 @@ TASK_TRANSITIONS: dict[str, TaskTransition] = {
             gettext_lazy("accept"),
             frozenset({T.PENDING}),
             T.ACCEPTED,
-            frozenset({T.ACCEPTED}),
+            # A task already under way was accepted in all but name.
+            frozenset({T.ACCEPTED, T.IN_PROGRESS}),
             EventName.TASK_ACCEPTED,
             stamp="accepted_at",
+        ),
+        # Work has begun on it: an item of its checklist was ticked.
+        TaskTransition(
+            "progress",
+            gettext_lazy("start"),
+            frozenset({T.PENDING, T.ACCEPTED}),
+            T.IN_PROGRESS,
+            frozenset({T.IN_PROGRESS}),
+            EventName.TASK_STARTED,
         ),
         TaskTransition(
             "finish",
@@ -61,6 +76,26 @@ TASK_TRANSITIONS: dict[str, TaskTransition] = {
             frozenset({T.CANCELLED}),
             EventName.TASK_CANCELLED,
             stamp="cancelled_at",
+        ),
+        # Its run was completed while it was still open: it ends without being ticked.
+        TaskTransition(
+            "close",
+            gettext_lazy("close"),
+            frozenset({T.PENDING, T.ACCEPTED, T.IN_PROGRESS}),
+            T.CLOSED,
+            frozenset({T.CLOSED}),
+            EventName.TASK_CLOSED,
+            stamp="closed_at",
+        ),
+        # A tick undone: the item is open again.
+        TaskTransition(
+            "reopen",
+            gettext_lazy("untick"),
+            frozenset({T.COMPLETED}),
+            T.PENDING,
+            frozenset({T.PENDING, T.ACCEPTED, T.IN_PROGRESS}),
+            EventName.TASK_REOPENED,
+            clears=("completed_at",),
         ),
     ]
 }
@@ -111,6 +146,8 @@ def transition_task(
         values = {"status": spec.to_status, "updated_at": now}
         if spec.stamp:
             values[spec.stamp] = now
+        for cleared in spec.clears:
+            values[cleared] = None
         Task.objects.filter(pk=current.pk, status=from_status).update(**values)
         for name, value in values.items():
             setattr(current, name, value)

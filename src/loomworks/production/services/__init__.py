@@ -11,7 +11,10 @@ One module per concept; callers keep writing `services.run_approve(...)`:
 - `dispatch`: send to the partner with tasks, add tasks (a redo);
 - `lifecycle`: accept, decline, start, finish, complete, reassign, cancel;
 - `task_work`: work and comment on a run's tasks;
-- `consumption`: material logged on a run;
+- `output`: deliveries of good and rejected pieces, the hand-over, corrections;
+- `rework`: rejected pieces remade in a linked run;
+- `next_step`: a dependent step's quantity follows what was delivered before it;
+- `consumption`: material logged on a run (and corrected by the workshop);
 - `media`: photos and PDFs;
 - `policy`: which statuses each admin action may start from;
 - `orders`: cancelling a store order and the runs it made.
@@ -26,7 +29,7 @@ from loomworks.production.services.approval import (
     run_create_from_design,
     run_update,
 )
-from loomworks.production.services.consumption import consumption_log_add
+from loomworks.production.services.consumption import consumption_log_add, consumption_log_correct
 from loomworks.production.services.dispatch import DispatchResult, run_add_tasks, run_dispatch
 from loomworks.production.services.lifecycle import (
     DECLINE_REASONS,
@@ -40,16 +43,25 @@ from loomworks.production.services.lifecycle import (
     run_start,
 )
 from loomworks.production.services.media import media_add
+from loomworks.production.services.next_step import run_quantity_confirm
 from loomworks.production.services.orders import (
     RUN_IN_WORK,
     CancelOrderResult,
     RunOutcome,
     order_cancel,
 )
-from loomworks.production.services.policy import policy_update
+from loomworks.production.services.output import (
+    DeliveryResult,
+    Rejection,
+    delivery_correct,
+    delivery_record,
+)
+from loomworks.production.services.policy import output_policy_update, policy_update
+from loomworks.production.services.rework import rejected_left_to_rework, run_rework
 from loomworks.production.services.snapshots import design_snapshot
 from loomworks.production.services.task_work import (
     run_subtask_complete,
+    run_subtask_reopen,
     run_task_accept,
     run_task_finish,
     task_comment_add,
@@ -63,13 +75,20 @@ __all__ = [
     "Assignment",
     "CancelOrderResult",
     "CancelResult",
+    "DeliveryResult",
     "DispatchResult",
+    "Rejection",
     "RunOutcome",
     "consumption_log_add",
+    "consumption_log_correct",
+    "delivery_correct",
+    "delivery_record",
     "design_snapshot",
     "media_add",
     "order_cancel",
+    "output_policy_update",
     "policy_update",
+    "rejected_left_to_rework",
     "run_accept",
     "run_add_tasks",
     "run_approve",
@@ -80,9 +99,12 @@ __all__ = [
     "run_decline",
     "run_dispatch",
     "run_finish",
+    "run_quantity_confirm",
     "run_reassign",
+    "run_rework",
     "run_start",
     "run_subtask_complete",
+    "run_subtask_reopen",
     "run_task_accept",
     "run_task_finish",
     "run_update",

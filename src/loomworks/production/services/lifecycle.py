@@ -92,10 +92,16 @@ def run_finish(*, run: ProductionRun, actor: Actor, note: str = "") -> Productio
 
 @transaction.atomic
 def run_complete(*, run: ProductionRun, actor: Actor, note: str = "") -> ProductionRun:
-    """Complete a run; its open tasks are completed with it."""
-    result = transition(run, "complete", actor=actor, note=note)
+    """Complete a run; its open tasks are closed with it ("closed on completion"), never
+    counted as ticked. The history row says how many were closed."""
+    # Under the run's lock (ticking an item takes it too), so the count is the one closed.
+    list(ProductionRun.objects.select_for_update().filter(pk=run.pk).values("pk"))
+    closing = work.open_checklist_count(run.pk)
+    result = transition(
+        run, "complete", actor=actor, note=note, details={"closed_on_completion": closing}
+    )
     if result.changed:
-        work.tasks_complete_open(run_id=result.run.pk, actor=actor, note=_("the run was completed"))
+        work.tasks_close_open(run_id=result.run.pk, actor=actor, note=_("the run was completed"))
     return result.run
 
 

@@ -83,6 +83,15 @@ def run_subtask_complete(*, task: Task, subtask: Task, actor: Actor) -> work.Fin
     return work.task_finish(task=subtask, actor=actor)
 
 
+@transaction.atomic
+def run_subtask_reopen(*, task: Task, subtask: Task, actor: Actor) -> Task:
+    """Undo a tick while its task is open and the run in progress (409 after); audited."""
+    if subtask.parent_id != task.pk:
+        raise NotFound(_("No such checklist item on this task."))
+    _lock_run_for_task_work(subtask, actor, done=TaskStatus.PENDING)
+    return work.subtask_reopen(subtask=subtask, actor=actor)
+
+
 def task_comment_add(*, task: Task, actor: Actor, body: str) -> TaskComment:
     """Comments are open in any run status: a workshop may ask before it accepts."""
     _check_task_holder(task, actor)
