@@ -335,10 +335,10 @@ def test_a_split_run_shows_its_parts_progress_everywhere(world, admin_user):
     listed = {r["id"]: r for r in api.get("/production-runs", limit=100)["production_runs"]}
 
     # A's part: one task of two items (one ticked); B's: one task; C's: none yet.
-    assert detail["progress"] == {"completed": 1, "total": 3}
+    assert detail["progress"] == {"completed": 1, "total": 3, "closed": 0}
     assert listed[split.pk]["progress"] == detail["progress"]
     assert sum(child["progress"]["total"] for child in detail["children"]) == 3
-    assert listed[part_a.pk]["progress"] == {"completed": 1, "total": 2}
+    assert listed[part_a.pk]["progress"] == {"completed": 1, "total": 2, "closed": 0}
 
 
 def test_actions_follow_the_state_machine_for_each_audience(world, admin_user):

@@ -128,7 +128,7 @@ def test_send_to_production_creates_tasks_in_the_order_given(admin_api, make_run
     assert body["production_run"]["status"] == "sent_to_partner"
     assert [t["title"] for t in body["tasks"]] == ["Sew", "Cut"]
     assert [s["title"] for s in body["tasks"][0]["subtasks"]] == ["Hem"]
-    assert body["production_run"]["progress"] == {"completed": 0, "total": 3}
+    assert body["production_run"]["progress"] == {"completed": 0, "total": 3, "closed": 0}
 
 
 def test_send_to_production_errors(admin_api, make_run, workshop, template):
@@ -295,7 +295,12 @@ def test_accept_start_finish_complete_for_the_partner(admin_api, make_run, works
     assert finished.json()["production_run"]["finished_at"]
     assert completed.status_code == 200
     assert completed.json()["production_run"]["status"] == "completed"
-    assert completed.json()["production_run"]["progress"]["completed"] == 2
+    # Completed with both checklist items unticked: closed on completion, not completed.
+    assert completed.json()["production_run"]["progress"] == {
+        "completed": 0,
+        "total": 2,
+        "closed": 2,
+    }
     history = admin_api.get(url(run, "history")).json()["history"]
     assert [(h["kind"], h["actor_type"]) for h in history[-4:]] == [
         ("accept", "admin"),

@@ -54,7 +54,7 @@ def test_log_consumption_with_every_field(api, workshop, make_run, linen):
         {
             "material_id": linen.pk,
             "quantity": 0.125,
-            "unit": "yd",
+            "unit": linen.unit,
             "consumption_type": "wastage",
             "notes": "Cutting error",
         },
@@ -64,7 +64,7 @@ def test_log_consumption_with_every_field(api, workshop, make_run, linen):
     log = response.json()["consumption_log"]
     assert (log["quantity"], log["unit"], log["consumption_type"], log["notes"]) == (
         0.125,
-        "yd",
+        linen.unit,
         "wastage",
         "Cutting error",
     )

@@ -41,7 +41,7 @@ def test_list_shows_own_runs_from_approved_on_newest_first(api, workshop, other_
     assert body["count"] == 3
     assert (body["limit"], body["offset"]) == (20, 0)
     first = body["production_runs"][0]
-    assert first["progress"] == {"completed": 0, "total": 2}
+    assert first["progress"] == {"completed": 0, "total": 2, "closed": 0}
     assert first["partner"]["id"] == workshop.partner.pk
     assert "previous_partner_id" not in first
 
@@ -123,12 +123,14 @@ def test_detail_carries_design_snapshot_tasks_progress_and_media(api, workshop, 
     assert task["title"] == "Cutting"
     assert [sub["title"] for sub in task["subtasks"]] == ["Lay", "Cut", "Bundle"]
     assert task["run"] == {"id": run.pk, "reference": run.reference, "status": "in_progress"}
-    assert detail["progress"] == {"completed": 0, "total": 3}
+    assert detail["progress"] == {"completed": 0, "total": 3, "closed": 0}
     assert detail["related_runs"] == {
         "parent": None,
         "siblings": [],
         "depends_on": [],
         "dependents": [],
+        "rework_of": None,
+        "reworks": [],
     }
 
 
@@ -354,9 +356,8 @@ def test_start_finish_complete_in_order_each_safe_to_repeat(api, workshop, make_
     assert completed.status_code == 200
     assert completed.json()["production_run"]["status"] == "completed"
     assert api.post(f"{base}/complete").status_code == 200
-    assert set(Task.objects.filter(run=run).values_list("status", flat=True)) == {
-        TaskStatus.COMPLETED
-    }
+    # Nothing was ticked: the run's items are closed on completion, not completed.
+    assert set(Task.objects.filter(run=run).values_list("status", flat=True)) == {TaskStatus.CLOSED}
     kinds = list(RunHistory.objects.filter(run=run).values_list("kind", flat=True))
     assert kinds.count("start") == kinds.count("finish") == kinds.count("complete") == 1
 

@@ -205,6 +205,7 @@ def test_last_subtask_completes_parent_task_and_run(api, admin, workshop, make_r
     assert api.get(f"/production-runs/{run.pk}").json()["production_run"]["progress"] == {
         "completed": 1,
         "total": 2,
+        "closed": 0,
     }
 
     last = api.post(f"/assigned-tasks/{task.pk}/subtasks/{cut.pk}/complete")
@@ -218,7 +219,7 @@ def test_last_subtask_completes_parent_task_and_run(api, admin, workshop, make_r
 
     detail = api.get(f"/production-runs/{run.pk}").json()["production_run"]
     assert detail["status"] == "completed"
-    assert detail["progress"] == {"completed": 2, "total": 2}
+    assert detail["progress"] == {"completed": 2, "total": 2, "closed": 0}
     assert detail["tasks"][0]["status"] == "completed"
     run.refresh_from_db()
     assert run.status == RunStatus.COMPLETED

@@ -116,6 +116,7 @@ PEOPLE_ONLY = {
     ("POST", "/api/admin/api-keys"),
     ("DELETE", "/api/admin/api-keys/{key_id}"),
     ("PUT", "/api/admin/production-run-policy"),
+    ("PUT", "/api/admin/output-policy"),
     ("GET", "/api/admin/notifications"),
     ("POST", "/api/admin/notifications/read-all"),
     ("POST", "/api/admin/notifications/{notification_id}/read"),

@@ -21,12 +21,19 @@ from loomworks.api.admin_schemas import (
     AdminCommentEnvelope,
     AdminCommentIn,
     AdminCommentList,
+    AdminConfirmQuantityIn,
+    AdminDeliveryCorrectIn,
+    AdminDeliveryEnvelope,
+    AdminDeliveryIn,
     AdminFromDesignIn,
     AdminHistoryList,
     AdminNoteIn,
+    AdminOutputPolicyIn,
+    AdminOutputPolicyOut,
     AdminPolicyIn,
     AdminPolicyOut,
     AdminReassignIn,
+    AdminReworkIn,
     AdminRunDetailEnvelope,
     AdminRunEnvelope,
     AdminRunIn,
@@ -42,6 +49,7 @@ from loomworks.api.admin_schemas import (
 )
 from loomworks.api.schemas import (
     comment_out,
+    delivery_out,
     history_out,
     partner_ref,
     run_out,
@@ -51,8 +59,9 @@ from loomworks.catalog import selectors as catalog_selectors
 from loomworks.core.errors import InvalidInput, NotFound
 from loomworks.partners import selectors as partner_selectors
 from loomworks.production import services
-from loomworks.production.models import ProductionPolicy, ProductionRun, RunStatus
+from loomworks.production.models import Delivery, ProductionPolicy, ProductionRun, RunStatus
 from loomworks.production.read_models import AdminRun, AdminRunDetail
+from loomworks.production.rejections import reasons_of
 from loomworks.production.run_records import (
     admin_task_comments,
     admin_tasks_by_id,
@@ -66,6 +75,7 @@ from loomworks.production.selectors import (
     admin_run_page,
     admin_runs_by_id,
 )
+from loomworks.production.services.policy import output_policy_values
 from loomworks.production.states import POLICY_ACTIONS, TRANSITIONS
 from loomworks.work.models import Task
 from loomworks.work.services import templates_by_ids
@@ -146,6 +156,7 @@ def _detail_out(detail: AdminRunDetail) -> dict:
         "dependents": [run_out(other) for other in detail.dependents],
         "depends_on": [run_out(other) for other in detail.depends_on],
         "available_actions": list(detail.actions),
+        "rejected_left_to_rework": detail.rejected_left_to_rework,
     }
 
 
@@ -371,6 +382,92 @@ def run_complete(request: HttpRequest, run_id: PathId, payload: AdminNoteIn | No
     return _run_envelope(run_id)
 
 
+# ---------------------------------------------------------------- output and rework
+
+
+def _delivery_envelope(run_id: str, delivery_id: str) -> dict:
+    view = _view(run_id)
+    delivery = next(d for d in view.deliveries if d.id == delivery_id)
+    return {"delivery": delivery_out(delivery), "production_run": run_out(view)}
+
+
+@router.post(
+    "/production-runs/{run_id}/deliveries",
+    response=responses({201: AdminDeliveryEnvelope}, *ACTION_ERRORS),
+)
+def delivery_add(request: HttpRequest, run_id: PathId, payload: AdminDeliveryIn):
+    """Record a delivery for the partner (handed over by phone or at the door), as the
+    partner's own route does; `final: true` hands the run over."""
+    run = _run(run_id)
+    result = services.delivery_record(
+        run=run,
+        actor=request.actor,
+        good=payload.good,
+        rejected=[line.dict() for line in payload.rejected],
+        size_quantities=[cell.dict() for cell in payload.size_quantities],
+        note=payload.note,
+        shortfall_reason=payload.shortfall_reason,
+        delivered_on=payload.delivered_on,
+        final=payload.final,
+    )
+    return Status(201, _delivery_envelope(run_id, result.delivery.pk))
+
+
+@router.post(
+    "/production-runs/{run_id}/deliveries/{delivery_id}/correct",
+    response=responses({200: AdminDeliveryEnvelope}, *ACTION_ERRORS),
+)
+def delivery_correct(
+    request: HttpRequest, run_id: PathId, delivery_id: PathId, payload: AdminDeliveryCorrectIn
+):
+    """Correct a recorded delivery, saying why; the run's totals follow (audited)."""
+    delivery = Delivery.objects.filter(pk=delivery_id, run_id=run_id).first()
+    if delivery is None:
+        raise NotFound(_("No delivery with id %(id)s on this run.") % {"id": delivery_id})
+    changes = payload.dict(exclude_unset=True)
+    for key in ("rejected", "size_quantities"):
+        if key in changes and changes[key] is not None:
+            changes[key] = [dict(item) for item in changes[key]]
+    services.delivery_correct(delivery=delivery, actor=request.actor, **changes)
+    return _delivery_envelope(run_id, delivery.pk)
+
+
+@router.post(
+    "/production-runs/{run_id}/rework", response=responses({201: AdminRunEnvelope}, *ACTION_ERRORS)
+)
+def run_rework(request: HttpRequest, run_id: PathId, payload: AdminReworkIn):
+    """Rejected pieces remade in a new run (same or another partner), approved and ready to
+    send; its `rework_of` is this run, which lists it in `reworks`."""
+    partner = (
+        partner_selectors.partner_for_input(payload.partner_id, field="partner_id")
+        if payload.partner_id
+        else None
+    )
+    run = _run(run_id)
+    rework = services.run_rework(
+        run=run, actor=request.actor, quantity=payload.quantity, partner=partner, note=payload.note
+    )
+    return Status(201, _run_envelope(rework.pk))
+
+
+@router.post(
+    "/production-runs/{run_id}/confirm-quantity",
+    response=responses({200: AdminRunEnvelope}, *ACTION_ERRORS),
+)
+def run_confirm_quantity(
+    request: HttpRequest, run_id: PathId, payload: AdminConfirmQuantityIn | None = None
+):
+    """Settle the quantity of a step whose step before delivered another quantity than
+    planned (`proposed_quantity`), so it can be sent; it is sent at once when templates
+    were chosen at approval."""
+    payload = payload or AdminConfirmQuantityIn()
+    run = _run(run_id)
+    services.run_quantity_confirm(
+        run=run, actor=request.actor, quantity=payload.quantity, note=payload.note
+    )
+    return _run_envelope(run_id)
+
+
 @router.get("/production-runs/{run_id}/history", response=responses({200: AdminHistoryList}, 404))
 def run_history_page(request: HttpRequest, run_id: PathId):
     """The run's own history, oldest first: its creation, then one row per action."""
@@ -411,3 +508,28 @@ def policy_read(request: HttpRequest):
 def policy_write(request: HttpRequest, payload: AdminPolicyIn):
     """Narrow the statuses an admin action may start from; only what the state machine allows."""
     return _policy_out(services.policy_update(config=payload.config, actor=request.actor))
+
+
+def _output_policy_out(policy: ProductionPolicy) -> dict:
+    values = output_policy_values(policy)
+    values["rejection_reasons"] = [
+        {"code": code, "label": label}
+        for code, label in reasons_of(policy.rejection_reasons).items()
+    ]
+    return {**values, "updated_at": policy.updated_at}
+
+
+@router.get("/output-policy", response=responses({200: AdminOutputPolicyOut}))
+def output_policy_read(request: HttpRequest):
+    """How output is handled: pieces beyond the order, when runs complete, the next step's
+    quantity, and the reasons a piece may be rejected for."""
+    return _output_policy_out(ProductionPolicy.current())
+
+
+@router.put("/output-policy", response=responses({200: AdminOutputPolicyOut}, *BODY_ERRORS))
+def output_policy_write(request: HttpRequest, payload: AdminOutputPolicyIn):
+    """Change how output is handled; only the fields sent change (audited)."""
+    changes = payload.dict(exclude_unset=True)
+    if "rejection_reasons" in changes:
+        changes["rejection_reasons"] = [dict(item) for item in changes["rejection_reasons"]]
+    return _output_policy_out(services.output_policy_update(actor=request.actor, **changes))

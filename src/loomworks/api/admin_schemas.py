@@ -22,7 +22,16 @@ from pydantic import AfterValidator, ConfigDict, StringConstraints, WithJsonSche
 from pydantic import Strict as StrictType
 from pydantic_core import PydanticCustomError
 
-from loomworks.api.schemas import CommentOut, ErrorOut, HistoryOut, Out, PartnerRef, RunOut, TaskOut
+from loomworks.api.schemas import (
+    CommentOut,
+    DeliveryOut,
+    ErrorOut,
+    HistoryOut,
+    Out,
+    PartnerRef,
+    RunOut,
+    TaskOut,
+)
 from loomworks.catalog.models import DesignStatus, Priority
 from loomworks.core.errors import NotFound
 from loomworks.core.limits import (
@@ -626,6 +635,89 @@ class AdminPolicyIn(Input):
     config: dict[Annotated[str, StringConstraints(max_length=40)], list[text(40)]]
 
 
+class AdminRejectedIn(Input):
+    reason: required(40)
+    quantity: Quantity
+    note: text() = ""
+    size: text(50) = ""
+    color: text(100) = ""
+
+
+class AdminCellIn(Input):
+    size: text(50)
+    color: text(100)
+    quantity: Annotated[int, StrictType(), Field(ge=0, le=MAX_QUANTITY)]
+
+
+class AdminDeliveryIn(Input):
+    good: Annotated[int, StrictType(), Field(ge=0, le=MAX_QUANTITY)]
+    rejected: list[AdminRejectedIn] = Field(default_factory=list, max_length=50)
+    size_quantities: list[AdminCellIn] = Field(default_factory=list, max_length=500)
+    note: text() = ""
+    shortfall_reason: text() = ""
+    delivered_on: date | None = None
+    final: bool = False
+
+
+class AdminDeliveryCorrectIn(Strict):
+    """Only the fields sent change; `reason` says why (kept with the correction)."""
+
+    reason: required(MAX_TEXT)
+    good: Annotated[int, StrictType(), Field(ge=0, le=MAX_QUANTITY)] = None
+    rejected: list[AdminRejectedIn] = Field(None, max_length=50)
+    size_quantities: list[AdminCellIn] = Field(None, max_length=500)
+    note: text() = None
+    shortfall_reason: text() = None
+    delivered_on: date = None
+
+
+class AdminReworkIn(Input):
+    quantity: Quantity
+    partner_id: Id | None = Field(None, description="default: the original run's partner")
+    note: text() = ""
+
+
+class AdminConfirmQuantityIn(Input):
+    quantity: Quantity | None = Field(None, description="default: the proposed quantity")
+    note: text() = ""
+
+
+class AdminReasonIn(Input):
+    code: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    label: text(100) = ""
+
+
+class AdminOutputPolicyIn(Strict):
+    """Only the fields sent change."""
+
+    over_delivery: Literal["refuse", "flag"] = None
+    next_step_quantity: Literal["follow", "ask"] = None
+    complete_when_delivered: Annotated[bool, StrictType()] = None
+    complete_when_tasks_done: Annotated[bool, StrictType()] = None
+    rejection_reasons: list[AdminReasonIn] = Field(None, min_length=1, max_length=50)
+
+
+class AdminReasonOut(Out):
+    code: str
+    label: str
+
+
+class AdminOutputPolicyOut(Out):
+    over_delivery: str = Field(description="refuse: pieces beyond the order are refused; flag")
+    next_step_quantity: str = Field(
+        description="follow: the next step makes what was delivered; ask: an admin confirms"
+    )
+    complete_when_delivered: bool
+    complete_when_tasks_done: bool
+    rejection_reasons: list[AdminReasonOut]
+    updated_at: datetime | None
+
+
+class AdminDeliveryEnvelope(Out):
+    delivery: DeliveryOut
+    production_run: RunOut
+
+
 class AdminDispatchErrorOut(Out):
     run_id: str
     reference: str
@@ -643,8 +735,9 @@ class AdminRunList(AdminListing):
 class AdminRunDetailOut(RunOut):
     snapshot: dict[str, Any]
     available_actions: list[str] = Field(
-        description="what an admin may do now, as the console offers it: "
-        "approve, dispatch, accept, start, finish, complete, reassign, edit, tasks_added, cancel"
+        description="what an admin may do now, as the console offers it: approve, "
+        "quantity_confirmed, dispatch, accept, start, deliver, finish, complete, rework, "
+        "reassign, edit, tasks_added, cancel"
     )
     planned_template_ids: list[str]
     previous_partner: PartnerRef | None
@@ -653,6 +746,9 @@ class AdminRunDetailOut(RunOut):
     children: list[RunOut]
     dependents: list[RunOut]
     depends_on: list[RunOut]
+    rejected_left_to_rework: int = Field(
+        0, description="rejected pieces not yet in a rework run (POST …/rework)"
+    )
 
 
 class AdminRunDetailEnvelope(Out):

@@ -14,18 +14,20 @@ from typing import Annotated, Any, Literal
 
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Schema
-from pydantic import AfterValidator, WithJsonSchema
+from pydantic import AfterValidator, Strict, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from loomworks.api.schemas import (
     CommentOut,
+    DeliveryOut,
     DesignRef,
     Out,
+    OutputOut,
     PartnerRef,
     Progress,
     run_facts_out,
 )
-from loomworks.core.limits import AMOUNT_PLACES, MAX_AMOUNT, MAX_OFFSET
+from loomworks.core.limits import AMOUNT_PLACES, MAX_AMOUNT, MAX_OFFSET, MAX_QUANTITY, MAX_TEXT
 from loomworks.production import read_models
 from loomworks.production.models import ConsumptionType, RunStatus, RunType
 from loomworks.production.read_models import (
@@ -120,6 +122,46 @@ class CommentIn(Schema):
     body: Text = Field(max_length=10_000)
 
 
+Pieces = Annotated[int, Strict(), Field(ge=0, le=MAX_QUANTITY)]
+SomePieces = Annotated[int, Strict(), Field(ge=1, le=MAX_QUANTITY)]
+
+
+class RejectedIn(Schema):
+    reason: Text = Field(
+        min_length=1, max_length=40, description="a code of GET /rejection-reasons"
+    )
+    quantity: SomePieces
+    note: Text = Field("", max_length=MAX_TEXT, description="what was wrong; needed for other")
+    size: Text = Field("", max_length=50)
+    color: Text = Field("", max_length=100)
+
+
+class CellIn(Schema):
+    size: Text = Field(max_length=50)
+    color: Text = Field(max_length=100)
+    quantity: Pieces
+
+
+class DeliveryIn(Schema):
+    good: Pieces
+    rejected: list[RejectedIn] = Field(default_factory=list, max_length=50)
+    size_quantities: list[CellIn] = Field(
+        default_factory=list, max_length=500, description="good pieces per size × colour cell"
+    )
+    note: Text = Field("", max_length=MAX_TEXT)
+    shortfall_reason: Text = Field(
+        "", max_length=MAX_TEXT, description="when the last delivery leaves the run short"
+    )
+    delivered_on: date | None = None
+    final: bool = Field(False, description="true: the hand-over; the run completes")
+
+
+class ConsumptionPatch(Schema):
+    quantity: Quantity | None = None
+    consumption_type: ConsumptionType | None = None
+    notes: Text | None = Field(None, max_length=2000)
+
+
 # ---------------------------------------------------------------- output
 
 
@@ -136,6 +178,8 @@ class RelatedRuns(Out):
     siblings: list[RelatedRun]
     depends_on: list[RelatedRun]
     dependents: list[RelatedRun]
+    rework_of: RelatedRun | None = None
+    reworks: list[RelatedRun] = []
 
 
 class MediaOut(Out):
@@ -184,6 +228,10 @@ class PartnerRunOut(Out):
     progress: Progress
     created_at: datetime
     updated_at: datetime
+    output: OutputOut
+    deliveries: list[DeliveryOut]
+    rework_of: str | None
+    reworks: list[str]
 
 
 class RunRef(Out):
@@ -299,6 +347,7 @@ class ConsumptionOut(Out):
     notes: str
     logged_by: str
     consumed_at: datetime
+    corrected_at: datetime | None = None
 
 
 class ConsumptionEnvelope(Out):
@@ -312,6 +361,29 @@ class ConsumptionList(Out):
 
 class MediaList(Out):
     media: list[MediaOut]
+
+
+class DeliveryCreated(Out):
+    delivery: DeliveryOut
+    production_run: PartnerRunOut
+
+
+class DeliveryList(Out):
+    deliveries: list[DeliveryOut]
+    count: int
+
+
+class ReasonOut(Out):
+    code: str
+    label: str
+
+
+class ReasonList(Out):
+    rejection_reasons: list[ReasonOut]
+
+
+class SubtaskReopened(Out):
+    subtask: PartnerTaskOut
 
 
 class CommentList(Out):
@@ -377,6 +449,8 @@ def related_runs_out(related: read_models.RelatedRuns) -> dict:
         "siblings": [_related_item(item) for item in related.siblings],
         "depends_on": [_related_item(item) for item in related.depends_on],
         "dependents": [_related_item(item) for item in related.dependents],
+        "rework_of": _related_item(related.rework_of),
+        "reworks": [_related_item(item) for item in related.reworks],
     }
 
 
@@ -424,4 +498,5 @@ def consumption_out(log: ConsumptionView) -> dict:
         "notes": log.notes,
         "logged_by": log.logged_by,
         "consumed_at": log.consumed_at,
+        "corrected_at": log.corrected_at,
     }

@@ -19,17 +19,23 @@ from loomworks.api.partner_schemas import (
     ConsumptionEnvelope,
     ConsumptionIn,
     ConsumptionList,
+    ConsumptionPatch,
     DeclineIn,
+    DeliveryCreated,
+    DeliveryIn,
+    DeliveryList,
     MaterialList,
     MaterialQuery,
     MediaList,
     NoteIn,
+    ReasonList,
     RunDetailEnvelope,
     RunEnvelope,
     RunListQuery,
     RunPage,
     SubtaskCompleted,
     SubtaskList,
+    SubtaskReopened,
     TaskEnvelope,
     TaskListQuery,
     TaskPage,
@@ -39,7 +45,7 @@ from loomworks.api.partner_schemas import (
     partner_run_out,
     partner_task_out,
 )
-from loomworks.api.schemas import ErrorOut, comment_out
+from loomworks.api.schemas import ErrorOut, comment_out, delivery_out
 from loomworks.api.security import PARTNER, auth_for
 from loomworks.core.errors import InvalidInput
 from loomworks.production import partner_selectors as scope
@@ -143,6 +149,52 @@ def run_complete(request, run_id: str, payload: NoteIn | None = None):
     return _run_answer(services.run_complete(run=run, actor=request.actor, note=_note(payload)))
 
 
+# ---------------------------------------------------------------- output
+
+
+@router.post("/production-runs/{run_id}/deliveries", response={201: DeliveryCreated, **ACTION})
+def delivery_add(request, run_id: str, payload: DeliveryIn):
+    """Record what is handed over: good pieces, rejected pieces with their reasons, and
+    per cell of the size × colour matrix when the run has one. `final: true` is the
+    hand-over: the run completes (a short run says why, in `shortfall_reason`).
+    Only while the run is in progress (409 otherwise)."""
+    run = scope.partner_run(request.partner, run_id)
+    result = services.delivery_record(
+        run=run,
+        actor=request.actor,
+        good=payload.good,
+        rejected=[line.dict() for line in payload.rejected],
+        size_quantities=[cell.dict() for cell in payload.size_quantities],
+        note=payload.note,
+        shortfall_reason=payload.shortfall_reason,
+        delivered_on=payload.delivered_on,
+        final=payload.final,
+    )
+    view = scope.partner_run_view(result.run)
+    delivery = next(d for d in view.deliveries if d.id == result.delivery.pk)
+    return Status(
+        201, {"delivery": delivery_out(delivery), "production_run": partner_run_out(view)}
+    )
+
+
+@router.get("/production-runs/{run_id}/deliveries", response={200: DeliveryList, **READ})
+def delivery_list(request, run_id: str):
+    """What was handed over on the run, oldest first."""
+    run = scope.partner_run(request.partner, run_id)
+    deliveries = scope.partner_run_view(run).deliveries
+    return {"deliveries": [delivery_out(d) for d in deliveries], "count": len(deliveries)}
+
+
+@router.get("/rejection-reasons", response={200: ReasonList, **AUTH})
+def rejection_reasons(request):
+    """The reasons a piece may be rejected for, as the brand set them."""
+    return {
+        "rejection_reasons": [
+            {"code": code, "label": label} for code, label in scope.rejection_reasons().items()
+        ]
+    }
+
+
 # ---------------------------------------------------------------- consumption, materials, media
 
 
@@ -178,6 +230,20 @@ def consumption_log_list(request, run_id: str):
     run = scope.partner_run(request.partner, run_id)
     logs = run_consumption(run.pk)
     return {"consumption_logs": [consumption_out(log) for log in logs], "count": len(logs)}
+
+
+@router.patch(
+    "/production-runs/{run_id}/consumption-logs/{log_id}",
+    response={200: ConsumptionEnvelope, **ACTION},
+)
+def consumption_log_correct(request, run_id: str, log_id: str, payload: ConsumptionPatch):
+    """Correct one of the workshop's own entries while the run is in progress (audited)."""
+    run = scope.partner_run(request.partner, run_id)
+    log = scope.partner_consumption_log(request.partner, run, log_id)
+    log = services.consumption_log_correct(
+        log=log, actor=request.actor, **payload.dict(exclude_unset=True)
+    )
+    return {"consumption_log": consumption_out(consumption_view(log))}
 
 
 @router.get("/materials", response={200: MaterialList, **AUTH, 422: ErrorOut})
@@ -254,6 +320,19 @@ def subtask_complete(request, task_id: str, subtask_id: str):
         "subtask": partner_task_out(scope.subtask_view(result.task)),
         "parent_completed": result.parent_completed,
     }
+
+
+@router.post(
+    "/assigned-tasks/{task_id}/subtasks/{subtask_id}/reopen",
+    response={200: SubtaskReopened, **ACTION},
+)
+def subtask_reopen(request, task_id: str, subtask_id: str):
+    """Undo a tick while its task is not completed (409 after); audited."""
+    task = scope.assigned_task(request.partner, task_id)
+    subtask = scope.assigned_subtask(request.partner, task, subtask_id)
+    reopened = services.run_subtask_reopen(task=task, subtask=subtask, actor=request.actor)
+    reopened.run = subtask.run
+    return {"subtask": partner_task_out(scope.subtask_view(reopened))}
 
 
 @router.get("/assigned-tasks/{task_id}/comments", response={200: CommentList, **READ})

@@ -8,12 +8,13 @@ selectors, the same ones the console and the portal format.
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, create_model
 
 from loomworks.production.models import RunHistory
 from loomworks.production.read_models import (
     AdminRun,
     CommentView,
+    DeliveryView,
     TaskView,
 )
 from loomworks.production.read_models import (
@@ -42,8 +43,71 @@ class ErrorOut(Out):
 
 
 class Progress(Out):
-    completed: int
-    total: int
+    completed: int = Field(description="checklist items (leaf tasks) ticked")
+    total: int = Field(description="checklist items that count (cancelled ones do not)")
+    closed: int = Field(
+        0, description="items the run was completed with, unticked: closed on completion"
+    )
+
+
+# `yield` is a Python keyword, so the shape is made from a mapping of its fields.
+OutputOut = create_model(
+    "OutputOut",
+    __base__=Out,
+    __doc__="What the run made: good and rejected pieces against the planned quantity.",
+    planned=(int, ...),
+    good=(int, ...),
+    rejected=(int, ...),
+    rejected_rate=(
+        float | None,
+        Field(description="rejected / (good + rejected); null until something is delivered"),
+    ),
+    **{"yield": (float | None, Field(description="good / planned; null until delivered"))},
+)
+
+
+class RejectedLineOut(Out):
+    reason: str
+    label: str
+    quantity: int
+    note: str
+    size: str
+    color: str
+
+
+class CellOut(Out):
+    size: str
+    color: str
+    quantity: int
+
+
+class PhotoOut(Out):
+    id: str
+    url: str
+    preview_url: str
+    name: str
+
+
+class DeliveryOut(Out):
+    id: str
+    run_id: str
+    number: int = Field(description="the batch's number on its run: 1, 2, …")
+    delivered_on: date
+    good: int
+    rejected: list[RejectedLineOut]
+    rejected_quantity: int
+    size_quantities: list[CellOut] = Field(description="good pieces per size × colour cell")
+    shortfall_reason: str
+    note: str
+    final: bool = Field(description="the hand-over: this delivery completed the run")
+    over_delivered: int = Field(description="pieces beyond the order, accepted and flagged")
+    recorded_by: str
+    recorded_by_type: str
+    recorded_at: datetime
+    corrected_at: datetime | None
+    corrected_by: str
+    correction_reason: str
+    photos: list[PhotoOut]
 
 
 class DesignRef(Out):
@@ -91,6 +155,13 @@ class RunOut(Out):
     progress: Progress
     created_at: datetime
     updated_at: datetime
+    output: OutputOut
+    deliveries: list[DeliveryOut]
+    rework_of: str | None = Field(description="the run whose rejected pieces this run remakes")
+    reworks: list[str] = Field(description="runs remaking rejected pieces of this one")
+    proposed_quantity: int | None = Field(
+        description="the quantity an admin is asked to confirm before dispatch"
+    )
 
 
 class TaskOut(Out):
@@ -178,12 +249,64 @@ def run_facts_out(run) -> dict:
         "progress": run.progress.as_dict(),
         "created_at": run.created_at,
         "updated_at": run.updated_at,
+        "output": run.output.as_dict(),
+        "deliveries": [delivery_out(delivery) for delivery in run.deliveries],
+        "rework_of": run.rework_of,
+        "reworks": list(run.reworks),
     }
 
 
 def run_out(run: AdminRun) -> dict:
     """The run object of API.md, as an admin sees it."""
-    return {**run_facts_out(run), "previous_partner_id": run.previous_partner_id}
+    return {
+        **run_facts_out(run),
+        "previous_partner_id": run.previous_partner_id,
+        "proposed_quantity": run.proposed_quantity,
+    }
+
+
+def delivery_out(delivery: DeliveryView) -> dict:
+    return {
+        "id": delivery.id,
+        "run_id": delivery.run_id,
+        "number": delivery.number,
+        "delivered_on": delivery.delivered_on,
+        "good": delivery.good,
+        "rejected": [
+            {
+                "reason": line.reason,
+                "label": line.label,
+                "quantity": line.quantity,
+                "note": line.note,
+                "size": line.size,
+                "color": line.color,
+            }
+            for line in delivery.rejections
+        ],
+        "rejected_quantity": delivery.rejected,
+        "size_quantities": [
+            {
+                "size": str(cell.get("size", "")),
+                "color": str(cell.get("color", "")),
+                "quantity": int(cell.get("quantity") or 0),
+            }
+            for cell in delivery.size_quantities
+        ],
+        "shortfall_reason": delivery.shortfall_reason,
+        "note": delivery.note,
+        "final": delivery.final,
+        "over_delivered": delivery.over_delivered,
+        "recorded_by": delivery.recorded_by,
+        "recorded_by_type": delivery.recorded_by_kind,
+        "recorded_at": delivery.recorded_at,
+        "corrected_at": delivery.corrected_at,
+        "corrected_by": delivery.corrected_by,
+        "correction_reason": delivery.correction_reason,
+        "photos": [
+            {"id": p.id, "url": p.url, "preview_url": p.preview_url, "name": p.name}
+            for p in delivery.photos
+        ],
+    }
 
 
 def task_out(task: TaskView) -> dict:

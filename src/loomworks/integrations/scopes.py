@@ -45,6 +45,7 @@ ROUTES: list[tuple[re.Pattern, str | None, str | None]] = [
         (r"^/production-runs(/|$)", RUNS_READ, RUNS_WRITE),
         (r"^/tasks/", RUNS_READ, RUNS_WRITE),
         (r"^/production-run-policy/?$", RUNS_READ, None),
+        (r"^/output-policy/?$", RUNS_READ, None),
         (r"^/orders(/|$)", ORDERS_READ, ORDERS_WRITE),
         (r"^/(designs|materials|task-templates|products)(/|$)", CATALOG_READ, CATALOG_WRITE),
         (r"^/partners(/|$)", PARTNERS_READ, PARTNERS_WRITE),

@@ -19,7 +19,15 @@ from loomworks.core.actors import Actor
 from loomworks.core.errors import NotFound
 from loomworks.partners.models import PartnerMember
 from loomworks.production.labels import history_label
-from loomworks.production.models import MediaFile, ProductionRun, RunDependency, RunHistory
+from loomworks.production.models import (
+    ConsumptionLog,
+    MediaFile,
+    ProductionPolicy,
+    ProductionRun,
+    RunDependency,
+    RunHistory,
+)
+from loomworks.production.outputs import OutputFacts, output_facts, with_rework_flag
 from loomworks.production.read_models import (
     CommentView,
     HistoryEntry,
@@ -31,6 +39,7 @@ from loomworks.production.read_models import (
     RelatedRuns,
     TaskView,
 )
+from loomworks.production.rejections import reasons_of
 from loomworks.production.run_records import (
     comment_threads,
     comment_view,
@@ -78,8 +87,13 @@ def partner_run(partner, run_id: str) -> ProductionRun:
     return run
 
 
-def _partner_run(run: ProductionRun, *, progress, depends_on, sent_at=None) -> PartnerRun:
-    return PartnerRun(**run_facts(run, progress=progress, depends_on=depends_on), sent_at=sent_at)
+def _partner_run(
+    run: ProductionRun, *, progress, depends_on, output: OutputFacts, sent_at=None
+) -> PartnerRun:
+    return PartnerRun(
+        **run_facts(run, progress=progress, depends_on=depends_on, output=output),
+        sent_at=sent_at,
+    )
 
 
 def _with_sent_at(queryset: QuerySet[ProductionRun]) -> QuerySet[ProductionRun]:
@@ -91,7 +105,7 @@ def _with_sent_at(queryset: QuerySet[ProductionRun]) -> QuerySet[ProductionRun]:
         .annotate(last=Max("occurred_at"))
         .values("last")
     )
-    return queryset.annotate(sent_at=Subquery(sent))
+    return with_rework_flag(queryset.annotate(sent_at=Subquery(sent)))
 
 
 def partner_run_queryset(partner, filters: RunFilters) -> QuerySet[ProductionRun]:
@@ -109,16 +123,19 @@ def partner_run_queryset(partner, filters: RunFilters) -> QuerySet[ProductionRun
 
 def partner_run_rows(runs: Iterable[ProductionRun]) -> list[PartnerRun]:
     """Read objects for fetched rows of `partner_run_queryset` (or `partner_run_view`):
-    two queries for any number of rows."""
+    two queries for any number of rows, and up to three more for their output when
+    some have deliveries or reworks. A partner's run never has parts."""
     runs = list(runs)
     ids = [run.pk for run in runs]
     progress = progress_by_run(ids)
     depends_on = depends_on_ids(ids)
+    outputs = output_facts(runs, has_parts={})
     return [
         _partner_run(
             run,
             progress=progress[run.pk],
             depends_on=depends_on[run.pk],
+            output=outputs[run.pk],
             sent_at=run.sent_at,
         )
         for run in runs
@@ -172,13 +189,24 @@ def _related(run: ProductionRun, partner) -> RelatedRuns:
     )
     depends_on = [target for source, target in edges if source == run.pk]
     dependents = [source for source, target in edges if target == run.pk]
-    condition = Q(pk__in=[*depends_on, *dependents])
+    condition = Q(pk__in=[*depends_on, *dependents, run.rework_of_id or ""]) | Q(
+        rework_of_id=run.pk
+    )
     if run.parent_id:
         condition |= Q(pk=run.parent_id) | Q(parent_id=run.parent_id)
     around = list(
         ProductionRun.objects.filter(condition)
         .exclude(pk=run.pk)
-        .only("id", "number", "role", "status", "partner_id", "parent_id", "order_group")
+        .only(
+            "id",
+            "number",
+            "role",
+            "status",
+            "partner_id",
+            "parent_id",
+            "order_group",
+            "rework_of_id",
+        )
         .order_by("order_group", "number")
     )
 
@@ -206,6 +234,8 @@ def _related(run: ProductionRun, partner) -> RelatedRuns:
         ),
         depends_on=pick(depends_on),
         dependents=pick(dependents),
+        rework_of=item(by_id[run.rework_of_id]) if run.rework_of_id in by_id else None,
+        reworks=tuple(item(other) for other in around if other.rework_of_id == run.pk),
     )
 
 
@@ -225,6 +255,7 @@ def partner_run_detail(partner, run_id: str) -> PartnerRunDetail:
         run,
         progress=progress,
         depends_on=depends_on_ids([run.pk])[run.pk],
+        output=output_facts([run], has_parts={})[run.pk],
         sent_at=run.sent_at,
     )
     tasks = Task.objects.filter(run_id=run.pk, partner=partner).order_by(
@@ -324,12 +355,30 @@ def partner_run_timeline(partner, run_id: str) -> tuple[HistoryEntry, ...]:
                 note="" if other else row.note,
                 occurred_at=row.occurred_at,
                 other_workshop=other,
+                closed_on_completion=int((row.details or {}).get("closed_on_completion") or 0),
             )
         )
     return tuple(entries)
 
 
-# ---------------------------------------------------------------- materials
+# ---------------------------------------------------------------- materials and output
+
+
+def partner_consumption_log(partner, run: ProductionRun, log_id: str) -> ConsumptionLog:
+    """A material entry on the partner's run; 404 for another run's or another's."""
+    log = (
+        ConsumptionLog.objects.select_related("material", "run", "logged_by__membership")
+        .filter(pk=_checked_id(log_id), run=run, run__partner=partner)
+        .first()
+    )
+    if log is None:
+        raise NotFound()
+    return log
+
+
+def rejection_reasons() -> dict[str, str]:
+    """The reasons a piece may be rejected for, code → label, as the brand set them."""
+    return reasons_of(ProductionPolicy.current().rejection_reasons)
 
 
 def material_by_id(material_id: str) -> Material | None:

@@ -40,24 +40,84 @@ from loomworks.work.models import AuthorKind
 
 @dataclass(frozen=True)
 class Progress:
-    """Leaf tasks done out of leaf tasks that count (cancelled ones do not).
+    """Checklist items (leaf tasks) ticked, out of those that count (cancelled ones do not).
 
+    `closed` of them were never ticked: the run was completed with them open
+    ("closed on completion"); they count in `total`, never in `completed`.
     A split run's progress is its own leaf tasks plus its parts' leaf tasks:
     the same figure in the API, the console's list and its run page.
     """
 
     completed: int = 0
     total: int = 0
+    closed: int = 0
 
     @property
     def open(self) -> int:
-        return self.total - self.completed
+        return self.total - self.completed - self.closed
 
     def as_dict(self) -> dict[str, int]:
-        return {"completed": self.completed, "total": self.total}
+        return {"completed": self.completed, "total": self.total, "closed": self.closed}
 
     def __add__(self, other: "Progress") -> "Progress":
-        return Progress(self.completed + other.completed, self.total + other.total)
+        return Progress(
+            self.completed + other.completed, self.total + other.total, self.closed + other.closed
+        )
+
+
+@dataclass(frozen=True)
+class Output:
+    """What a run made against what was planned.
+
+    `yield_` is good / planned, None until something is delivered; `rejected_rate`
+    is rejected / (good + rejected). A split run's output is its parts': the good
+    pieces of its last step, the rejected pieces of every step.
+    """
+
+    planned: int
+    good: int = 0
+    rejected: int = 0
+    delivered: bool = False
+
+    @property
+    def yield_(self) -> Decimal | None:
+        if not self.delivered or not self.planned:
+            return None
+        return (Decimal(self.good) / Decimal(self.planned)).quantize(Decimal("0.001"))
+
+    @property
+    def rejected_rate(self) -> Decimal | None:
+        handled = self.good + self.rejected
+        if not self.delivered or not handled:
+            return None
+        return (Decimal(self.rejected) / Decimal(handled)).quantize(Decimal("0.001"))
+
+    @property
+    def over_delivered(self) -> int:
+        return max(0, self.good - self.planned)
+
+    @property
+    def short(self) -> int:
+        return max(0, self.planned - self.good)
+
+    @property
+    def yield_percent(self) -> str:
+        value = self.yield_
+        return "" if value is None else f"{(value * 100).quantize(Decimal('1'))}%"
+
+    @property
+    def rejected_percent(self) -> str:
+        value = self.rejected_rate
+        return "" if value is None else f"{(value * 100).quantize(Decimal('0.1')).normalize()}%"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "planned": self.planned,
+            "good": self.good,
+            "rejected": self.rejected,
+            "yield": float(self.yield_) if self.yield_ is not None else None,
+            "rejected_rate": float(self.rejected_rate) if self.rejected_rate is not None else None,
+        }
 
 
 @dataclass(frozen=True)
@@ -81,6 +141,48 @@ class RunRef:
     id: str
     reference: str
     status: str
+
+
+# ---------------------------------------------------------------- deliveries
+
+
+@dataclass(frozen=True)
+class RejectionLine:
+    reason: str
+    label: str
+    quantity: int
+    note: str = ""
+    size: str = ""
+    color: str = ""
+
+
+@dataclass(frozen=True)
+class DeliveryView:
+    """One batch a workshop handed over; `final`: the hand-over that ended the run."""
+
+    id: str
+    run_id: str
+    number: int
+    delivered_on: datetime.date
+    good: int
+    rejected: int
+    rejections: tuple[RejectionLine, ...]
+    size_quantities: tuple[dict[str, Any], ...]
+    shortfall_reason: str
+    note: str
+    final: bool
+    over_delivered: int
+    recorded_by: str
+    recorded_by_kind: str
+    recorded_at: datetime.datetime
+    corrected_at: datetime.datetime | None = None
+    corrected_by: str = ""
+    correction_reason: str = ""
+    photos: tuple["MediaView", ...] = ()
+
+    @property
+    def pk(self) -> str:
+        return self.id
 
 
 # ---------------------------------------------------------------- runs
@@ -119,6 +221,10 @@ class RunFacts:
     progress: Progress
     created_at: datetime.datetime
     updated_at: datetime.datetime
+    output: Output
+    deliveries: tuple[DeliveryView, ...] = ()
+    rework_of: str | None = None
+    reworks: tuple[str, ...] = ()
 
     # Names the pages and `states.allowed_actions` read.
     @property
@@ -157,6 +263,9 @@ class AdminRun(RunFacts):
     previous_partner_id: str | None
     has_parts: bool
     parent_reference: str | None = None
+    # The quantity an admin is asked to confirm before dispatch (the step before
+    # delivered another quantity than planned).
+    proposed_quantity: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -253,6 +362,7 @@ class ConsumptionView:
     notes: str
     logged_by: str
     consumed_at: datetime.datetime
+    corrected_at: datetime.datetime | None = None
 
     @property
     def quantity_text(self) -> str:
@@ -278,6 +388,23 @@ class MaterialUse:
     per_piece: Decimal | None
     planned: Decimal | None
     used: Decimal | None
+    good: int | None = None  # the run's good pieces, once delivered
+
+    @property
+    def per_good_piece(self) -> Decimal | None:
+        """Used per good piece delivered, to set beside the plan's per piece."""
+        if not self.good or self.used is None:
+            return None
+        return self.used / self.good
+
+    @property
+    def per_good_piece_text(self) -> str:
+        return amount_text(self.per_good_piece)
+
+    @property
+    def per_good_piece_over(self) -> bool:
+        per_good = self.per_good_piece
+        return per_good is not None and self.per_piece is not None and per_good > self.per_piece
 
     @property
     def unplanned(self) -> bool:
@@ -343,6 +470,8 @@ class HistoryEntry:
     note: str
     occurred_at: datetime.datetime
     other_workshop: bool = False
+    # Checklist items the step closed unticked (a completion with items still open).
+    closed_on_completion: int = 0
 
     @property
     def changed(self) -> bool:
@@ -374,10 +503,19 @@ class RelatedRuns:
     siblings: tuple[RelatedRun, ...] = ()
     depends_on: tuple[RelatedRun, ...] = ()
     dependents: tuple[RelatedRun, ...] = ()
+    rework_of: RelatedRun | None = None
+    reworks: tuple[RelatedRun, ...] = ()
 
     @property
     def any(self) -> bool:
-        return bool(self.parent or self.siblings or self.depends_on or self.dependents)
+        return bool(
+            self.parent
+            or self.siblings
+            or self.depends_on
+            or self.dependents
+            or self.rework_of
+            or self.reworks
+        )
 
 
 # ---------------------------------------------------------------- details
@@ -418,6 +556,9 @@ class AdminRunDetail:
     origin: RunOrigin = field(default_factory=RunOrigin)
     produced_quantity: int | None = None
     rejected_quantity: int | None = None
+    rework_of: AdminRun | None = None
+    reworks: tuple[AdminRun, ...] = ()
+    rejected_left_to_rework: int = 0
 
 
 @dataclass(frozen=True)

@@ -154,6 +154,7 @@ def consumption_view(log: ConsumptionLog) -> ConsumptionView:
         notes=log.notes,
         logged_by=log.logged_by_name,
         consumed_at=log.consumed_at,
+        corrected_at=log.corrected_at,
     )
 
 
@@ -169,12 +170,24 @@ def run_consumption(run_id: str, *, limit: int | None = None) -> tuple[Consumpti
     return tuple(consumption_view(log) for log in logs)
 
 
-def material_use(run_id: str, snapshot: dict, quantity: int) -> tuple[MaterialUse, ...]:
+def material_use(
+    run_id: str,
+    snapshot: dict,
+    quantity: int,
+    *,
+    good: int | None = None,
+    part_ids: Sequence[str] = (),
+) -> tuple[MaterialUse, ...]:
     """Planned use (the snapshot's bill of materials × the run's quantity) beside what was
-    logged, per material and unit: a use logged in another unit is a row of its own."""
+    logged, per material and unit: a use logged in another unit is a row of its own.
+
+    With `good` (the good pieces delivered) each row also tells the use per good
+    piece, to set beside the plan's per piece. A split run's use is its parts'
+    (`part_ids`): it logs none of its own.
+    """
     logged: dict[tuple[str | None, str], dict] = {}
     for row in (
-        ConsumptionLog.objects.filter(run_id=run_id)
+        ConsumptionLog.objects.filter(run_id__in=[run_id, *part_ids])
         .values("material_id", "unit", "material__name", "material__sku")
         .annotate(total=Sum("quantity"))
         .order_by("material__name", "unit")
@@ -196,6 +209,7 @@ def material_use(run_id: str, snapshot: dict, quantity: int) -> tuple[MaterialUs
                 per_piece=per_piece,
                 planned=per_piece * quantity if per_piece is not None else None,
                 used=used["total"] if used else None,
+                good=good,
             )
         )
     for (_material_id, unit), row in logged.items():
@@ -207,6 +221,7 @@ def material_use(run_id: str, snapshot: dict, quantity: int) -> tuple[MaterialUs
                 per_piece=None,
                 planned=None,
                 used=row["total"],
+                good=good,
             )
         )
     return tuple(rows)
@@ -228,6 +243,7 @@ def admin_run_history(run_id: str) -> tuple[HistoryEntry, ...]:
             actor_name=row.actor_name or str(row.get_actor_kind_display()),
             note=row.note,
             occurred_at=row.occurred_at,
+            closed_on_completion=int((row.details or {}).get("closed_on_completion") or 0),
         )
         for row in RunHistory.objects.filter(run_id=run_id).order_by("occurred_at", "id")
     )

@@ -27,6 +27,12 @@ from loomworks.production.models import (
     RunDependency,
     RunStatus,
 )
+from loomworks.production.outputs import (
+    OutputFacts,
+    output_facts,
+    rejected_left_to_rework,
+    with_rework_flag,
+)
 from loomworks.production.read_models import (
     AdminRun,
     AdminRunDetail,
@@ -52,17 +58,29 @@ PARTNER_VISIBLE_STATUSES = (
 # The commands each audience's API and pages offer, in the order buttons show.
 ADMIN_COMMANDS = (
     "approve",
+    "quantity_confirmed",
     "dispatch",
     "accept",
     "start",
+    "deliver",
     "finish",
     "complete",
+    "rework",
     "reassign",
     "edit",
     "tasks_added",
     "cancel",
 )
-PARTNER_COMMANDS = ("accept", "decline", "start", "finish", "complete", "media_added")
+PARTNER_COMMANDS = (
+    "accept",
+    "decline",
+    "start",
+    "deliver",
+    "hand_over",
+    "finish",
+    "complete",
+    "media_added",
+)
 
 ORDERINGS = {
     "-created_at": ("-created_at", "-id"),
@@ -124,8 +142,9 @@ def _counted(tasks: QuerySet[Task], key: str) -> QuerySet:
         .annotate(
             total=Count("pk"),
             completed=Count("pk", filter=Q(status=TaskStatus.COMPLETED)),
+            closed=Count("pk", filter=Q(status=TaskStatus.CLOSED)),
         )
-        .values_list(key, "total", "completed")
+        .values_list(key, "total", "completed", "closed")
     )
 
 
@@ -141,8 +160,10 @@ def progress_by_run(run_ids: Iterable[str]) -> dict[str, Progress]:
     own = _counted(_leaf_tasks().filter(run_id__in=run_ids), "run_id")
     parts = _counted(_leaf_tasks().filter(run__parent_id__in=run_ids), "run__parent_id")
     progress = dict.fromkeys(run_ids, Progress())
-    for run_id, total, completed in own.union(parts, all=True):
-        progress[run_id] = progress[run_id] + Progress(completed=completed, total=total)
+    for run_id, total, completed, closed in own.union(parts, all=True):
+        progress[run_id] = progress[run_id] + Progress(
+            completed=completed, total=total, closed=closed
+        )
     return progress
 
 
@@ -261,7 +282,9 @@ def partner_ref(partner) -> PartnerRef | None:
     return PartnerRef(id=partner.pk, name=partner.name, handle=partner.handle)
 
 
-def run_facts(run: ProductionRun, *, progress: Progress, depends_on: tuple[str, ...]) -> dict:
+def run_facts(
+    run: ProductionRun, *, progress: Progress, depends_on: tuple[str, ...], output: OutputFacts
+) -> dict:
     """The fields of `RunFacts`, from a run with design and partner loaded."""
     return {
         "id": run.pk,
@@ -293,6 +316,10 @@ def run_facts(run: ProductionRun, *, progress: Progress, depends_on: tuple[str, 
         "progress": progress,
         "created_at": run.created_at,
         "updated_at": run.updated_at,
+        "output": output.output,
+        "deliveries": output.deliveries,
+        "rework_of": run.rework_of_id,
+        "reworks": output.reworks,
     }
 
 
@@ -302,19 +329,22 @@ def _admin_run(
     progress: Progress,
     depends_on: tuple[str, ...],
     has_parts: bool,
+    output: OutputFacts,
     parent_reference: str | None = None,
 ) -> AdminRun:
     return AdminRun(
-        **run_facts(run, progress=progress, depends_on=depends_on),
+        **run_facts(run, progress=progress, depends_on=depends_on, output=output),
         previous_partner_id=run.previous_partner_id,
         has_parts=has_parts,
         parent_reference=parent_reference,
+        proposed_quantity=run.proposed_quantity,
     )
 
 
 def _with_parts_flag(queryset: QuerySet[ProductionRun]) -> QuerySet[ProductionRun]:
-    """`has_parts` and the parent's number, in the same SELECT (no query of their own)."""
-    return queryset.annotate(
+    """`has_parts`, reworks and the parent's number, in the same SELECT (no query of
+    their own)."""
+    return with_rework_flag(queryset).annotate(
         has_parts_flag=Exists(ProductionRun.objects.filter(parent_id=OuterRef("pk"))),
         parent_number=F("parent__number"),
     )
@@ -327,17 +357,20 @@ def admin_run_queryset(filters: RunFilters) -> QuerySet[ProductionRun]:
 
 def admin_run_rows(runs: Iterable[ProductionRun]) -> list[AdminRun]:
     """Read objects for fetched rows of `admin_run_queryset` (it selects what they need
-    besides the run): two queries for any number of rows."""
+    besides the run): two queries for any number of rows, and up to four more for
+    their output (`outputs.output_facts`) when some have deliveries, parts or reworks."""
     runs = list(runs)
     ids = [run.pk for run in runs]
     progress = progress_by_run(ids)
     depends_on = depends_on_ids(ids)
+    outputs = output_facts(runs, has_parts={run.pk: run.has_parts_flag for run in runs})
     return [
         _admin_run(
             run,
             progress=progress[run.pk],
             depends_on=depends_on[run.pk],
             has_parts=run.has_parts_flag,
+            output=outputs[run.pk],
             parent_reference=f"PR-{run.parent_number}" if run.parent_number else None,
         )
         for run in runs
@@ -379,11 +412,16 @@ def admin_run_detail(run_id: str) -> AdminRunDetail:
     progress, their edges and the tasks; a seventh, where it came from, only for a
     run made from a store order."""
     # The policy that narrows admin actions comes with the run, in the same SELECT.
-    policy = ProductionPolicy.objects.filter(pk=1).values("config")[:1]
+    policy = ProductionPolicy.objects.filter(pk=1)
     run = (
         _with_parts_flag(ProductionRun.objects.select_related("design", "partner"))
         .select_related("previous_partner")
-        .annotate(policy_config=Subquery(policy, output_field=JSONField()))
+        .annotate(
+            policy_config=Subquery(policy.values("config")[:1], output_field=JSONField()),
+            policy_reasons=Subquery(
+                policy.values("rejection_reasons")[:1], output_field=JSONField()
+            ),
+        )
         .filter(pk=run_id)
         .first()
     )
@@ -396,9 +434,11 @@ def admin_run_detail(run_id: str) -> AdminRunDetail:
     )
     waits_for = [target for source, target in edges if source == run.pk]
     dependent_ids = [source for source, target in edges if target == run.pk]
-    around_condition = Q(pk__in=[*waits_for, *dependent_ids, run.parent_id or ""]) | Q(
-        parent_id=run.pk
-    )
+    around_condition = Q(
+        pk__in=[*waits_for, *dependent_ids, run.parent_id or "", run.rework_of_id or ""]
+    ) | Q(parent_id=run.pk)
+    if run.has_reworks_flag:
+        around_condition |= Q(rework_of_id=run.pk)
     if run.parent_id:
         around_condition |= Q(parent_id=run.parent_id)
     around = list(
@@ -411,12 +451,18 @@ def admin_run_detail(run_id: str) -> AdminRunDetail:
     )
     progress = progress_by_run([run.pk, *(other.pk for other in around)])
     around_edges = depends_on_ids([other.pk for other in around])
+    outputs = output_facts(
+        [run, *around],
+        has_parts={other.pk: other.has_parts_flag for other in [run, *around]},
+        reasons=run.policy_reasons,
+    )
     views = {
         other.pk: _admin_run(
             other,
             progress=progress[other.pk],
             depends_on=around_edges[other.pk],
             has_parts=other.has_parts_flag,
+            output=outputs[other.pk],
         )
         for other in around
     }
@@ -425,6 +471,7 @@ def admin_run_detail(run_id: str) -> AdminRunDetail:
         progress=progress[run.pk],
         depends_on=tuple(waits_for),
         has_parts=run.has_parts_flag,
+        output=outputs[run.pk],
         parent_reference=f"PR-{run.parent_number}" if run.parent_number else None,
     )
     tasks = Task.objects.filter(run_id=run.pk).order_by("position", "created_at", "id")
@@ -466,6 +513,9 @@ def admin_run_detail(run_id: str) -> AdminRunDetail:
         origin=_origin(run),
         produced_quantity=run.produced_quantity,
         rejected_quantity=run.rejected_quantity,
+        rework_of=views.get(run.rework_of_id) if run.rework_of_id else None,
+        reworks=by_number(this.reworks),
+        rejected_left_to_rework=rejected_left_to_rework(run) if run.rejected_quantity else 0,
     )
 
 

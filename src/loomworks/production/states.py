@@ -417,7 +417,19 @@ def _refusal(
         return _("Mark %(ref)s finished before completing it.") % {"ref": reference}
     if spec.action == "dispatch" and getattr(run, "proposed_quantity", None) is not None:
         return _("Confirm the quantity of %(ref)s before sending it.") % {"ref": reference}
+    if spec.action == "quantity_confirmed" and getattr(run, "proposed_quantity", None) is None:
+        return _("%(ref)s has no quantity waiting to be confirmed.") % {"ref": reference}
+    if spec.action == "rework" and not _rejected(run):
+        return _("%(ref)s has no rejected pieces to rework.") % {"ref": reference}
     return None
+
+
+def _rejected(run) -> int:
+    """Rejected pieces delivered on `run` (a model row or a read object)."""
+    output = getattr(run, "output", None)
+    if output is not None:
+        return output.rejected
+    return getattr(run, "rejected_quantity", None) or 0
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ One module per concept; callers keep writing `services.run_approve(...)`:
 - `orders`: cancelling a store order and the runs it made.
 """
 
+from loomworks.production.outputs import rejected_left_to_rework
 from loomworks.production.services.approval import (
     EDITABLE_FIELDS,
     ApproveResult,
@@ -57,7 +58,7 @@ from loomworks.production.services.output import (
     delivery_record,
 )
 from loomworks.production.services.policy import output_policy_update, policy_update
-from loomworks.production.services.rework import rejected_left_to_rework, run_rework
+from loomworks.production.services.rework import run_rework
 from loomworks.production.services.snapshots import design_snapshot
 from loomworks.production.services.task_work import (
     run_subtask_complete,

@@ -9,7 +9,6 @@ not cancelled are not offered again.
 """
 
 from django.db import transaction
-from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from loomworks.core.actors import Actor
@@ -17,19 +16,9 @@ from loomworks.core.errors import InvalidInput
 from loomworks.core.limits import MAX_TEXT
 from loomworks.partners.models import Partner
 from loomworks.production.models import ProductionRun, RunStatus
+from loomworks.production.outputs import rejected_left_to_rework
 from loomworks.production.services.checks import active_partner, positive_quantity
 from loomworks.production.states import record_creation, transition
-
-
-def rejected_left_to_rework(run: ProductionRun) -> int:
-    """The run's rejected pieces not yet in a rework run (cancelled reworks give theirs back)."""
-    taken = (
-        ProductionRun.objects.filter(rework_of_id=run.pk)
-        .exclude(status=RunStatus.CANCELLED)
-        .aggregate(total=Sum("quantity"))["total"]
-        or 0
-    )
-    return max(0, (run.rejected_quantity or 0) - taken)
 
 
 @transaction.atomic
