@@ -46,15 +46,13 @@ def share(available: int, planned: dict[str, int]) -> dict[str, int]:
     return floors
 
 
-def delivered_share(run: ProductionRun) -> int | None:
-    """What `run` should make from what the runs it waits for delivered, or None
-    when they recorded no output (or it matches the plan)."""
+def delivered_shares(run: ProductionRun) -> dict[str, int]:
+    """What `run`, and every run sharing the same step before it, should make from what
+    that step delivered; empty when it recorded no output or delivered the plan."""
     waits_for = list(run.depends_on.all().order_by("number"))
     if not waits_for or any(other.produced_quantity is None for other in waits_for):
-        return None
+        return {}
     available = sum(other.produced_quantity for other in waits_for)
-    if available == sum(other.quantity for other in waits_for):
-        return None
     # The runs that wait for exactly these runs share their pieces (a split next step).
     wanted = {other.pk for other in waits_for}
     edges: dict[str, set[str]] = {}
@@ -71,26 +69,20 @@ def delivered_share(run: ProductionRun) -> int | None:
     )
     planned = {other.pk: other.quantity for other in sharers}
     planned.setdefault(run.pk, run.quantity)
-    proposal = share(available, planned)[run.pk]
-    return None if proposal == run.quantity else proposal
+    if available == sum(planned.values()):
+        return {}
+    return share(available, planned)
 
 
-@transaction.atomic
-def follow_delivered_quantity(run: ProductionRun) -> bool:
-    """Bring a dependent run's quantity in line with what was delivered before it.
-
-    True when its dispatch must wait for an admin to confirm a proposed quantity.
-    """
-    current = ProductionRun.objects.select_for_update().get(pk=run.pk)
+def _apply(current: ProductionRun, proposal: int, *, follow: bool) -> bool:
+    """Follow or propose `proposal` for one run; True when it now waits for an admin."""
     if current.status != RunStatus.APPROVED:
         return False
     if current.proposed_quantity is not None:
-        return True  # still waiting for an admin
-    proposal = delivered_share(current)
-    if proposal is None:
+        return True
+    if proposal == current.quantity:
         return False
     values = {"ref": current.reference, "planned": current.quantity, "proposed": proposal}
-    follow = ProductionPolicy.current().next_step_quantity == NextStepQuantity.FOLLOW
     if follow and proposal > 0:
         transition(
             current,
@@ -116,6 +108,34 @@ def follow_delivered_quantity(run: ProductionRun) -> bool:
         event_extra={"planned_quantity": current.quantity, "proposed_quantity": proposal},
     )
     return True
+
+
+@transaction.atomic
+def follow_delivered_quantity(run: ProductionRun) -> bool:
+    """Bring a dependent run's quantity, and its co-dependents', in line with what was
+    delivered before them, all at once (so each gets its share of the same split).
+
+    True when `run`'s dispatch must wait for an admin to confirm a proposed quantity.
+    """
+    current = ProductionRun.objects.get(pk=run.pk)
+    if current.status != RunStatus.APPROVED:
+        return False
+    if current.proposed_quantity is not None:
+        return True  # still waiting for an admin
+    shares = delivered_shares(current)
+    if not shares:
+        return False
+    follow = ProductionPolicy.current().next_step_quantity == NextStepQuantity.FOLLOW
+    waits = False
+    # Every sharer locked in number order, whichever of them is released first; each is
+    # re-read under its lock, so a second release finds nothing left to do.
+    for other in ProductionRun.objects.select_for_update().filter(pk__in=shares).order_by(
+        "number"
+    ):
+        waiting = _apply(other, shares[other.pk], follow=follow)
+        if other.pk == current.pk:
+            waits = waiting
+    return waits
 
 
 @transaction.atomic

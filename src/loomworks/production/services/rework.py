@@ -41,16 +41,13 @@ def run_rework(
         raise InvalidInput("partner_id", _("Choose the partner who remakes the pieces."))
     active_partner(partner)
 
-    def enough_rejected(current: ProductionRun) -> str | None:
-        left = rejected_left_to_rework(current)
-        if quantity > left:
-            raise InvalidInput(
-                "quantity",
-                _("%(ref)s has %(left)s rejected pieces left to rework, not %(quantity)s.")
-                % {"ref": current.reference, "left": left, "quantity": quantity},
-            )
-        return None
-
+    left = rejected_left_to_rework(original)  # under the original's lock
+    if quantity > left:
+        raise InvalidInput(
+            "quantity",
+            _("%(ref)s has %(left)s rejected pieces left to rework, not %(quantity)s.")
+            % {"ref": original.reference, "left": left, "quantity": quantity},
+        )
     rework = ProductionRun(
         design_id=original.design_id,
         run_type=original.run_type,
@@ -76,7 +73,6 @@ def run_rework(
         "rework",
         actor=actor,
         note=note,
-        guard=enough_rejected,
         related_run=rework,
         details={"rework_run_id": rework.pk, "quantity": quantity, "partner_id": partner.pk},
         event_extra={"rework_run_id": rework.pk, "quantity": quantity},
