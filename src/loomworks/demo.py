@@ -199,7 +199,7 @@ def seed(*, progress: Callable[[str], None] = lambda message: None, force: bool 
         materials = {}
         for sku, name, unit in MATERIALS:
             materials[sku] = Material.objects.filter(sku=sku).first() or catalog.material_create(
-                sku=sku, name=name, unit=unit
+                sku=sku, name=name, unit=unit, actor=admin
             )
         designs = []
         for index, spec in enumerate(DESIGNS):

@@ -15,8 +15,10 @@ from loomworks.api.admin_schemas import (
     AdminDesignList,
     AdminDesignPatch,
     AdminMaterialEnvelope,
+    AdminMaterialFilters,
     AdminMaterialIn,
     AdminMaterialList,
+    AdminMaterialPatch,
     AdminMemberEnvelope,
     AdminMemberIn,
     AdminMemberList,
@@ -110,8 +112,13 @@ def material_out(material) -> dict:
         "sku": material.sku,
         "name": material.name,
         "unit": material.unit,
+        "unit_label": material.get_unit_display(),
         "stock_on_hand": catalog_selectors.json_number(material.stock_on_hand),
+        "unit_cost": material.unit_cost,
+        "currency": material.currency,
+        "archived": material.archived,
         "created_at": material.created_at,
+        "updated_at": material.updated_at,
     }
 
 
@@ -280,13 +287,34 @@ def design_update(request: HttpRequest, design_id: PathId, payload: AdminDesignP
 @router.post("/materials", response=responses({201: AdminMaterialEnvelope}, *BODY_ERRORS, 409))
 def material_create(request: HttpRequest, payload: AdminMaterialIn):
     """A material partners log consumption against. A taken SKU is 409."""
-    return Status(201, {"material": material_out(catalog.material_create(**payload.dict()))})
+    material = catalog.material_create(actor=request.actor, **payload.dict())
+    return Status(201, {"material": material_out(material)})
 
 
 @router.get("/materials", response=responses({200: AdminMaterialList}, 422))
-def material_list(request: HttpRequest, filters: Query[AdminSearchFilters]):
-    materials = catalog_selectors.material_list(q=filters.q)
+def material_list(request: HttpRequest, filters: Query[AdminMaterialFilters]):
+    """Materials by name; `archived=false` leaves out the archived ones."""
+    materials = catalog_selectors.material_list(q=filters.q, archived=filters.archived)
     return paginate(materials, filters, "materials", material_out)
+
+
+@router.get("/materials/{material_id}", response=responses({200: AdminMaterialEnvelope}, 404))
+def material_read(request: HttpRequest, material_id: PathId):
+    return {"material": material_out(catalog_selectors.material_get(material_id))}
+
+
+@router.patch(
+    "/materials/{material_id}",
+    response=responses({200: AdminMaterialEnvelope}, *BODY_ERRORS, 404, 409),
+)
+def material_edit(request: HttpRequest, material_id: PathId, payload: AdminMaterialPatch):
+    """Change a material; `archived: true` archives it (it stays on what names it). Its unit
+    can change only while no design lists it and nothing was logged in it (else 409)."""
+    material = catalog_selectors.material_get(material_id)
+    material = catalog.material_update(
+        material=material, actor=request.actor, **payload.dict(exclude_unset=True)
+    )
+    return {"material": material_out(material)}
 
 
 @router.post("/task-templates", response=responses({201: AdminTemplateEnvelope}, *BODY_ERRORS))

@@ -193,6 +193,7 @@ def run_create(request: HttpRequest, payload: AdminRunIn):
         due_date=payload.due_date,
         notes=payload.notes,
         status=payload.status,
+        size_quantities=[cell.dict() for cell in payload.size_quantities],
     )
     return Status(201, _run_envelope(run.pk))
 
@@ -232,7 +233,8 @@ def run_read(request: HttpRequest, run_id: PathId):
     "/production-runs/{run_id}", response=responses({200: AdminRunEnvelope}, *ACTION_ERRORS)
 )
 def run_edit(request: HttpRequest, run_id: PathId, payload: AdminRunPatch):
-    """Change quantity, role, type, due date or notes; only before the partner accepts (else 409)."""
+    """Change quantity (and its size × colour cells), role, type, due date or notes; only
+    before the partner accepts (else 409). A run with cells needs new cells with a new quantity."""
     run = _run(run_id)
     services.run_update(run=run, actor=request.actor, **payload.dict(exclude_unset=True))
     return _run_envelope(run_id)

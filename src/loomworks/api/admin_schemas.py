@@ -10,6 +10,7 @@ that may surface as a 500.
 
 import math
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -18,7 +19,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from ninja.schema import DjangoGetter
-from pydantic import AfterValidator, ConfigDict, StringConstraints, WithJsonSchema, model_validator
+from pydantic import (
+    AfterValidator,
+    ConfigDict,
+    StrictBool,
+    StringConstraints,
+    WithJsonSchema,
+    model_validator,
+)
 from pydantic import Strict as StrictType
 from pydantic_core import PydanticCustomError
 
@@ -32,7 +40,7 @@ from loomworks.api.schemas import (
     RunOut,
     TaskOut,
 )
-from loomworks.catalog.models import DesignStatus, Priority
+from loomworks.catalog.models import DesignStatus, MaterialUnit, Priority
 from loomworks.core.errors import NotFound
 from loomworks.core.limits import (
     HEX_COLOUR_PATTERN,
@@ -42,6 +50,7 @@ from loomworks.core.limits import (
     MAX_ORDER_GROUP,
     MAX_QUANTITY,
     MAX_TEXT,
+    MAX_UNIT_COST,
 )
 from loomworks.partners.models import MemberRole, PartnerStatus
 from loomworks.production.models import RunStatus, RunType
@@ -397,11 +406,40 @@ class AdminDesignList(AdminListing):
 # ---------------------------------------------------------------- materials, templates, products
 
 
+Money = Annotated[
+    Decimal,
+    Field(ge=0, lt=MAX_UNIT_COST, max_digits=14, decimal_places=4, allow_inf_nan=False),
+]
+Currency = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, to_upper=True, min_length=3, max_length=3),
+    WithJsonSchema({"type": "string", "pattern": "^[A-Z]{3}$", "examples": ["EUR"]}),
+]
+
+
 class AdminMaterialIn(Input):
     sku: required(100)
     name: required(200)
-    unit: required(20)
+    unit: MaterialUnit = Field(
+        description="the one unit the material is counted, costed and logged in"
+    )
     stock_on_hand: Amount | None = Field(None, ge=0, lt=float(MAX_AMOUNT), allow_inf_nan=False)
+    unit_cost: Money | None = Field(
+        None, description="what one unit costs, a decimal (a string keeps every digit)"
+    )
+    currency: Currency | None = Field(None, description="ISO 4217, needed with a unit cost")
+
+
+class AdminMaterialPatch(Strict):
+    """Only the fields sent change. The unit can change only while nothing uses it."""
+
+    sku: required(100) = None
+    name: required(200) = None
+    unit: MaterialUnit = None
+    stock_on_hand: Amount | None = Field(None, ge=0, lt=float(MAX_AMOUNT), allow_inf_nan=False)
+    unit_cost: Money | None = None
+    currency: Currency | None = None
+    archived: StrictBool = None
 
 
 class AdminMaterialOut(Out):
@@ -409,8 +447,13 @@ class AdminMaterialOut(Out):
     sku: str
     name: str
     unit: str
+    unit_label: str
     stock_on_hand: float | None
+    unit_cost: Decimal | None = Field(description="a decimal string, in `currency`")
+    currency: str
+    archived: bool
     created_at: datetime
+    updated_at: datetime
 
 
 class AdminMaterialEnvelope(Out):
@@ -423,6 +466,10 @@ class AdminMaterialList(AdminListing):
 
 class AdminSearchFilters(AdminPage):
     q: text(200) | None = None
+
+
+class AdminMaterialFilters(AdminSearchFilters):
+    archived: bool | None = Field(None, description="false: only materials in use; true: archived")
 
 
 class AdminTemplateIn(Input):
@@ -532,9 +579,27 @@ class AdminOrderEnvelope(Out):
 # ---------------------------------------------------------------- production runs
 
 
+class SizeQuantityIn(Strict):
+    """One cell of a run's size × colour matrix (sizes and colours: the design's)."""
+
+    size: text(50) = ""
+    color: text(100) = ""
+    quantity: WholeNumber = Field(ge=0, le=MAX_QUANTITY)
+
+
+SizeQuantities = list[SizeQuantityIn]
+SIZE_QUANTITIES_HELP = (
+    "the quantity by size and colour: cells of the design's sizes and colours, each 0 or "
+    "more, adding up to the quantity; an empty list gives none"
+)
+
+
 class AdminRunIn(Input):
     design_id: Id
     quantity: Quantity = 1
+    size_quantities: SizeQuantities = Field(
+        default_factory=list, max_length=2000, description=SIZE_QUANTITIES_HELP
+    )
     run_type: RunType = RunType.PRODUCTION
     partner_id: Id | None = None
     role: text(100) = ""
@@ -547,6 +612,7 @@ class AdminRunPatch(Strict):
     """Only the fields sent change; `null` clears the due date."""
 
     quantity: Quantity = None
+    size_quantities: SizeQuantities = Field(None, max_length=2000, description=SIZE_QUANTITIES_HELP)
     role: text(100) | None = None
     run_type: RunType = None
     due_date: date | None = None

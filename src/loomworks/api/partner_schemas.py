@@ -25,6 +25,7 @@ from loomworks.api.schemas import (
     OutputOut,
     PartnerRef,
     Progress,
+    SizeQuantityOut,
     run_facts_out,
 )
 from loomworks.core.limits import AMOUNT_PLACES, MAX_AMOUNT, MAX_OFFSET, MAX_QUANTITY, MAX_TEXT
@@ -203,6 +204,9 @@ class PartnerRunOut(Out):
     stage: str
     run_type: str
     quantity: int
+    size_quantities: list[SizeQuantityOut] = Field(
+        description="the quantity by size and colour; empty when none was given"
+    )
     role: str
     design_id: str
     design: DesignRef

@@ -122,6 +122,12 @@ class PartnerRef(Out):
     handle: str
 
 
+class SizeQuantityOut(Out):
+    size: str
+    color: str
+    quantity: int
+
+
 class RunOut(Out):
     id: str
     reference: str
@@ -129,6 +135,9 @@ class RunOut(Out):
     stage: str
     run_type: str
     quantity: int
+    size_quantities: list[SizeQuantityOut] = Field(
+        description="the quantity by size and colour; empty when none was given"
+    )
     role: str
     design_id: str
     design: DesignRef
@@ -224,6 +233,7 @@ def run_facts_out(run) -> dict:
         "stage": run.stage,
         "run_type": run.run_type,
         "quantity": run.quantity,
+        "size_quantities": [cell.as_dict() for cell in run.size_quantities],
         "role": run.role,
         "design_id": run.design_id,
         "design": design_ref(run.design),

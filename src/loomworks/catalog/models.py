@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from loomworks.core.choices import Priority
 from loomworks.core.ids import PrefixedIdField
-from loomworks.core.limits import hex_colour_validator
+from loomworks.core.limits import currency_validator, hex_colour_validator
 from loomworks.core.models import TimeStamped
 
 
@@ -98,17 +98,62 @@ class DesignSizeSet(models.Model):
         return str(self.size_label)
 
 
+class MaterialUnit(models.TextChoices):
+    """The units a material is counted in. Each material has exactly one: its stock,
+    its cost, a design's bill of materials and what a workshop logs are all in it.
+
+    To add one, add a member here (a short code and its label) and run `make messages`.
+    """
+
+    METRE = "m", _("metres (m)")
+    CENTIMETRE = "cm", _("centimetres (cm)")
+    YARD = "yd", _("yards (yd)")
+    SQUARE_METRE = "m2", _("square metres (m²)")
+    KILOGRAM = "kg", _("kilograms (kg)")
+    GRAM = "g", _("grams (g)")
+    PIECE = "pcs", _("pieces (pcs)")
+    PAIR = "pair", _("pairs")
+    LITRE = "l", _("litres (l)")
+    MILLILITRE = "ml", _("millilitres (ml)")
+
+
 class Material(TimeStamped):
     id = PrefixedIdField(prefix="mat")
     sku = models.CharField(_("SKU"), max_length=100, unique=True)
     name = models.CharField(_("name"), max_length=200)
-    unit = models.CharField(_("unit of measure"), max_length=20, default="m")
+    unit = models.CharField(
+        _("unit of measure"),
+        max_length=10,
+        choices=MaterialUnit.choices,
+        default=MaterialUnit.METRE,
+    )
     stock_on_hand = models.DecimalField(
         _("stock on hand"), max_digits=14, decimal_places=3, null=True, blank=True
     )
+    # What one unit costs the brand, in `currency` (ISO 4217). Unknown: null.
+    unit_cost = models.DecimalField(
+        _("unit cost"),
+        max_digits=14,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    currency = models.CharField(
+        _("currency"), max_length=3, blank=True, validators=[currency_validator]
+    )
+    # An archived material stays on the designs and logs that name it, but is
+    # no longer offered for new bills of materials.
+    archived = models.BooleanField(_("archived"), default=False)
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(unit_cost__isnull=True) | ~models.Q(currency=""),
+                name="material_cost_has_currency",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.sku})"

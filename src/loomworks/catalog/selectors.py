@@ -111,8 +111,18 @@ def material_for_input(material_id: str, *, field: str) -> Material:
     return material
 
 
-def material_list(*, q: str | None = None) -> QuerySet[Material]:
+def material_get(material_id: str) -> Material:
+    material = Material.objects.filter(pk=material_id).first()
+    if material is None:
+        raise NotFound(_("No material with id %(id)s.") % {"id": material_id})
+    return material
+
+
+def material_list(*, q: str | None = None, archived: bool | None = None) -> QuerySet[Material]:
+    """Materials by name; `archived` False leaves the archived ones out, True keeps only them."""
     materials = Material.objects.all()
+    if archived is not None:
+        materials = materials.filter(archived=archived)
     if q and q.strip():
         q = q.strip()
         materials = materials.filter(Q(name__icontains=q) | Q(sku__icontains=q))

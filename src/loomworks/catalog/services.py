@@ -16,14 +16,23 @@ from loomworks.catalog.models import (
     DesignSpecification,
     DesignStatus,
     Material,
+    MaterialUnit,
     Priority,
     Product,
     ProductVariant,
 )
 from loomworks.catalog.states import design_set_status
 from loomworks.core.actors import Actor
+from loomworks.core.audit import audit_record
 from loomworks.core.errors import Conflict, InvalidInput
-from loomworks.core.limits import AMOUNT_STEP, MAX_AMOUNT, hex_colour_validator
+from loomworks.core.limits import (
+    AMOUNT_STEP,
+    MAX_AMOUNT,
+    MAX_UNIT_COST,
+    UNIT_COST_STEP,
+    hex_colour_validator,
+    is_currency,
+)
 
 DESIGN_FIELDS = (
     "name",
@@ -223,21 +232,163 @@ def design_update(*, design: Design, actor: Actor, **fields) -> Design:
     return design
 
 
+def _unit(value) -> str:
+    if value not in MaterialUnit.values:
+        raise InvalidInput(
+            "unit",
+            _("Choose one of the units: %(units)s.") % {"units": ", ".join(MaterialUnit.values)},
+        )
+    return value
+
+
+def _unit_cost(unit_cost, currency) -> tuple[Decimal | None, str]:
+    """A cost and its currency: both or neither (a cost without a currency means nothing)."""
+    currency = (currency or "").strip().upper()
+    if unit_cost is None or unit_cost == "":
+        if currency and not is_currency(currency):
+            raise InvalidInput("currency", _("Use a three-letter currency code, such as EUR."))
+        return None, currency
+    try:
+        cost = Decimal(str(unit_cost))
+    except (InvalidOperation, ValueError):
+        raise InvalidInput("unit_cost", _("Give the cost as a number, such as 12.50.")) from None
+    if not cost.is_finite() or cost < 0 or cost >= MAX_UNIT_COST:
+        raise InvalidInput("unit_cost", _("Give a cost of zero or more."))
+    if cost != cost.quantize(UNIT_COST_STEP):
+        raise InvalidInput("unit_cost", _("Give the cost with at most four decimals."))
+    if not currency:
+        raise InvalidInput("currency", _("Give the cost's currency, such as EUR."))
+    if not is_currency(currency):
+        raise InvalidInput(
+            "currency", _("%(code)s is not an ISO 4217 currency code.") % {"code": currency}
+        )
+    return cost.quantize(UNIT_COST_STEP), currency
+
+
+def _material_audit(material: Material, *, actor: Actor, action: str, changed: dict) -> None:
+    audit_record(
+        actor=actor,
+        action=action,
+        target_type="material",
+        target_id=material.pk,
+        details={"sku": material.sku, "changed": changed},
+    )
+
+
+def _plain(value):
+    return str(value) if isinstance(value, Decimal) else value
+
+
 @transaction.atomic
-def material_create(*, sku: str, name: str, unit: str, stock_on_hand=None) -> Material:
+def material_create(
+    *,
+    sku: str,
+    name: str,
+    unit: str,
+    actor: Actor,
+    stock_on_hand=None,
+    unit_cost=None,
+    currency: str = "",
+) -> Material:
+    """A material in one unit (`MaterialUnit`), with what a unit costs and in which currency."""
     sku = _require_text(sku, "sku", _("A material needs a SKU."))
     name = _require_text(name, "name", _("A material needs a name."))
-    unit = _require_text(unit, "unit", _("A material needs a unit, such as m or kg."))
+    unit = _unit(unit)
+    stock = _decimal(stock_on_hand, "stock_on_hand") if stock_on_hand not in (None, "") else None
+    cost, currency = _unit_cost(unit_cost, currency)
     if Material.objects.filter(sku=sku).exists():
         raise Conflict(_("A material with SKU %(sku)s exists already.") % {"sku": sku})
-    return Material.objects.create(
-        sku=sku,
-        name=name,
-        unit=unit,
-        stock_on_hand=_decimal(stock_on_hand, "stock_on_hand")
-        if stock_on_hand is not None
-        else None,
+    material = Material.objects.create(
+        sku=sku, name=name, unit=unit, stock_on_hand=stock, unit_cost=cost, currency=currency
     )
+    _material_audit(
+        material,
+        actor=actor,
+        action="material.created",
+        changed={
+            "name": name,
+            "unit": unit,
+            "stock_on_hand": _plain(stock),
+            "unit_cost": _plain(cost),
+            "currency": currency,
+        },
+    )
+    return material
+
+
+MATERIAL_FIELDS = ("sku", "name", "unit", "stock_on_hand", "unit_cost", "currency", "archived")
+
+
+@transaction.atomic
+def material_update(*, material: Material, actor: Actor, **fields) -> Material:
+    """Change a material; only the fields given change. Its unit may change while no
+    design lists it and nothing was logged in it yet: after that, amounts already
+    written in the old unit would silently mean another amount."""
+    unknown = set(fields) - set(MATERIAL_FIELDS)
+    if unknown:
+        raise InvalidInput(sorted(unknown)[0], _("This field cannot be changed."))
+    material = Material.objects.select_for_update().get(pk=material.pk)
+    values: dict = {}
+    if "sku" in fields:
+        values["sku"] = _require_text(fields["sku"], "sku", _("A material needs a SKU."))
+        if Material.objects.filter(sku=values["sku"]).exclude(pk=material.pk).exists():
+            raise Conflict(
+                _("A material with SKU %(sku)s exists already.") % {"sku": values["sku"]}
+            )
+    if "name" in fields:
+        values["name"] = _require_text(fields["name"], "name", _("A material needs a name."))
+    if "unit" in fields:
+        values["unit"] = _unit(fields["unit"])
+    if "stock_on_hand" in fields:
+        stock = fields["stock_on_hand"]
+        values["stock_on_hand"] = (
+            _decimal(stock, "stock_on_hand") if stock not in (None, "") else None
+        )
+    if "unit_cost" in fields or "currency" in fields:
+        cost, currency = _unit_cost(
+            fields.get("unit_cost", material.unit_cost), fields.get("currency", material.currency)
+        )
+        values["unit_cost"], values["currency"] = cost, currency
+    if "archived" in fields:
+        if not isinstance(fields["archived"], bool):
+            raise InvalidInput("archived", _("Archived is true or false."))
+        values["archived"] = fields["archived"]
+    changed = {
+        key: [_plain(getattr(material, key)), _plain(value)]
+        for key, value in values.items()
+        if getattr(material, key) != value
+    }
+    if not changed:
+        return material
+    if "unit" in changed and material_unit_in_use(material):
+        raise Conflict(
+            _(
+                "%(name)s is already used in %(unit)s (by a design or in logged use); "
+                "make a new material for the other unit."
+            )
+            % {"name": material.name, "unit": material.unit}
+        )
+    for key in changed:
+        setattr(material, key, values[key])
+    material.save(update_fields=[*changed, "updated_at"])
+    action = "material.updated"
+    if set(changed) == {"archived"}:
+        action = "material.archived" if material.archived else "material.restored"
+    _material_audit(material, actor=actor, action=action, changed=changed)
+    return material
+
+
+def material_unit_in_use(material: Material) -> bool:
+    """Whether amounts are written in this material's unit: a design's bill of materials
+    lists it, or (told by the apps above the catalogue) something was logged in it."""
+    if DesignMaterial.objects.filter(material=material).exists():
+        return True
+    return any(check(material) for check in UNIT_IN_USE_CHECKS)
+
+
+# Apps above the catalogue (production's consumption logs) add a check here at start-up:
+# the catalogue may not import them.
+UNIT_IN_USE_CHECKS: list = []
 
 
 def _design_or_invalid(design_id: str | None, field: str) -> Design | None:

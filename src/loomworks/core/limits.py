@@ -8,6 +8,8 @@ every page too, with the same bound in the message.
 import re
 from decimal import Decimal
 
+import pycountry
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
@@ -20,6 +22,10 @@ MAX_QUANTITY = 1_000_000_000
 MAX_AMOUNT = Decimal("1e9")
 AMOUNT_PLACES = 3
 AMOUNT_STEP = Decimal("0.001")
+
+# Money per unit (a material's cost): up to 10^10 with four decimals, NUMERIC(14, 4).
+MAX_UNIT_COST = Decimal("1e10")
+UNIT_COST_STEP = Decimal("0.0001")
 
 # Steps of one run: far more than any garment has, far less than the column holds.
 MAX_ORDER_GROUP = 1000
@@ -50,3 +56,20 @@ def is_hex_colour(value) -> bool:
 def swatch(value) -> str:
     """The colour a page may paint (in a style attribute), or "" when it is not a hex colour."""
     return value if is_hex_colour(value) else ""
+
+
+def is_currency(value) -> bool:
+    """True for an ISO 4217 code in capitals (`EUR`, `GBP`), as pycountry lists them."""
+    return (
+        isinstance(value, str)
+        and len(value) == 3
+        and value.isupper()
+        and pycountry.currencies.get(alpha_3=value) is not None
+    )
+
+
+def currency_validator(value) -> None:
+    if not is_currency(value):
+        raise ValidationError(
+            _("Use a three-letter ISO 4217 currency code, such as EUR or GBP."), code="currency"
+        )

@@ -81,6 +81,10 @@ class ProductionRun(TimeStamped):
         "catalog.ProductVariant", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     snapshot = models.JSONField(_("snapshot"), default=dict, blank=True)
+    # How the quantity splits by size and colour: a list of cells
+    # `{"size": "M", "color": "Madder Red", "quantity": 4}` adding up to
+    # `quantity`; empty when the run was given none. Checked by `size_matrix`.
+    size_quantities = models.JSONField(_("size × colour quantities"), default=list, blank=True)
     accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)

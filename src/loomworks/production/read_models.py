@@ -33,6 +33,7 @@ from loomworks.production.models import (
     RunStatus,
     RunType,
 )
+from loomworks.production.size_matrix import Cell as SizeQuantity
 from loomworks.work.models import AuthorKind
 
 # ---------------------------------------------------------------- small parts
@@ -198,6 +199,8 @@ class RunFacts:
     stage: str
     run_type: str
     quantity: int
+    # How `quantity` divides by size and colour (`size_matrix`); empty: not given.
+    size_quantities: tuple[SizeQuantity, ...]
     role: str
     design: DesignRef
     partner: PartnerRef | None

@@ -43,6 +43,7 @@ from loomworks.production.read_models import (
     RunOrigin,
 )
 from loomworks.production.run_records import task_views
+from loomworks.production.size_matrix import cells_of
 from loomworks.production.states import allowed_actions
 from loomworks.work.models import Task, TaskStatus
 
@@ -293,6 +294,7 @@ def run_facts(
         "stage": run.stage,
         "run_type": run.run_type,
         "quantity": run.quantity,
+        "size_quantities": cells_of(run.size_quantities),
         "role": run.role,
         "design": design_ref(run.design),
         "partner": partner_ref(run.partner) if run.partner_id else None,

@@ -28,13 +28,14 @@ from loomworks.production.models import (
 from loomworks.production.services.checks import active_partner, partner_by_id, positive_quantity
 from loomworks.production.services.dispatch import run_dispatch
 from loomworks.production.services.snapshots import design_snapshot
+from loomworks.production.size_matrix import axes, checked_cells, split
 from loomworks.production.states import (
     record_creation,
     transition,
 )
 from loomworks.work import services as work
 
-EDITABLE_FIELDS = ("quantity", "role", "run_type", "due_date", "notes")
+EDITABLE_FIELDS = ("quantity", "size_quantities", "role", "run_type", "due_date", "notes")
 
 
 @transaction.atomic
@@ -53,7 +54,10 @@ def run_create(
     order_line: OrderLine | None = None,
     product: Product | None = None,
     variant: ProductVariant | None = None,
+    size_quantities: Sequence[dict] | None = None,
 ) -> ProductionRun:
+    """A run of `design`, with its snapshot; `size_quantities` (cells of the design's
+    sizes and colours adding up to `quantity`, see `size_matrix`) may divide it."""
     positive_quantity(quantity, "quantity")
     if run_type not in RunType.values:
         raise InvalidInput("run_type", _("The run type must be production or sample."))
@@ -61,6 +65,11 @@ def run_create(
         raise InvalidInput("status", _("A new run starts as draft or pending review."))
     if partner is not None:
         active_partner(partner)
+    snapshot = design_snapshot(
+        design, order=order, order_line=order_line, product=product, variant=variant
+    )
+    sizes, colors = axes(snapshot)
+    cells = checked_cells(size_quantities, quantity=quantity, sizes=sizes, colors=colors)
     run = ProductionRun(
         design=design,
         quantity=quantity,
@@ -73,21 +82,31 @@ def run_create(
         order_line=order_line,
         product=product,
         variant=variant,
-        snapshot=design_snapshot(
-            design, order=order, order_line=order_line, product=product, variant=variant
-        ),
+        snapshot=snapshot,
+        size_quantities=cells,
     )
     return record_creation(run, actor=actor, status=status)
 
 
 @transaction.atomic
 def run_update(*, run: ProductionRun, actor: Actor, **fields) -> ProductionRun:
-    """Edit a run before it is accepted (quantity, role, type, due date, notes)."""
+    """Edit a run before it is accepted (quantity and its size × colour cells, role,
+    type, due date, notes). A run whose matrix is given keeps it whole: a new quantity
+    needs new cells (or `size_quantities=[]` to drop them)."""
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise InvalidInput(sorted(unknown)[0], _("This field cannot be edited."))
     if "quantity" in fields:
         positive_quantity(fields["quantity"], "quantity")
+    quantity = fields.get("quantity", run.quantity)
+    if "size_quantities" in fields or (run.size_quantities and quantity != run.quantity):
+        sizes, colors = axes(run.snapshot)
+        fields["size_quantities"] = checked_cells(
+            fields.get("size_quantities", run.size_quantities),
+            quantity=quantity,
+            sizes=sizes,
+            colors=colors,
+        )
     if "run_type" in fields and fields["run_type"] not in RunType.values:
         raise InvalidInput("run_type", _("The run type must be production or sample."))
     for text_field in ("role", "notes"):
@@ -98,7 +117,7 @@ def run_update(*, run: ProductionRun, actor: Actor, **fields) -> ProductionRun:
         return run
 
     def no_resplit(current: ProductionRun) -> str | None:
-        if "quantity" in changed and current.children.exists():
+        if ("quantity" in changed or "size_quantities" in changed) and current.children.exists():
             return _("%(ref)s is split into parts; change the quantities of its parts instead.") % {
                 "ref": current.reference
             }
@@ -176,6 +195,17 @@ def _check_group_totals(groups, quantity: int) -> None:
             )
 
 
+def _part_matrices(
+    parent: ProductionRun, group: list[tuple[int, Assignment, Partner]]
+) -> list[list[dict]]:
+    """Each part's size × colour cells: the parent's matrix divided in proportion to the
+    parts' quantities (`size_matrix.split`), so the parts of a group add up to the
+    parent cell by cell. A parent without a matrix gives its parts none."""
+    if not parent.size_quantities:
+        return [[] for _item in group]
+    return split(parent.size_quantities, [assignment.quantity for _i, assignment, _p in group])
+
+
 @transaction.atomic
 def run_approve(
     *, run: ProductionRun, actor: Actor, assignments: Sequence[Assignment] = ()
@@ -217,12 +247,14 @@ def run_approve(
     previous_group: list[ProductionRun] = []
     for order, group in groups.items():
         this_group = []
-        for _index, assignment, partner in group:
+        matrices = _part_matrices(parent, group)
+        for (_index, assignment, partner), cells in zip(group, matrices, strict=True):
             child = record_creation(
                 ProductionRun(
                     design_id=parent.design_id,
                     run_type=parent.run_type,
                     quantity=assignment.quantity,
+                    size_quantities=cells,
                     partner=partner,
                     role=assignment.role or "",
                     parent=parent,

@@ -37,6 +37,7 @@ from loomworks.production.models import (
 )
 from loomworks.production.rejections import OTHER, reasons_of
 from loomworks.production.services.media import media_add
+from loomworks.production.size_matrix import FIELD, axes, checked_cells
 from loomworks.production.states import transition
 from loomworks.work import services as work
 
@@ -117,7 +118,7 @@ def clean_rejections(items: Sequence, reasons: dict[str, str]) -> list[Rejection
 
 def _run_cells(run: ProductionRun) -> list[dict]:
     """The run's size × colour matrix (`[{"size", "color", "quantity"}]`), or none."""
-    return list(getattr(run, "size_quantities", None) or [])
+    return list(run.size_quantities or [])
 
 
 def _cell_key(cell: dict) -> tuple[str, str]:
@@ -125,43 +126,45 @@ def _cell_key(cell: dict) -> tuple[str, str]:
 
 
 def clean_cells(cells, *, run: ProductionRun, good: int) -> list[dict]:
-    """Good pieces per cell of the run's matrix, adding up to `good`; none without a matrix."""
+    """Good pieces per cell of the run's matrix, adding up to `good`; none without a matrix.
+
+    The cells follow the matrix rules of `size_matrix` (the design's sizes and
+    colours, whole numbers, each cell once); each must be a cell the run was
+    asked to make.
+    """
     if not cells:
         return []
-    ordered = {_cell_key(cell): cell for cell in _run_cells(run)}
+    ordered = {_cell_key(cell) for cell in _run_cells(run)}
     if not ordered:
         raise InvalidInput(
-            "size_quantities",
+            FIELD,
             _("%(ref)s has no size × colour matrix; give the good pieces only.")
             % {"ref": run.reference},
         )
-    cleaned: dict[tuple[str, str], int] = {}
-    for index, cell in enumerate(cells):
-        prefix = f"size_quantities[{index}]"
-        if not isinstance(cell, dict):
-            raise InvalidInput(prefix, _("Give each cell as a size, a colour and a quantity."))
-        key = _cell_key(cell)
-        if key not in ordered:
+    sizes, colors = axes(run.snapshot)
+    # The sum is checked below against the good pieces, in this delivery's words.
+    given = sum(
+        cell.get("quantity")
+        for cell in cells
+        if isinstance(cell, dict)
+        and isinstance(cell.get("quantity"), int)
+        and not isinstance(cell.get("quantity"), bool)
+    )
+    checked = checked_cells(cells, quantity=given, sizes=sizes, colors=colors)
+    for cell in checked:
+        if _cell_key(cell) not in ordered:
             raise InvalidInput(
-                prefix,
+                FIELD,
                 _("%(size)s / %(color)s is not in the matrix of %(ref)s.")
-                % {"size": key[0], "color": key[1], "ref": run.reference},
+                % {"size": cell["size"] or "—", "color": cell["color"] or "—", "ref": run.reference},
             )
-        if key in cleaned:
-            raise InvalidInput(prefix, _("Each cell may be given once."))
-        cleaned[key] = _count(cell.get("quantity"), f"{prefix}.quantity")
-    total = sum(cleaned.values())
-    if total != good:
+    if given != good:
         raise InvalidInput(
-            "size_quantities",
+            FIELD,
             _("The cells add up to %(total)s good pieces, not %(good)s.")
-            % {"total": total, "good": good},
+            % {"total": given, "good": good},
         )
-    return [
-        {"size": size, "color": color, "quantity": quantity}
-        for (size, color), quantity in cleaned.items()
-        if quantity
-    ]
+    return checked
 
 
 def _check_rejection_cells(rejections: list[Rejection], run: ProductionRun) -> None:
@@ -171,7 +174,7 @@ def _check_rejection_cells(rejections: list[Rejection], run: ProductionRun) -> N
             raise InvalidInput(
                 f"rejected[{index}]",
                 _("%(size)s / %(color)s is not in the matrix of %(ref)s.")
-                % {"size": line.size, "color": line.color, "ref": run.reference},
+                % {"size": line.size or "—", "color": line.color or "—", "ref": run.reference},
             )
 
 
