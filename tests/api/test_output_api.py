@@ -61,6 +61,7 @@ def test_a_batch_delivery_is_201_with_the_delivery_and_the_output(api, working, 
         "rejected": 2,
         "yield": 0.8,
         "rejected_rate": 0.2,
+        "cells": [],
     }
     assert [d["id"] for d in run["deliveries"]] == [delivery["id"]]
     listed = api.get(deliveries(working)).json()
@@ -75,6 +76,7 @@ def test_output_is_on_every_run_object_and_yield_null_until_delivered(api, admin
         "rejected": 0,
         "yield": None,
         "rejected_rate": None,
+        "cells": [],
     }
     assert detail["deliveries"] == []
     api.post(deliveries(working), {"good": 4})

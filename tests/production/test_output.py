@@ -206,3 +206,74 @@ def test_an_admin_corrects_a_delivery_with_a_reason_audited(working, workshop, a
     audit = AuditEntry.objects.get(action="delivery.corrected")
     assert (audit.details["before"]["good"], audit.details["after"]["good"]) == (5, 4)
     assert audit.actor_name == admin.name
+
+
+# ---------------------------------------------------------------- a size × colour matrix
+
+
+@pytest.fixture
+def matrix_run(make_run, workshop):
+    """A run of 12: S, M, L × Sand, Indigo, two of each."""
+    from loomworks.catalog.models import DesignColor, DesignSizeSet
+    from tests.factories import DesignFactory
+
+    design = DesignFactory(details=False)
+    for position, size in enumerate(("S", "M", "L")):
+        DesignSizeSet.objects.create(design=design, size_label=size, position=position)
+    for position, (name, hex_code) in enumerate((("Sand", "#D8C7A6"), ("Indigo", "#2E3A5C"))):
+        DesignColor.objects.create(design=design, name=name, hex_code=hex_code, position=position)
+    cells = [
+        {"size": size, "color": color, "quantity": 2}
+        for size in ("S", "M", "L")
+        for color in ("Sand", "Indigo")
+    ]
+    run = make_run(
+        "in_progress",
+        partner=workshop.partner,
+        actor=workshop.actor,
+        quantity=12,
+        design=design,
+        size_quantities=cells,
+    )
+    return run
+
+
+def test_deliveries_per_cell_add_up_and_show_per_cell(matrix_run, workshop):
+    deliver(
+        matrix_run,
+        workshop.actor,
+        good=3,
+        size_quantities=[
+            {"size": "S", "color": "Sand", "quantity": 2},
+            {"size": "M", "color": "Indigo", "quantity": 1},
+        ],
+        rejected=[{"reason": "stain", "quantity": 1, "size": "M", "color": "Indigo"}],
+    )
+    cells = {(c.size, c.color): (c.planned, c.good) for c in admin_run(matrix_run.pk).output.cells}
+    assert cells[("S", "Sand")] == (2, 2)
+    assert cells[("M", "Indigo")] == (2, 1)
+    assert cells[("L", "Sand")] == (2, 0)
+
+
+def test_cells_must_add_up_and_stay_within_the_matrix(matrix_run, workshop):
+    before = world()
+    wrong = [
+        ([{"size": "S", "color": "Sand", "quantity": 1}], 2, "add up"),
+        ([{"size": "XL", "color": "Sand", "quantity": 2}], 2, "XL"),
+        ([{"size": "S", "color": "Sand", "quantity": 3}], 3, "at most 2 more"),
+    ]
+    for cells, good, words in wrong:
+        with pytest.raises(InvalidInput) as refused:
+            deliver(matrix_run, workshop.actor, good=good, size_quantities=cells)
+        assert refused.value.field == "size_quantities" and words in refused.value.detail
+    assert world() == before
+
+
+def test_a_run_with_a_matrix_completes_when_every_cell_is_delivered(matrix_run, workshop):
+    every_cell = [
+        {"size": size, "color": color, "quantity": 2}
+        for size in ("S", "M", "L")
+        for color in ("Sand", "Indigo")
+    ]
+    result = deliver(matrix_run, workshop.actor, good=12, size_quantities=every_cell)
+    assert result.completed and fresh(matrix_run).status == "completed"

@@ -62,6 +62,13 @@ OutputOut = create_model(
         float | None,
         Field(description="rejected / (good + rejected); null until something is delivered"),
     ),
+    cells=(
+        list[dict[str, Any]],
+        Field(
+            default_factory=list,
+            description="per size × colour cell: {size, color, planned, good}",
+        ),
+    ),
     **{"yield": (float | None, Field(description="good / planned; null until delivered"))},
 )
 
@@ -259,7 +266,10 @@ def run_facts_out(run) -> dict:
         "progress": run.progress.as_dict(),
         "created_at": run.created_at,
         "updated_at": run.updated_at,
-        "output": run.output.as_dict(),
+        "output": {
+            **run.output.as_dict(),
+            "cells": [cell.as_dict() for cell in run.output.cells],
+        },
         "deliveries": [delivery_out(delivery) for delivery in run.deliveries],
         "rework_of": run.rework_of,
         "reworks": list(run.reworks),

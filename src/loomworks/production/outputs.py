@@ -20,7 +20,7 @@ from loomworks.production.models import (
     ProductionRun,
     RunStatus,
 )
-from loomworks.production.read_models import DeliveryView, Output, RejectionLine
+from loomworks.production.read_models import CellOutput, DeliveryView, Output, RejectionLine
 from loomworks.production.rejections import reason_label
 from loomworks.production.run_records import media_view
 
@@ -91,12 +91,29 @@ def delivery_views(
     ]
 
 
-def _own_output(run: ProductionRun) -> Output:
+def _own_output(run: ProductionRun, deliveries: list[Delivery]) -> Output:
+    delivered: dict[tuple[str, str], int] = defaultdict(int)
+    for delivery in deliveries:
+        for cell in delivery.size_quantities or ():
+            delivered[(cell.get("size") or "", cell.get("color") or "")] += int(
+                cell.get("quantity") or 0
+            )
+    cells = tuple(
+        CellOutput(
+            size=cell.get("size") or "",
+            color=cell.get("color") or "",
+            planned=int(cell.get("quantity") or 0),
+            good=delivered.get((cell.get("size") or "", cell.get("color") or ""), 0),
+        )
+        for cell in getattr(run, "size_quantities", None) or ()
+        if isinstance(cell, dict)
+    )
     return Output(
         planned=run.quantity,
         good=run.produced_quantity or 0,
         rejected=run.rejected_quantity or 0,
         delivered=run.produced_quantity is not None,
+        cells=cells,
     )
 
 
@@ -160,7 +177,11 @@ def output_facts(
             reworks[original].append(pk)
     facts = {}
     for run in runs:
-        output = _parts_output(run, parts[run.pk]) if has_parts.get(run.pk) else _own_output(run)
+        output = (
+            _parts_output(run, parts[run.pk])
+            if has_parts.get(run.pk)
+            else _own_output(run, deliveries[run.pk])
+        )
         facts[run.pk] = OutputFacts(
             output=output,
             deliveries=tuple(delivery_views(deliveries[run.pk], reasons=reasons, photos=photos)),

@@ -79,6 +79,8 @@ class Output:
     good: int = 0
     rejected: int = 0
     delivered: bool = False
+    # Per cell of the size × colour matrix: planned beside the good pieces delivered.
+    cells: tuple["CellOutput", ...] = ()
 
     @property
     def yield_(self) -> Decimal | None:
@@ -119,6 +121,23 @@ class Output:
             "yield": float(self.yield_) if self.yield_ is not None else None,
             "rejected_rate": float(self.rejected_rate) if self.rejected_rate is not None else None,
         }
+
+
+@dataclass(frozen=True)
+class CellOutput:
+    """One cell of a run's size × colour matrix: ordered, and delivered good."""
+
+    size: str
+    color: str
+    planned: int
+    good: int = 0
+
+    @property
+    def short(self) -> int:
+        return max(0, self.planned - self.good)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"size": self.size, "color": self.color, "planned": self.planned, "good": self.good}
 
 
 @dataclass(frozen=True)

@@ -129,9 +129,7 @@ def follow_delivered_quantity(run: ProductionRun) -> bool:
     waits = False
     # Every sharer locked in number order, whichever of them is released first; each is
     # re-read under its lock, so a second release finds nothing left to do.
-    for other in ProductionRun.objects.select_for_update().filter(pk__in=shares).order_by(
-        "number"
-    ):
+    for other in ProductionRun.objects.select_for_update().filter(pk__in=shares).order_by("number"):
         waiting = _apply(other, shares[other.pk], follow=follow)
         if other.pk == current.pk:
             waits = waiting

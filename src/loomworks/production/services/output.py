@@ -156,7 +156,11 @@ def clean_cells(cells, *, run: ProductionRun, good: int) -> list[dict]:
             raise InvalidInput(
                 FIELD,
                 _("%(size)s / %(color)s is not in the matrix of %(ref)s.")
-                % {"size": cell["size"] or "—", "color": cell["color"] or "—", "ref": run.reference},
+                % {
+                    "size": cell["size"] or "—",
+                    "color": cell["color"] or "—",
+                    "ref": run.reference,
+                },
             )
     if given != good:
         raise InvalidInput(
@@ -208,6 +212,32 @@ def _cell_totals(run_id: str) -> dict[tuple[str, str], int]:
             key = _cell_key(cell)
             totals[key] = totals.get(key, 0) + int(cell.get("quantity") or 0)
     return totals
+
+
+def _refuse_cells_beyond_the_order(run: ProductionRun, cells: list[dict]) -> None:
+    """A cell may not receive more good pieces than it was ordered (policy: refuse)."""
+    if not cells:
+        return
+    ordered = {_cell_key(cell): int(cell.get("quantity") or 0) for cell in _run_cells(run)}
+    delivered = _cell_totals(run.pk)
+    for cell in cells:
+        key = _cell_key(cell)
+        before = delivered.get(key, 0)
+        if before + cell["quantity"] > ordered.get(key, 0):
+            raise InvalidInput(
+                FIELD,
+                _(
+                    "%(size)s / %(color)s is ordered %(ordered)s and %(delivered)s are "
+                    "delivered: at most %(left)s more."
+                )
+                % {
+                    "size": key[0] or "—",
+                    "color": key[1] or "—",
+                    "ordered": ordered.get(key, 0),
+                    "delivered": before,
+                    "left": max(0, ordered.get(key, 0) - before),
+                },
+            )
 
 
 def _everything_delivered(run: ProductionRun, good: int) -> bool:
@@ -275,6 +305,8 @@ def delivery_record(
         before_good, before_rejected = _totals(locked.pk)
         total_good = before_good + good
         over = max(0, total_good - max(before_good, locked.quantity))
+        if policy.over_delivery == OverDelivery.REFUSE:
+            _refuse_cells_beyond_the_order(locked, cells)
         if over and policy.over_delivery == OverDelivery.REFUSE:
             left = max(0, locked.quantity - before_good)
             raise InvalidInput(
