@@ -350,7 +350,7 @@ def test_actions_follow_the_state_machine_for_each_audience(world, admin_user):
     }
     assert actions["split"] == ["cancel"]  # a parent follows its parts
     assert actions["part_b"] == ["accept", "reassign", "edit", "tasks_added", "cancel"]
-    assert actions["part_a"] == ["start", "complete", "tasks_added", "cancel"]
+    assert actions["part_a"] == ["start", "deliver", "complete", "tasks_added", "cancel"]
     assert actions["cancelled"] == []
     assert actions["waiting"] == ["reassign", "edit", "tasks_added", "cancel"]
 
@@ -361,4 +361,4 @@ def test_actions_follow_the_state_machine_for_each_audience(world, admin_user):
     ] == ["accept", "decline", "media_added"]
     assert partner.get(f"/production-runs/{runs['declined'].pk}")["production_run"][
         "available_actions"
-    ] == ["start", "media_added"]
+    ] == ["start", "deliver", "hand_over", "media_added"]

@@ -141,7 +141,7 @@ def test_open_a_run_from_the_list_and_read_it(page, live_server, shop, artifacts
     assert page.locator("h1").inner_text() == busy.reference
     assert page.locator(".run-head__sub").inner_text().startswith("Field Jacket · Finish Line")
     assert page.get_by_text("The lining arrived a day late.").is_visible()
-    assert page.get_by_text("1 of 6 tasks done").first.is_visible()
+    assert page.get_by_text("1 of 6 checklist items ticked").first.is_visible()
 
     # A reply goes into the thread in place.
     thread = page.locator(".thread-box").first

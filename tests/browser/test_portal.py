@@ -175,7 +175,7 @@ def test_a_workshop_works_a_new_run_to_completion_on_a_phone(
     assert total == 3
     boxes.first.click()
     expect(boxes).to_have_count(total - 1)
-    expect(page.locator("#run-progress")).to_contain_text("1 of 3 tasks done")
+    expect(page.locator("#run-progress")).to_contain_text("1 of 3 checklist items ticked")
     page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(artifacts / "portal-run-phone.png"))
     page.screenshot(path=str(artifacts / "portal-run-phone-full.png"), full_page=True)
@@ -185,7 +185,7 @@ def test_a_workshop_works_a_new_run_to_completion_on_a_phone(
         remaining = boxes.count()
         boxes.first.click()
         expect(boxes).to_have_count(remaining - 1)
-    expect(page.locator("#run-progress")).to_contain_text("3 of 3 tasks done")
+    expect(page.locator("#run-progress")).to_contain_text("3 of 3 checklist items ticked")
     wait_for_status(page, run, "Completed")
     run.refresh_from_db()
     assert run.status == "completed"
@@ -227,6 +227,6 @@ def test_the_checklist_works_without_javascript(transactional_db, browser, live_
         page.wait_for_load_state()
         assert "#task-" in page.url
         expect(page.locator(".flash__item--success")).to_contain_text("Ticked")
-        expect(page.locator("#run-progress")).to_contain_text("1 of 3 tasks done")
+        expect(page.locator("#run-progress")).to_contain_text("1 of 3 checklist items ticked")
     finally:
         context.close()

@@ -72,16 +72,9 @@ ADMIN_COMMANDS = (
     "tasks_added",
     "cancel",
 )
-PARTNER_COMMANDS = (
-    "accept",
-    "decline",
-    "start",
-    "deliver",
-    "hand_over",
-    "finish",
-    "complete",
-    "media_added",
-)
+# A workshop's one end step is the hand-over (its last delivery); the API's finish and
+# complete routes still work, but are not offered.
+PARTNER_COMMANDS = ("accept", "decline", "start", "deliver", "hand_over", "media_added")
 
 ORDERINGS = {
     "-created_at": ("-created_at", "-id"),

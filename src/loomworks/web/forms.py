@@ -1,3 +1,6 @@
+from decimal import Decimal
+
+from babel.numbers import get_decimal_symbol
 from django import forms
 from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
@@ -7,6 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 from loomworks.accounts import lockout
 from loomworks.accounts.passwords import RESET_PATH, link_lifetime
+from loomworks.core.formatting import amount_text
+from loomworks.core.limits import AMOUNT_STEP
+from loomworks.core.numbers import AmbiguousNumber, babel_locale, parse_amount
 
 
 class LoginForm(forms.Form):
@@ -97,3 +103,37 @@ def language_choices() -> list[tuple[str, str]]:
         (code, translation.get_language_info(code)["name_local"].capitalize())
         for code, _name in settings.LANGUAGES
     ]
+
+
+class AmountField(forms.DecimalField):
+    """A quantity typed the way the person's language writes it (42,5 in French and
+    Portuguese, 42.5 in English); what could be read two ways is refused with an
+    example (`core.numbers`). Shared by the console's and the portal's forms."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, Decimal):
+            return value
+        try:
+            number = parse_amount(str(value))
+        except AmbiguousNumber as error:
+            raise forms.ValidationError(str(error), code="invalid") from None
+        return number
+
+    def validate(self, value):
+        super(forms.DecimalField, self).validate(value)  # required; the bounds are checked below
+        if value is not None and value != value.quantize(AMOUNT_STEP):
+            raise forms.ValidationError(
+                _("Give the quantity with at most three decimals."), code="max_decimal_places"
+            )
+
+
+def amount_input(value) -> str:
+    """A Decimal written back into a form field the way the person's language writes it."""
+    if value in (None, ""):
+        return ""
+    if not isinstance(value, Decimal):
+        return str(value)
+    text = amount_text(value)
+    return text.replace(".", get_decimal_symbol(babel_locale())) if text else ""

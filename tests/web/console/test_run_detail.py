@@ -58,7 +58,7 @@ def test_tasks_with_checklists_progress_and_comment_threads(console, make_run, w
     assert "Stitching" in page
     assert "Join" in page and "Hem" in page
     assert 'class="checklist__item is-done"' in page
-    assert "1 of 2 tasks done" in page
+    assert "1 of 2 checklist items ticked" in page
     assert page.index("Thread is late by a day.") < page.index("Fine, thanks.")
     assert f'action="/admin/production-runs/{run.pk}/tasks/{task.pk}/comments/"' in page
 

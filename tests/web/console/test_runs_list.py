@@ -28,7 +28,7 @@ def test_each_row_shows_names_dates_and_progress(console, make_run, workshop):
     assert "Sent to partner" in page
     assert "3 Apr 2031" in page
     assert timezone.localdate().strftime("%Y") in page
-    assert "0 of 2 tasks done" in page
+    assert "0 of 2 checklist items ticked" in page
     assert f'href="/admin/production-runs/{run.pk}/"' in page
 
 

@@ -48,7 +48,7 @@ def test_shows_reference_stepper_progress_tasks_and_timeline(partner_client, sen
 
     assert sent_run.reference in page
     assert 'class="stepper"' in page
-    assert "0 of 2 tasks done" in page
+    assert "0 of 2 checklist items ticked" in page
     assert "Cutting" in page and "Lay fabric" in page and "Cut panels" in page
     assert "Sent to the workshop" in page
     assert "Approved → Sent to partner" in page
@@ -74,17 +74,15 @@ def test_one_next_step_for_each_stage(partner_client, make_run, workshop, status
         assert bar == ""
 
 
-def test_finish_then_complete_follow_start(partner_client, working_run, workshop):
+def test_hand_over_is_the_one_end_step_after_start(partner_client, working_run, workshop):
     services.run_start(run=working_run, actor=workshop.actor)
-    bar = action_bar(page_of(partner_client, working_run))
-    assert "Mark finished" in bar and "Start work" not in bar
-    assert "2 checklist items are still open." in bar
-    assert "Yes, " in bar  # the confirmation step sits behind the button
-
-    services.run_finish(run=working_run, actor=workshop.actor)
-    bar = action_bar(page_of(partner_client, working_run))
-    assert "Complete run" in bar and "Mark finished" not in bar
-    assert "2 open checklist items will be completed with the run." in bar
+    page = page_of(partner_client, working_run)
+    bar = action_bar(page)
+    assert "Hand over" in bar and "Start work" not in bar
+    assert "Mark finished" not in page and "Complete run" not in page
+    # The hand-over form: its confirmation says what happens to unticked items.
+    assert "2 open checklist items will be closed on completion, not ticked." in page
+    assert f"Yes, hand over {working_run.reference}" in page
 
 
 def test_accepting_with_a_promised_date(partner_client, sent_run):
@@ -228,7 +226,7 @@ def test_ticking_an_item_without_javascript_saves_and_comes_back(partner_client,
     assert item.status == "completed"
     page = partner_client.get(response["Location"]).content.decode()
     assert "Ticked “Lay fabric”." in page
-    assert "1 of 2 tasks done" in page
+    assert "1 of 2 checklist items ticked" in page
     assert 'aria-checked="true"' in page
 
 
@@ -246,9 +244,9 @@ def test_ticking_an_item_with_htmx_returns_the_task_card_and_the_progress(
     fragment = response.content.decode()
     assert fragment.startswith('<article class="task" id="task-')
     assert "<html" not in fragment
-    assert "1 of 2 done" in fragment
+    assert "1 of 2 ticked" in fragment
     assert 'id="run-progress" class="run-progress" hx-swap-oob="true"' in fragment
-    assert "1 of 2 tasks done" in fragment
+    assert "1 of 2 checklist items ticked" in fragment
 
 
 def test_ticking_the_last_item_completes_the_task_and_then_the_run(

@@ -82,9 +82,9 @@ def test_material_the_design_does_not_plan_gets_its_own_row(partner_client, work
     ("quantity", "message"),
     [
         ("", "Give the quantity."),
-        ("abc", "The quantity must be a number."),
+        ("abc", "Write the number like 42.5."),
         ("0", "The quantity must be above zero."),
-        ("1.23456", "Ensure that there are no more than 3 decimal places."),
+        ("1.23456", "Give the quantity with at most three decimals."),
     ],
 )
 def test_a_bad_quantity_is_shown_beside_the_field_with_the_typed_values_kept(

@@ -27,7 +27,7 @@ def test_cards_show_design_reference_status_quantity_and_task_progress(partner_c
     assert sent_run.reference in page
     assert "Sent to partner" in page
     assert "10 pieces" in page
-    assert "0 of 2 tasks done" in page
+    assert "0 of 2 checklist items ticked" in page
     assert f'href="/partner/production-runs/{sent_run.pk}/"' in page
 
 

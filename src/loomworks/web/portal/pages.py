@@ -16,6 +16,7 @@ from loomworks.core.limits import swatch
 from loomworks.production.models import RunStatus
 from loomworks.production.partner_selectors import (
     materials_list,
+    rejection_reasons,
     partner_run_comments,
     partner_run_detail,
     partner_run_timeline,
@@ -25,11 +26,18 @@ from loomworks.production.partner_selectors import (
 from loomworks.production.read_models import CommentView, PartnerDesign, PartnerRun, TaskView
 from loomworks.production.run_records import material_use, run_consumption
 from loomworks.production.selectors import progress_by_run
-from loomworks.web.portal.forms import AcceptForm, CommentForm, ConsumptionForm, DeclineForm
+from loomworks.web.portal.forms import (
+    AcceptForm,
+    CommentForm,
+    ConsumptionForm,
+    DeclineForm,
+    HandOverForm,
+)
 from loomworks.work.models import TaskStatus
 
-# The order in which the one next step is chosen among what the workshop may do.
-PRIMARY_ACTIONS = ("accept", "start", "finish", "complete")
+# The order in which the one next step is chosen among what the workshop may do: the
+# hand-over (its last delivery) is the one end step.
+PRIMARY_ACTIONS = ("accept", "start", "hand_over")
 
 
 # ---------------------------------------------------------------- what the partner may do
@@ -51,8 +59,8 @@ def work_lock(status: str) -> str:
 
 
 def primary_action(actions: tuple[str, ...]) -> str:
-    """The one next step for the workshop among what it may do: accept, start, finish,
-    complete, or nothing."""
+    """The one next step for the workshop among what it may do: accept, start, hand over,
+    or nothing."""
     return next((action for action in PRIMARY_ACTIONS if action in actions), "")
 
 
@@ -64,11 +72,10 @@ def guidance(run: PartnerRun) -> str:
     if run.status == RunStatus.IN_PROGRESS:
         if not run.started_at:
             return _("You accepted this run. Start it when work begins.")
-        if not run.finished_at:
-            return _(
-                "Tick off the checklist as you go. Mark the run finished when the work is done."
-            )
-        return _("Complete the run once everything is handed over.")
+        return _(
+            "Tick off the checklist as you go. Record each batch you deliver, and hand the "
+            "run over with the last one."
+        )
     if run.status == RunStatus.COMPLETED:
         return _("This run is completed.")
     if run.status == RunStatus.CANCELLED:
@@ -108,6 +115,7 @@ class ThreadComment:
 class ChecklistItem:
     item: TaskView
     can_tick: bool
+    can_untick: bool = False
 
     @property
     def pk(self) -> str:
@@ -130,6 +138,7 @@ class TaskCard:
     checklist: list[ChecklistItem]
     checklist_done: int
     checklist_total: int
+    checklist_closed: int
     can_accept: bool
     can_finish: bool
     lock: str
@@ -165,6 +174,7 @@ def task_card(task: TaskView, lock: str, comments: dict[str, tuple[CommentView, 
     can_work = not lock
     live = [item for item in task.subtasks if item.status != TaskStatus.CANCELLED]
     done = sum(1 for item in live if item.status == TaskStatus.COMPLETED)
+    closed = sum(1 for item in live if item.status == TaskStatus.CLOSED)
     has_open_work = _open(task) or any(_open(item) for item in task.subtasks)
     thread = [ThreadComment(c) for c in comments.get(task.id, ())]
     for item in task.subtasks:
@@ -173,10 +183,17 @@ def task_card(task: TaskView, lock: str, comments: dict[str, tuple[CommentView, 
     return TaskCard(
         task=task,
         checklist=[
-            ChecklistItem(item, can_tick=can_work and _open(item)) for item in task.subtasks
+            ChecklistItem(
+                item,
+                can_tick=can_work and _open(item),
+                # A tick is undone while its task is still open.
+                can_untick=can_work and _open(task) and item.status == TaskStatus.COMPLETED,
+            )
+            for item in task.subtasks
         ],
         checklist_done=done,
         checklist_total=len(live),
+        checklist_closed=closed,
         # Accepting is the workshop saying "we are on it"; once an item is ticked it goes
         # without saying.
         can_accept=can_work and task.status == TaskStatus.PENDING and not done,
@@ -268,6 +285,7 @@ def timeline(partner, run_id: str) -> list[dict]:
                 "to_status": entry.to_status,
                 "changed": entry.changed,
                 "note": entry.note,
+                "closed_on_completion": entry.closed_on_completion,
             }
         )
     return entries
@@ -284,6 +302,14 @@ def _material_options(snapshot: dict) -> dict:
     for material in materials_list():
         (planned if material.pk in planned_ids else others).append(material)
     return {"planned": planned, "others": others}
+
+
+def hand_over_form(run: PartnerRun, data=None, files=None) -> HandOverForm:
+    """The hand-over form of a run: one field per cell of its matrix that is still open
+    (or one for the good pieces), the brand's rejection reasons."""
+    return HandOverForm(
+        data, files, cells=run.output.cells or (), reasons=rejection_reasons()
+    )
 
 
 def run_page_context(request, run_id: str, *, forms: dict) -> dict:
@@ -311,10 +337,21 @@ def run_page_context(request, run_id: str, *, forms: dict) -> dict:
         "tasks": cards,
         "related": detail.related,
         "timeline": timeline(partner, run.id),
-        "material_use": material_use(run.id, detail.snapshot, run.quantity),
+        "material_use": material_use(
+            run.id,
+            detail.snapshot,
+            run.quantity,
+            good=run.output.good if run.output.delivered else None,
+        ),
         "consumption_logs": run_consumption(run.id, limit=20),
         "materials": _material_options(detail.snapshot),
         "can_log": run.status == RunStatus.IN_PROGRESS,
+        "output": run.output,
+        "deliveries": run.deliveries,
+        "can_deliver": "deliver" in detail.actions,
+        "can_hand_over": "hand_over" in detail.actions,
+        "hand_over_form": forms.get("hand_over") or hand_over_form(run),
+        "correct_forms": forms.get("correct", {}),
         "media": detail.gallery,
         "can_upload": "media_added" in detail.actions,
         "accept_form": forms.get("accept") or AcceptForm(),

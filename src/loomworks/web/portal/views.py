@@ -23,14 +23,16 @@ from loomworks.production import services
 from loomworks.production.partner_selectors import partner_run_queryset, partner_run_rows
 from loomworks.production.selectors import RunFilters, run_visible_to, task_visible_to
 from loomworks.web.portal.access import partner_required
+from loomworks.production.partner_selectors import partner_consumption_log, partner_run_view
 from loomworks.web.portal.forms import (
     AcceptForm,
     CommentForm,
+    ConsumptionCorrectForm,
     ConsumptionForm,
     DeclineForm,
     EmailSettingsForm,
 )
-from loomworks.web.portal.pages import run_page_context, task_card_context
+from loomworks.web.portal.pages import hand_over_form, run_page_context, task_card_context
 from loomworks.web.portal.selectors import (
     DEFAULT_SHOW,
     RUN_TYPES,
@@ -206,6 +208,64 @@ def run_complete(request, run_id):
 
 @partner_required
 @require_POST
+def run_deliver(request, run_id):
+    """A batch delivered, or (the "hand over" button) the last one: the run completes."""
+    run = run_visible_to(request.partner, run_id)
+    final = request.POST.get("final") == "1"
+    form = hand_over_form(partner_run_view(run), request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            result = services.delivery_record(
+                run=run,
+                actor=request.actor,
+                final=final,
+                photos=request.FILES.getlist("photos"),
+                **form.delivery(),
+            )
+        except NotFound:
+            raise
+        except InvalidInput as error:
+            form.add_error(form.field_for(error.field), error.detail)
+        except DomainError as error:
+            form.add_error(None, error.detail)
+        else:
+            if result.completed:
+                message = _("%(ref)s is handed over. Thank you!")
+            else:
+                message = _("Delivery recorded on %(ref)s.")
+            messages.success(request, message % {"ref": run.reference})
+            return redirect(_run_url(run.pk, "top" if result.completed else "hand-over"))
+    return _render_run(request, run.pk, forms={"hand_over": form}, status=422)
+
+
+@partner_required
+@require_POST
+def consumption_correct(request, run_id, log_id):
+    run = run_visible_to(request.partner, run_id)
+    log = partner_consumption_log(request.partner, run, log_id)
+    form = ConsumptionCorrectForm(request.POST)
+    if form.is_valid():
+        try:
+            services.consumption_log_correct(
+                log=log,
+                actor=request.actor,
+                quantity=form.cleaned_data["quantity"],
+                notes=form.cleaned_data["notes"],
+            )
+        except NotFound:
+            raise
+        except InvalidInput as error:
+            _field_error(form, error)
+        except DomainError as error:
+            form.add_error(None, error.detail)
+        else:
+            messages.success(request, _("Material entry corrected on %(ref)s.") % {"ref": run.reference})
+            return redirect(_run_url(run.pk, "materials"))
+    return _render_run(request, run.pk, forms={"correct": {log.pk: form}}, status=422)
+
+
+@partner_required
+@require_POST
 def consumption_add(request, run_id):
     return _form_action(
         request,
@@ -315,6 +375,19 @@ def subtask_complete(request, task_id, subtask_id):
         task,
         lambda: services.run_subtask_complete(task=task, subtask=subtask, actor=request.actor),
         _("Ticked “%(title)s”.") % {"title": subtask.title},
+    )
+
+
+@partner_required
+@require_POST
+def subtask_reopen(request, task_id, subtask_id):
+    task = task_visible_to(request.partner, task_id)
+    subtask = task_visible_to(request.partner, subtask_id)
+    return _task_action(
+        request,
+        task,
+        lambda: services.run_subtask_reopen(task=task, subtask=subtask, actor=request.actor),
+        _("Unticked “%(title)s”.") % {"title": subtask.title},
     )
 
 

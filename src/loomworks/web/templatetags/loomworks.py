@@ -9,6 +9,10 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from babel.numbers import get_decimal_symbol
+
+from loomworks.core.formatting import amount_text
+from loomworks.core.numbers import babel_locale
 from loomworks.production.models import RunStatus
 from loomworks.work.models import TaskStatus
 
@@ -21,6 +25,19 @@ STAGES = [
     ("finished", gettext_lazy("Finished")),
     ("completed", gettext_lazy("Completed")),
 ]
+
+
+@register.filter
+def amount(value) -> str:
+    """A quantity in the reader's language: 2.5 or 2,5."""
+    text = amount_text(value)
+    return text.replace(".", get_decimal_symbol(babel_locale())) if text else ""
+
+
+@register.filter
+def get_item(mapping, key):
+    """`mapping[key]` in a template, or None."""
+    return mapping.get(key) if hasattr(mapping, "get") else None
 
 
 @register.filter
@@ -78,10 +95,19 @@ def progress_bar(progress, label: bool = True):
     """A `read_models.Progress` (or a `{completed, total}` dict) as a bar."""
     if isinstance(progress, dict):
         completed, total = progress.get("completed", 0), progress.get("total", 0)
+        closed = progress.get("closed", 0)
     else:
-        completed, total = progress.completed, progress.total
+        completed, total, closed = progress.completed, progress.total, progress.closed
     percent = round(100 * completed / total) if total else 0
-    return {"completed": completed, "total": total, "percent": percent, "label": label}
+    closed_percent = round(100 * closed / total) if total else 0
+    return {
+        "completed": completed,
+        "total": total,
+        "closed": closed,
+        "percent": percent,
+        "closed_percent": closed_percent,
+        "label": label,
+    }
 
 
 @register.inclusion_tag("web/includes/stepper.html")

@@ -1,0 +1,63 @@
+"""Numbers as people type them: in their own language's way, or refused when unclear.
+
+A workshop in Porto types 42,5 for forty-two and a half; one in Leeds types
+42.5. Both mean the same, and each is read in the language the person uses
+(Babel's number rules, strict). What could mean two things is refused with an
+example of how to write it, never guessed: "1,234.5" in French, or "1.234"
+where the decimal mark is a comma (a thousand and some, or one and a bit?).
+"""
+
+import re
+from decimal import Decimal
+
+from babel.numbers import NumberFormatError, get_decimal_symbol, get_group_symbol, parse_decimal
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+# Our languages → Babel's locales ("pt" is European Portuguese here).
+BABEL_LOCALES = {"en": "en", "fr": "fr_FR", "pt": "pt_PT"}
+
+_SPACES = re.compile(r"[\s\u00a0\u202f]+")
+
+
+class AmbiguousNumber(ValueError):
+    """The text is not a number in the person's language, or could be read two ways."""
+
+
+def babel_locale(language: str | None = None) -> str:
+    language = (language or get_language() or "en").split("-")[0].lower()
+    return BABEL_LOCALES.get(language, "en")
+
+
+def example(language: str | None = None) -> str:
+    """How forty-two and a half is written in the language: 42.5 or 42,5."""
+    return f"42{get_decimal_symbol(babel_locale(language))}5"
+
+
+def parse_amount(text: str, language: str | None = None) -> Decimal:
+    """`text` read as a number in `language` (the active one by default).
+
+    Spaces between digit groups are taken as the language's group mark. A
+    text using both marks the wrong way round, a group mark where a decimal
+    one is meant, or a dot followed by exactly three digits where the decimal
+    mark is a comma, raises AmbiguousNumber with a message saying how to write it.
+    """
+    locale = babel_locale(language)
+    decimal_mark = get_decimal_symbol(locale)
+    group_mark = get_group_symbol(locale)
+    value = _SPACES.sub(group_mark, (text or "").strip())
+    hint = _("Write the number like %(example)s.") % {"example": example(language)}
+    if not value or re.search(r"[^\d.,\u00a0\u202f+-]", value):
+        raise AmbiguousNumber(hint)
+    if decimal_mark == "," and re.fullmatch(r"[-+]?\d{1,3}(\.\d{3})+", value):
+        raise AmbiguousNumber(
+            _("%(text)s could be read two ways; write it like %(example)s.")
+            % {"text": text.strip(), "example": example(language)}
+        )
+    try:
+        number = parse_decimal(value, locale=locale, strict=True)
+    except NumberFormatError:
+        raise AmbiguousNumber(hint) from None
+    if not number.is_finite():
+        raise AmbiguousNumber(hint)
+    return number
