@@ -2,16 +2,18 @@
 
 Built for any number of fetched runs at once, in at most four queries whatever
 their number, and none for runs that have nothing to show: a run's totals are
-on its row (`produced_quantity`, `rejected_quantity`), so only runs with a
-delivery have their deliveries read, only split runs their parts, and only
-runs with reworks (`has_reworks_flag`, annotated by `with_rework_flag`) those.
+on its row (`produced_quantity`, `rejected_quantity`), a split run's come from
+its parts in the run's own SELECT (`with_parts_output`), so only runs with a
+delivery have their deliveries read (with their photos and the brand's reason
+labels), and only runs with reworks (`has_reworks_flag`, `with_rework_flag`) those.
 """
 
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, QuerySet, Sum
+from django.db.models import Exists, IntegerField, Max, OuterRef, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from loomworks.production.models import (
     Delivery,
@@ -117,19 +119,44 @@ def _own_output(run: ProductionRun, deliveries: list[Delivery]) -> Output:
     )
 
 
-def _parts_output(parent: ProductionRun, parts: list[dict]) -> Output:
+def with_parts_output(queryset: QuerySet[ProductionRun]) -> QuerySet[ProductionRun]:
+    """A split run's output from its parts, in the same SELECT (no query of its own): the
+    good pieces of its last step's parts, the rejected pieces of every part (cancelled
+    parts left out), and whether the last step has delivered anything."""
+    live_parts = ProductionRun.objects.filter(parent_id=OuterRef("pk")).exclude(
+        status=RunStatus.CANCELLED
+    )
+    last_step = Subquery(
+        ProductionRun.objects.filter(parent_id=OuterRef(OuterRef("pk")))
+        .exclude(status=RunStatus.CANCELLED)
+        .order_by()
+        .values("parent_id")
+        .annotate(last=Max(Coalesce("order_group", 1)))
+        .values("last")
+    )
+    in_last_step = live_parts.annotate(step=Coalesce("order_group", 1)).filter(step=last_step)
+
+    def total(parts, field):
+        return Subquery(
+            parts.order_by().values("parent_id").annotate(total=Sum(field)).values("total"),
+            output_field=IntegerField(),
+        )
+
+    return queryset.annotate(
+        parts_good=total(in_last_step, "produced_quantity"),
+        parts_rejected=total(live_parts, "rejected_quantity"),
+        parts_delivered=Exists(in_last_step.filter(produced_quantity__isnull=False)),
+    )
+
+
+def _parts_output(parent: ProductionRun) -> Output:
     """A split run made what its last step's parts delivered good; every step's parts
-    may have rejected pieces."""
-    live = [part for part in parts if part["status"] != RunStatus.CANCELLED]
-    if not live:
-        return Output(planned=parent.quantity)
-    last = max(part["order_group"] or 1 for part in live)
-    last_step = [part for part in live if (part["order_group"] or 1) == last]
+    may have rejected pieces (see `with_parts_output`)."""
     return Output(
         planned=parent.quantity,
-        good=sum(part["produced_quantity"] or 0 for part in last_step),
-        rejected=sum(part["rejected_quantity"] or 0 for part in live),
-        delivered=any(part["produced_quantity"] is not None for part in last_step),
+        good=getattr(parent, "parts_good", None) or 0,
+        rejected=getattr(parent, "parts_rejected", None) or 0,
+        delivered=bool(getattr(parent, "parts_delivered", False)),
     )
 
 
@@ -138,8 +165,8 @@ def output_facts(
 ) -> dict[str, OutputFacts]:
     """Output, deliveries (oldest first, with their photos) and rework ids of each run.
 
-    `has_parts` says which runs are split (their output is their parts'); runs
-    must carry `has_reworks_flag` (`with_rework_flag`) or have it False.
+    `has_parts` says which runs are split (their output is their parts', annotated by
+    `with_parts_output`); runs carry `has_reworks_flag` (`with_rework_flag`) or it is False.
     """
     runs = list(runs)
     delivered_ids = [run.pk for run in runs if run.produced_quantity is not None]
@@ -159,13 +186,6 @@ def output_facts(
             "created_at", "id"
         ):
             photos[media.delivery_id].append(media)
-    parent_ids = [run.pk for run in runs if has_parts.get(run.pk)]
-    parts: dict[str, list[dict]] = defaultdict(list)
-    if parent_ids:
-        for part in ProductionRun.objects.filter(parent_id__in=parent_ids).values(
-            "parent_id", "order_group", "status", "produced_quantity", "rejected_quantity"
-        ):
-            parts[part["parent_id"]].append(part)
     rework_parents = [run.pk for run in runs if getattr(run, "has_reworks_flag", False)]
     reworks: dict[str, list[str]] = defaultdict(list)
     if rework_parents:
@@ -178,9 +198,7 @@ def output_facts(
     facts = {}
     for run in runs:
         output = (
-            _parts_output(run, parts[run.pk])
-            if has_parts.get(run.pk)
-            else _own_output(run, deliveries[run.pk])
+            _parts_output(run) if has_parts.get(run.pk) else _own_output(run, deliveries[run.pk])
         )
         facts[run.pk] = OutputFacts(
             output=output,

@@ -31,6 +31,7 @@ from loomworks.production.outputs import (
     OutputFacts,
     output_facts,
     rejected_left_to_rework,
+    with_parts_output,
     with_rework_flag,
 )
 from loomworks.production.read_models import (
@@ -339,7 +340,7 @@ def _admin_run(
 def _with_parts_flag(queryset: QuerySet[ProductionRun]) -> QuerySet[ProductionRun]:
     """`has_parts`, reworks and the parent's number, in the same SELECT (no query of
     their own)."""
-    return with_rework_flag(queryset).annotate(
+    return with_parts_output(with_rework_flag(queryset)).annotate(
         has_parts_flag=Exists(ProductionRun.objects.filter(parent_id=OuterRef("pk"))),
         parent_number=F("parent__number"),
     )

@@ -12,7 +12,7 @@ from loomworks.catalog.models import Priority
 from loomworks.core.errors import InvalidInput
 from loomworks.core.limits import MAX_DURATION_MINUTES, MAX_ORDER_GROUP, MAX_QUANTITY, MAX_TEXT
 from loomworks.partners.models import MemberRole, PartnerStatus
-from loomworks.production.models import RunStatus, RunType
+from loomworks.production.models import NextStepQuantity, OverDelivery, RunStatus, RunType
 from loomworks.production.services import Assignment
 
 ORDER_CHOICES = [
@@ -500,3 +500,121 @@ class TemplateForm(forms.Form):
         return [
             line.strip() for line in self.cleaned_data["checklist"].splitlines() if line.strip()
         ]
+
+
+# ---------------------------------------------------------------- output
+
+
+class DeliveryForm(forms.Form):
+    """A delivery recorded for the partner: good pieces, one line of rejected pieces."""
+
+    good = forms.IntegerField(label=_("Good pieces"), min_value=0, initial=0)
+    reason = forms.ChoiceField(label=_("Rejected for"), required=False, choices=())
+    rejected = forms.IntegerField(label=_("Rejected pieces"), required=False, min_value=1)
+    reject_note = forms.CharField(label=_("What was wrong"), required=False, max_length=2000)
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000)
+    final = forms.BooleanField(
+        label=_("This is the last delivery: hand the run over"), required=False
+    )
+    shortfall_reason = forms.CharField(
+        label=_("Why fewer than ordered?"), required=False, max_length=2000
+    )
+
+    def __init__(self, *args, reasons=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].choices = [("", "—")] + list((reasons or {}).items())
+
+    def rejected_lines(self) -> list[dict]:
+        data = self.cleaned_data
+        if data.get("reason") and data.get("rejected"):
+            return [
+                {
+                    "reason": data["reason"],
+                    "quantity": data["rejected"],
+                    "note": data.get("reject_note") or "",
+                }
+            ]
+        return []
+
+
+class DeliveryCorrectForm(forms.Form):
+    """A correction: the good pieces and each rejected line's quantity, with the reason why."""
+
+    good = forms.IntegerField(label=_("Good pieces"), min_value=0)
+    reason = forms.CharField(
+        label=_("Why is it corrected?"),
+        max_length=2000,
+        error_messages={"required": _("Say why the delivery is corrected.")},
+    )
+
+    def __init__(self, *args, delivery=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.delivery = delivery
+        for index, line in enumerate(delivery.rejections if delivery else ()):
+            self.fields[f"rejected_{index}"] = forms.IntegerField(
+                label=line.label, min_value=0, initial=line.quantity
+            )
+
+    def rejected_lines(self) -> list[dict]:
+        lines = []
+        for index, line in enumerate(self.delivery.rejections):
+            quantity = self.cleaned_data.get(f"rejected_{index}")
+            if quantity:
+                lines.append(
+                    {
+                        "reason": line.reason,
+                        "quantity": quantity,
+                        "note": line.note,
+                        "size": line.size,
+                        "color": line.color,
+                    }
+                )
+        return lines
+
+
+class ReworkForm(forms.Form):
+    quantity = forms.IntegerField(label=_("Pieces to rework"), min_value=1)
+    partner_id = forms.ChoiceField(label=_("Partner"), required=False, choices=())
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000)
+
+    def __init__(self, *args, partners=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["partner_id"].choices = [("", _("The same partner"))] + [
+            (partner.pk, partner.name) for partner in partners
+        ]
+
+
+class ConfirmQuantityForm(forms.Form):
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=MAX_QUANTITY)
+
+
+class OutputPolicyForm(forms.Form):
+    over_delivery = forms.ChoiceField(
+        label=_("Pieces beyond the order"), choices=OverDelivery.choices, widget=forms.RadioSelect
+    )
+    next_step_quantity = forms.ChoiceField(
+        label=_("When a step delivers another quantity than planned, the next step"),
+        choices=NextStepQuantity.choices,
+        widget=forms.RadioSelect,
+    )
+    complete_when_delivered = forms.BooleanField(
+        label=_("Complete a run once everything ordered is delivered"), required=False
+    )
+    complete_when_tasks_done = forms.BooleanField(
+        label=_("Complete a run once every task is done (else wait for the hand-over)"),
+        required=False,
+    )
+    rejection_reasons = forms.CharField(
+        label=_("Rejection reasons"),
+        help_text=_("One per line: a code, then the label after a colon (stain: Stain)."),
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+
+    def reasons(self) -> list[dict]:
+        lines = []
+        for raw in self.cleaned_data["rejection_reasons"].splitlines():
+            if not raw.strip():
+                continue
+            code, _sep, label = raw.partition(":")
+            lines.append({"code": code.strip(), "label": label.strip()})
+        return lines

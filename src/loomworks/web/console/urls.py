@@ -19,6 +19,19 @@ urlpatterns = [
         runs.run_lifecycle,
         name="run_lifecycle",
     ),
+    path("production-runs/<str:run_id>/deliveries/", runs.run_deliver, name="run_deliver"),
+    path(
+        "production-runs/<str:run_id>/deliveries/<str:delivery_id>/correct/",
+        runs.delivery_correct,
+        name="delivery_correct",
+    ),
+    path("production-runs/<str:run_id>/rework/", runs.run_rework, name="run_rework"),
+    path(
+        "production-runs/<str:run_id>/confirm-quantity/",
+        runs.run_confirm_quantity,
+        name="run_confirm_quantity",
+    ),
+    path("settings/output/", runs.output_policy, name="output_policy"),
     path(
         "production-runs/<str:run_id>/tasks/<str:task_id>/comments/",
         runs.task_comment,

@@ -157,7 +157,9 @@ class HandOverForm(forms.Form):
         else:
             good, size_quantities = data.get("good") or 0, []
         self._line_indices = [
-            i for i in range(REJECTED_LINES) if data.get(f"reason_{i}") and data.get(f"rejected_{i}")
+            i
+            for i in range(REJECTED_LINES)
+            if data.get(f"reason_{i}") and data.get(f"rejected_{i}")
         ]
         rejected = [
             {

@@ -16,12 +16,12 @@ from loomworks.core.limits import swatch
 from loomworks.production.models import RunStatus
 from loomworks.production.partner_selectors import (
     materials_list,
-    rejection_reasons,
     partner_run_comments,
     partner_run_detail,
     partner_run_timeline,
     partner_task,
     partner_thread_comments,
+    rejection_reasons,
 )
 from loomworks.production.read_models import CommentView, PartnerDesign, PartnerRun, TaskView
 from loomworks.production.run_records import material_use, run_consumption
@@ -307,9 +307,7 @@ def _material_options(snapshot: dict) -> dict:
 def hand_over_form(run: PartnerRun, data=None, files=None) -> HandOverForm:
     """The hand-over form of a run: one field per cell of its matrix that is still open
     (or one for the good pieces), the brand's rejection reasons."""
-    return HandOverForm(
-        data, files, cells=run.output.cells or (), reasons=rejection_reasons()
-    )
+    return HandOverForm(data, files, cells=run.output.cells or (), reasons=rejection_reasons())
 
 
 def run_page_context(request, run_id: str, *, forms: dict) -> dict:

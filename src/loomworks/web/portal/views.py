@@ -20,10 +20,14 @@ from loomworks.notifications import selectors as notification_selectors
 from loomworks.notifications import services as notification_services
 from loomworks.partners import services as partner_services
 from loomworks.production import services
-from loomworks.production.partner_selectors import partner_run_queryset, partner_run_rows
+from loomworks.production.partner_selectors import (
+    partner_consumption_log,
+    partner_run_queryset,
+    partner_run_rows,
+    partner_run_view,
+)
 from loomworks.production.selectors import RunFilters, run_visible_to, task_visible_to
 from loomworks.web.portal.access import partner_required
-from loomworks.production.partner_selectors import partner_consumption_log, partner_run_view
 from loomworks.web.portal.forms import (
     AcceptForm,
     CommentForm,
@@ -259,7 +263,9 @@ def consumption_correct(request, run_id, log_id):
         except DomainError as error:
             form.add_error(None, error.detail)
         else:
-            messages.success(request, _("Material entry corrected on %(ref)s.") % {"ref": run.reference})
+            messages.success(
+                request, _("Material entry corrected on %(ref)s.") % {"ref": run.reference}
+            )
             return redirect(_run_url(run.pk, "materials"))
     return _render_run(request, run.pk, forms={"correct": {log.pk: form}}, status=422)
 

@@ -3,13 +3,12 @@ dates, progress and the stage stepper."""
 
 import datetime
 
+from babel.numbers import get_decimal_symbol
 from django import template
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-
-from babel.numbers import get_decimal_symbol
 
 from loomworks.core.formatting import amount_text
 from loomworks.core.numbers import babel_locale

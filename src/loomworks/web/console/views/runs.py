@@ -22,8 +22,9 @@ from loomworks.catalog.models import Design
 from loomworks.core.errors import Conflict, InvalidInput, NotFound, TransitionNotAllowed
 from loomworks.partners.models import Partner, PartnerStatus
 from loomworks.production import services
-from loomworks.production.models import ProductionRun, RunStatus
+from loomworks.production.models import Delivery, ProductionPolicy, ProductionRun, RunStatus
 from loomworks.production.read_models import CommentView, TaskView
+from loomworks.production.rejections import reasons_of
 from loomworks.production.run_records import (
     admin_run_comments,
     admin_run_history,
@@ -45,9 +46,14 @@ from loomworks.web.console.forms import (
     AssignmentRows,
     CancelForm,
     CommentForm,
+    ConfirmQuantityForm,
+    DeliveryCorrectForm,
+    DeliveryForm,
     EditRunForm,
     NoteForm,
+    OutputPolicyForm,
     ReassignForm,
+    ReworkForm,
     RunFilterForm,
     TemplateOrderForm,
     apply_error,
@@ -265,7 +271,28 @@ def _detail_context(request, run_id: str, *, comment_forms=None) -> dict:
         "depends_on": detail.depends_on,
         "dependents": detail.dependents,
         "history": admin_run_history(run.id),
-        "materials": material_use(run.id, detail.snapshot, run.quantity),
+        "materials": material_use(
+            run.id,
+            detail.snapshot,
+            run.quantity,
+            good=run.output.good if run.output.delivered else None,
+            part_ids=[child.id for child in detail.children],
+        ),
+        "output": run.output,
+        "deliveries": run.deliveries,
+        "delivery_form": DeliveryForm(reasons=_reasons()),
+        "correct_forms": [
+            (delivery, DeliveryCorrectForm(delivery=delivery, initial={"good": delivery.good}))
+            for delivery in run.deliveries
+        ],
+        "rework_form": ReworkForm(
+            partners=_active_partners(), initial={"quantity": detail.rejected_left_to_rework}
+        )
+        if "rework" in detail.actions
+        else None,
+        "confirm_form": ConfirmQuantityForm(initial={"quantity": run.proposed_quantity})
+        if "quantity_confirmed" in detail.actions
+        else None,
         "media": admin_run_media(run.id),
         "snapshot": selectors.snapshot_view(detail.snapshot),
         "raw_snapshot": json.dumps(detail.snapshot, indent=2, ensure_ascii=False, sort_keys=True),
@@ -596,6 +623,179 @@ def run_lifecycle(request, run_id, action):
         partner = run.partner.name if run.partner else _("the partner")
         messages.success(request, str(message) % {"ref": run.reference, "partner": partner})
     return redirect(_detail_url(run))
+
+
+# ---------------------------------------------------------------- output and rework
+
+
+def _reasons() -> dict[str, str]:
+    return reasons_of(ProductionPolicy.current().rejection_reasons)
+
+
+def _flash_errors(request, form) -> None:
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        for error in errors:
+            messages.error(request, f"{label}: {error}" if label else error)
+
+
+@admin_required
+@require_POST
+def run_deliver(request, run_id):
+    """A delivery recorded for the partner (handed over at the door, by phone)."""
+    run = _run(run_id)
+    if run is None:
+        return _run_missing(request)
+    form = DeliveryForm(request.POST, reasons=_reasons())
+    if not form.is_valid():
+        _flash_errors(request, form)
+        return redirect(_detail_url(run, "output"))
+    try:
+        result = services.delivery_record(
+            run=run,
+            actor=actor_for(request),
+            good=form.cleaned_data["good"],
+            rejected=form.rejected_lines(),
+            note=form.cleaned_data["note"],
+            final=form.cleaned_data["final"],
+            shortfall_reason=form.cleaned_data["shortfall_reason"],
+        )
+    except (InvalidInput, Conflict) as error:
+        messages.error(request, error.detail)
+    else:
+        message = _("Delivery recorded on %(ref)s.")
+        if result.completed:
+            message = _("%(ref)s is handed over and completed.")
+        messages.success(request, message % {"ref": run.reference})
+    return redirect(_detail_url(run, "output"))
+
+
+@admin_required
+@require_POST
+def delivery_correct(request, run_id, delivery_id):
+    delivery = Delivery.objects.filter(pk=delivery_id, run_id=run_id).select_related("run").first()
+    if delivery is None:
+        return render_not_found(request, _("There is no such delivery on this run."))
+    view = next((d for d in admin_run_detail(run_id).run.deliveries if d.id == delivery.pk), None)
+    form = DeliveryCorrectForm(request.POST, delivery=view)
+    if not form.is_valid():
+        _flash_errors(request, form)
+        return redirect(_detail_url(delivery.run, "output"))
+    try:
+        services.delivery_correct(
+            delivery=delivery,
+            actor=actor_for(request),
+            reason=form.cleaned_data["reason"],
+            good=form.cleaned_data["good"],
+            rejected=form.rejected_lines(),
+        )
+    except (InvalidInput, Conflict) as error:
+        messages.error(request, error.detail)
+    else:
+        messages.success(
+            request,
+            _("Delivery %(n)s of %(ref)s is corrected.")
+            % {"n": delivery.number, "ref": delivery.run.reference},
+        )
+    return redirect(_detail_url(delivery.run, "output"))
+
+
+@admin_required
+@require_POST
+def run_rework(request, run_id):
+    run = _run(run_id)
+    if run is None:
+        return _run_missing(request)
+    partners = _active_partners()
+    form = ReworkForm(request.POST, partners=partners)
+    if not form.is_valid():
+        _flash_errors(request, form)
+        return redirect(_detail_url(run, "output"))
+    partner = next((p for p in partners if p.pk == form.cleaned_data["partner_id"]), None)
+    try:
+        rework = services.run_rework(
+            run=run,
+            actor=actor_for(request),
+            quantity=form.cleaned_data["quantity"],
+            partner=partner,
+            note=form.cleaned_data["note"],
+        )
+    except (InvalidInput, Conflict) as error:
+        messages.error(request, error.detail)
+        return redirect(_detail_url(run, "output"))
+    messages.success(
+        request,
+        _("%(new)s remakes %(n)s rejected pieces of %(ref)s. Send it to production next.")
+        % {"new": rework.reference, "n": rework.quantity, "ref": run.reference},
+    )
+    return redirect(_detail_url(rework))
+
+
+@admin_required
+@require_POST
+def run_confirm_quantity(request, run_id):
+    run = _run(run_id)
+    if run is None:
+        return _run_missing(request)
+    form = ConfirmQuantityForm(request.POST)
+    if not form.is_valid():
+        _flash_errors(request, form)
+        return redirect(_detail_url(run))
+    try:
+        confirmed = services.run_quantity_confirm(
+            run=run, actor=actor_for(request), quantity=form.cleaned_data["quantity"]
+        )
+    except (InvalidInput, Conflict) as error:
+        messages.error(request, error.detail)
+    else:
+        message = _("%(ref)s will make %(n)s pieces.") % {
+            "ref": run.reference,
+            "n": confirmed.quantity,
+        }
+        if confirmed.status == RunStatus.SENT_TO_PARTNER:
+            message = f"{message} {_('It is sent to its partner.')}"
+        messages.success(request, message)
+    return redirect(_detail_url(run))
+
+
+@admin_required
+def output_policy(request):
+    """How output is handled: over-delivery, completion, the next step, rejection reasons."""
+    policy = ProductionPolicy.current()
+    reasons_text = "\n".join(
+        f"{code}: {label}" for code, label in reasons_of(policy.rejection_reasons).items()
+    )
+    initial = {
+        "over_delivery": policy.over_delivery,
+        "next_step_quantity": policy.next_step_quantity,
+        "complete_when_delivered": policy.complete_when_delivered,
+        "complete_when_tasks_done": policy.complete_when_tasks_done,
+        "rejection_reasons": reasons_text,
+    }
+    if request.method == "POST":
+        form = OutputPolicyForm(request.POST, initial=initial)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.output_policy_update(
+                    actor=actor_for(request),
+                    over_delivery=data["over_delivery"],
+                    next_step_quantity=data["next_step_quantity"],
+                    complete_when_delivered=data["complete_when_delivered"],
+                    complete_when_tasks_done=data["complete_when_tasks_done"],
+                    rejection_reasons=form.reasons(),
+                )
+            except InvalidInput as error:
+                form.add_error(
+                    "rejection_reasons" if error.field.startswith("rejection") else None,
+                    error.detail,
+                )
+            else:
+                messages.success(request, _("The output settings are saved."))
+                return redirect("console:output_policy")
+    else:
+        form = OutputPolicyForm(initial=initial)
+    return render_console(request, "console/output_policy.html", {"form": form}, section="runs")
 
 
 # ---------------------------------------------------------------- comments
