@@ -522,7 +522,7 @@ class DeliveryForm(forms.Form):
 
     def __init__(self, *args, reasons=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["reason"].choices = [("", "—")] + list((reasons or {}).items())
+        self.fields["reason"].choices = [("", "—"), *(reasons or {}).items()]
 
     def rejected_lines(self) -> list[dict]:
         data = self.cleaned_data

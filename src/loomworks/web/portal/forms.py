@@ -107,7 +107,7 @@ class HandOverForm(forms.Form):
             self.fields["good"] = forms.IntegerField(
                 label=_("Good pieces"), required=False, min_value=0, error_messages=piece_errors
             )
-        choices = [("", _("Reason"))] + list((reasons or {}).items())
+        choices = [("", _("Reason")), *(reasons or {}).items()]
         for index in range(REJECTED_LINES):
             self.fields[f"reason_{index}"] = forms.ChoiceField(
                 label=_("Reason"), required=False, choices=choices

@@ -633,8 +633,8 @@ def _reasons() -> dict[str, str]:
 
 
 def _flash_errors(request, form) -> None:
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
         for error in errors:
             messages.error(request, f"{label}: {error}" if label else error)
 
