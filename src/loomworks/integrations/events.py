@@ -20,10 +20,17 @@ RUN_REASSIGNED = E.RUN_PARTNER_REASSIGNED
 RUN_READY = E.RUN_READY_TO_DISPATCH
 RUN_BLOCKED = E.RUN_BLOCKED
 RUN_LATE = E.RUN_LATE
+RUN_DELIVERY_RECORDED = E.RUN_DELIVERY_RECORDED
+RUN_DELIVERY_CORRECTED = E.RUN_DELIVERY_CORRECTED
+RUN_REWORK_REQUESTED = E.RUN_REWORK_REQUESTED
+RUN_QUANTITY_TO_CONFIRM = E.RUN_QUANTITY_TO_CONFIRM
 TASK_CREATED = E.TASK_CREATED
 TASK_ACCEPTED = E.TASK_ACCEPTED
 TASK_COMPLETED = E.TASK_COMPLETED
 TASK_CANCELLED = E.TASK_CANCELLED
+TASK_STARTED = E.TASK_STARTED
+TASK_REOPENED = E.TASK_REOPENED
+TASK_CLOSED = E.TASK_CLOSED
 ORDER_PLACED = E.ORDER_PLACED
 ORDER_CANCELLED = E.ORDER_CANCELLED
 WEBHOOK_DELIVERY_QUEUED = E.WEBHOOK_DELIVERY_QUEUED
@@ -45,10 +52,17 @@ WEBHOOK_EVENTS: dict[str, object] = {
     RUN_READY: _("A run is ready to send"),
     RUN_BLOCKED: _("A run is blocked"),
     RUN_LATE: _("A run is late"),
+    RUN_DELIVERY_RECORDED: _("A partner delivered pieces of a run (good and rejected)"),
+    RUN_DELIVERY_CORRECTED: _("An admin corrected a delivery"),
+    RUN_REWORK_REQUESTED: _("Rejected pieces of a run went to a rework run"),
+    RUN_QUANTITY_TO_CONFIRM: _("A step's quantity waits for an admin to confirm it"),
     TASK_CREATED: _("A task was created"),
     TASK_ACCEPTED: _("A task was accepted"),
     TASK_COMPLETED: _("A task was completed"),
     TASK_CANCELLED: _("A task was cancelled"),
+    TASK_STARTED: _("Work began on a task (a first item ticked)"),
+    TASK_REOPENED: _("A ticked checklist item was unticked"),
+    TASK_CLOSED: _("A task was closed unticked when its run completed"),
     ORDER_PLACED: _("A store order was received"),
     ORDER_CANCELLED: _("A store order was cancelled"),
 }

@@ -37,6 +37,8 @@ ADMIN_RUN_EVENTS = (
     CANCELLED,
     EventName.RUN_READY_TO_DISPATCH,
     EventName.RUN_BLOCKED,
+    EventName.RUN_DELIVERY_RECORDED,
+    EventName.RUN_QUANTITY_TO_CONFIRM,
 )
 COMMENT_ADDED = EventName.TASK_COMMENT_ADDED
 SEND_EMAIL_SUBSCRIBER = "notifications.send_queued_email"

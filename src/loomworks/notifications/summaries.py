@@ -94,7 +94,28 @@ def run_event_summary(
             if note:
                 return _("%(run)s completed by itself: %(note)s.") % values
             return _("%(run)s completed by itself.") % values
+        if payload.get("action") == "hand_over":
+            return _("%(actor)s handed %(run)s over.") % values
         return _("%(actor)s completed %(run)s.") % values
+    if action == "delivery_recorded":
+        values.update(good=payload.get("good", 0), rejected=payload.get("rejected", 0))
+        if payload.get("rejected"):
+            return (
+                _("%(actor)s delivered %(good)s good pieces of %(run)s, %(rejected)s rejected.")
+                % values
+            )
+        return _("%(actor)s delivered %(good)s good pieces of %(run)s.") % values
+    if action == "quantity_to_confirm":
+        values.update(
+            planned=payload.get("planned_quantity"), proposed=payload.get("proposed_quantity")
+        )
+        return (
+            _(
+                "%(run)s: the step before delivered %(proposed)s pieces, not %(planned)s; "
+                "confirm its quantity before it is sent."
+            )
+            % values
+        )
     if action == "cancelled":
         if by_system:
             return _("%(run)s was cancelled: %(note)s.") % values

@@ -23,6 +23,13 @@ HISTORY_LABELS = {
     "edit": gettext_lazy("Details edited"),
     "media_added": gettext_lazy("Files added"),
     "tasks_added": gettext_lazy("Tasks added"),
+    "deliver": gettext_lazy("Delivery recorded"),
+    "hand_over": gettext_lazy("Handed over"),
+    "delivery_corrected": gettext_lazy("Delivery corrected"),
+    "rework": gettext_lazy("Rejected pieces sent to rework"),
+    "quantity_proposed": gettext_lazy("Quantity to confirm"),
+    "quantity_followed": gettext_lazy("Quantity follows the step before"),
+    "quantity_confirmed": gettext_lazy("Quantity confirmed"),
 }
 
 # How a workshop reads the steps that concern it.
