@@ -157,6 +157,11 @@ class DeliveryIn(Schema):
     final: bool = Field(False, description="true: the hand-over; the run completes")
 
 
+class CheckIn(Schema):
+    result: Literal["pass", "fail"]
+    note: Text = Field("", max_length=MAX_TEXT, description="what failed; needed for fail")
+
+
 class ConsumptionPatch(Schema):
     quantity: Quantity | None = None
     consumption_type: ConsumptionType | None = None
@@ -260,6 +265,9 @@ class PartnerTaskOut(Out):
     completed_at: datetime | None
     created_at: datetime
     subtasks: list["PartnerTaskOut"]
+    quality_check: bool = False
+    check_result: str = Field("", description="passed or failed, for an item of a quality check")
+    check_note: str = ""
 
 
 PartnerTaskOut.model_rebuild()
@@ -489,6 +497,9 @@ def partner_task_out(task: TaskView) -> dict:
         "completed_at": task.completed_at,
         "created_at": task.created_at,
         "subtasks": [partner_task_out(sub) for sub in task.subtasks],
+        "quality_check": task.quality_check,
+        "check_result": task.check_result,
+        "check_note": task.check_note,
     }
 
 

@@ -13,6 +13,7 @@ from ninja.files import UploadedFile
 from loomworks.api.admin_schemas import page_out
 from loomworks.api.partner_schemas import (
     AcceptIn,
+    CheckIn,
     CommentEnvelope,
     CommentIn,
     CommentList,
@@ -333,6 +334,29 @@ def subtask_reopen(request, task_id: str, subtask_id: str):
     reopened = services.run_subtask_reopen(task=task, subtask=subtask, actor=request.actor)
     reopened.run = subtask.run
     return {"subtask": partner_task_out(scope.subtask_view(reopened))}
+
+
+@router.post(
+    "/assigned-tasks/{task_id}/subtasks/{subtask_id}/check",
+    response={200: SubtaskCompleted, **ACTION},
+)
+def subtask_check(request, task_id: str, subtask_id: str, payload: CheckIn):
+    """Pass or fail an item of a quality check (a failure says what failed); either way
+    the item is checked, and the last one completes its task. Photos go to `media`."""
+    task = scope.assigned_task(request.partner, task_id)
+    subtask = scope.assigned_subtask(request.partner, task, subtask_id)
+    result = services.run_subtask_check(
+        task=task,
+        subtask=subtask,
+        actor=request.actor,
+        passed=payload.result == "pass",
+        note=payload.note,
+    )
+    result.task.run = subtask.run
+    return {
+        "subtask": partner_task_out(scope.subtask_view(result.task)),
+        "parent_completed": result.parent_completed,
+    }
 
 
 @router.get("/assigned-tasks/{task_id}/comments", response={200: CommentList, **READ})

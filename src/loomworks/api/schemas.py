@@ -195,6 +195,9 @@ class TaskOut(Out):
     completed_at: datetime | None
     created_at: datetime
     subtasks: list["TaskOut"]
+    quality_check: bool = False
+    check_result: str = Field("", description="passed or failed, for an item of a quality check")
+    check_note: str = ""
 
 
 TaskOut.model_rebuild()
@@ -346,6 +349,9 @@ def task_out(task: TaskView) -> dict:
         "completed_at": task.completed_at,
         "created_at": task.created_at,
         "subtasks": [task_out(sub) for sub in task.subtasks],
+        "quality_check": task.quality_check,
+        "check_result": task.check_result,
+        "check_note": task.check_note,
     }
 
 

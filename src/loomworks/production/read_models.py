@@ -319,6 +319,9 @@ class TaskView:
     completed_at: datetime.datetime | None
     created_at: datetime.datetime
     subtasks: tuple["TaskView", ...] = ()
+    quality_check: bool = False
+    check_result: str = ""  # passed | failed, for an item of a quality check
+    check_note: str = ""
 
     @property
     def pk(self) -> str:

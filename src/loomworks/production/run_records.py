@@ -51,6 +51,9 @@ def task_view(
         completed_at=task.completed_at,
         created_at=task.created_at,
         subtasks=subtasks,
+        quality_check=task.quality_check,
+        check_result=task.check_result,
+        check_note=task.check_note,
     )
 
 

@@ -24,6 +24,19 @@ class TaskStatus(models.TextChoices):
 
 
 OPEN_TASK_STATUSES = (TaskStatus.PENDING, TaskStatus.ACCEPTED, TaskStatus.IN_PROGRESS)
+
+
+class CheckResult(models.TextChoices):
+    """What an item of a quality check found (blank: not a check, or not checked yet)."""
+
+    PASSED = "passed", _("Passed")
+    FAILED = "failed", _("Failed")
+
+
+# Template categories whose checklists are quality checks: each item passes or fails.
+QUALITY_CATEGORIES = ("quality", "quality check", "quality_check", "qc", "inspection")
+
+
 # A task that has ended: done, dropped, or closed with its run.
 ENDED_TASK_STATUSES = (TaskStatus.COMPLETED, TaskStatus.CANCELLED, TaskStatus.CLOSED)
 
@@ -80,6 +93,13 @@ class Task(TimeStamped):
     completed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # A quality check: its items pass or fail (`check_result`, with a note), from a
+    # template of a quality category.
+    quality_check = models.BooleanField(default=False)
+    check_result = models.CharField(
+        _("check result"), max_length=10, choices=CheckResult.choices, blank=True
+    )
+    check_note = models.TextField(_("check note"), blank=True)
 
     class Meta:
         ordering = ["position", "created_at"]

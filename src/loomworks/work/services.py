@@ -19,7 +19,9 @@ from loomworks.core.limits import MAX_DURATION_MINUTES, MAX_TEXT
 from loomworks.events.api import EventName, publish
 from loomworks.work.models import (
     OPEN_TASK_STATUSES,
+    QUALITY_CATEGORIES,
     AuthorKind,
+    CheckResult,
     Task,
     TaskComment,
     TaskStatus,
@@ -92,6 +94,7 @@ def tasks_create_from_templates(
     position = _next_position(run.pk if run else None)
     created = []
     for offset, template in enumerate(templates):
+        quality = (template.category or "").strip().lower() in QUALITY_CATEGORIES
         task = record_task_creation(
             Task(
                 run=run,
@@ -102,6 +105,7 @@ def tasks_create_from_templates(
                 priority=template.priority,
                 position=position + offset,
                 due_date=getattr(run, "due_date", None),
+                quality_check=quality,
             ),
             actor=actor,
         )
@@ -115,6 +119,7 @@ def tasks_create_from_templates(
                     title=str(item),
                     priority=template.priority,
                     position=index,
+                    quality_check=quality,
                 ),
                 actor=actor,
             )
@@ -201,6 +206,9 @@ def subtask_reopen(*, subtask: Task, actor: Actor) -> Task:
             action="reopen",
         )
     result = transition_task(current, "reopen", actor=actor, note=_("the tick was undone"))
+    if result.changed and (current.check_result or current.check_note):
+        Task.objects.filter(pk=current.pk).update(check_result="", check_note="")
+        result.task.check_result, result.task.check_note = "", ""
     if result.changed:
         audit_record(
             actor=actor,
@@ -210,6 +218,42 @@ def subtask_reopen(*, subtask: Task, actor: Actor) -> Task:
             details={"task_id": parent.pk, "run_id": current.run_id, "title": current.title},
         )
     return result.task
+
+
+@transaction.atomic
+def subtask_check(*, subtask: Task, actor: Actor, passed: bool, note: str = "") -> FinishResult:
+    """An item of a quality check passes or fails; either way it is checked (ticked).
+
+    A failure says what failed. Checking again with the same result changes
+    nothing; another result needs the tick undone first (409). Audited.
+    """
+    note = (note or "").strip()
+    if len(note) > MAX_TEXT:
+        raise InvalidInput("note", _("Write at most %(max)s characters here.") % {"max": MAX_TEXT})
+    if not passed and not note:
+        raise InvalidInput("note", _("Say what failed the check."))
+    result = CheckResult.PASSED if passed else CheckResult.FAILED
+    current = Task.objects.select_for_update().get(pk=subtask.pk)
+    if current.status == TaskStatus.COMPLETED:
+        if current.check_result == result:
+            return FinishResult(task=current, changed=False)
+        raise TransitionNotAllowed(
+            _("“%(title)s” is already checked; untick it to check it again.")
+            % {"title": current.title},
+            status=current.status,
+            action="check",
+        )
+    Task.objects.filter(pk=current.pk).update(check_result=result, check_note=note)
+    finished = task_finish(task=current, actor=actor, note=note)
+    finished.task.check_result, finished.task.check_note = result, note
+    audit_record(
+        actor=actor,
+        action="task.checked",
+        target_type="task",
+        target_id=current.pk,
+        details={"run_id": current.run_id, "result": result, "note": note},
+    )
+    return finished
 
 
 @transaction.atomic

@@ -61,6 +61,7 @@ from loomworks.production.services.policy import output_policy_update, policy_up
 from loomworks.production.services.rework import run_rework
 from loomworks.production.services.snapshots import design_snapshot
 from loomworks.production.services.task_work import (
+    run_subtask_check,
     run_subtask_complete,
     run_subtask_reopen,
     run_task_accept,
@@ -104,6 +105,7 @@ __all__ = [
     "run_reassign",
     "run_rework",
     "run_start",
+    "run_subtask_check",
     "run_subtask_complete",
     "run_subtask_reopen",
     "run_task_accept",

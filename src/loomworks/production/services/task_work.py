@@ -11,9 +11,11 @@ from loomworks.core.errors import (
     TransitionNotAllowed,
 )
 from loomworks.production.models import (
+    MediaFile,
     ProductionRun,
     RunStatus,
 )
+from loomworks.production.services.media import media_add
 from loomworks.production.states import (
     status_label,
 )
@@ -90,6 +92,29 @@ def run_subtask_reopen(*, task: Task, subtask: Task, actor: Actor) -> Task:
         raise NotFound(_("No such checklist item on this task."))
     _lock_run_for_task_work(subtask, actor, done=TaskStatus.PENDING)
     return work.subtask_reopen(subtask=subtask, actor=actor)
+
+
+@transaction.atomic
+def run_subtask_check(
+    *,
+    task: Task,
+    subtask: Task,
+    actor: Actor,
+    passed: bool,
+    note: str = "",
+    photos=(),
+) -> work.FinishResult:
+    """Pass or fail an item of a quality check, with photos of what was found."""
+    if subtask.parent_id != task.pk:
+        raise NotFound(_("No such checklist item on this task."))
+    _lock_run_for_task_work(subtask, actor, done=TaskStatus.COMPLETED)
+    result = work.subtask_check(subtask=subtask, actor=actor, passed=passed, note=note)
+    if photos and result.changed:
+        created = media_add(
+            run=ProductionRun.objects.get(pk=subtask.run_id), actor=actor, files=photos
+        )
+        MediaFile.objects.filter(pk__in=[media.pk for media in created]).update(task=subtask)
+    return result
 
 
 def task_comment_add(*, task: Task, actor: Actor, body: str) -> TaskComment:

@@ -31,6 +31,11 @@ urlpatterns = [
         views.subtask_reopen,
         name="subtask_reopen",
     ),
+    path(
+        "tasks/<str:task_id>/subtasks/<str:subtask_id>/check",
+        views.subtask_check,
+        name="subtask_check",
+    ),
     path("tasks/<str:task_id>/comments", views.comment_add, name="comment_add"),
     path("notifications/", views.notifications, name="notifications"),
     path(

@@ -399,6 +399,29 @@ def subtask_reopen(request, task_id, subtask_id):
 
 @partner_required
 @require_POST
+def subtask_check(request, task_id, subtask_id):
+    """An item of a quality check passes, or fails with what failed and photos."""
+    task = task_visible_to(request.partner, task_id)
+    subtask = task_visible_to(request.partner, subtask_id)
+    passed = request.POST.get("result") == "pass"
+    return _task_action(
+        request,
+        task,
+        lambda: services.run_subtask_check(
+            task=task,
+            subtask=subtask,
+            actor=request.actor,
+            passed=passed,
+            note=request.POST.get("note", ""),
+            photos=request.FILES.getlist("photos"),
+        ),
+        (_("“%(title)s” passed.") if passed else _("“%(title)s” failed; it is recorded."))
+        % {"title": subtask.title},
+    )
+
+
+@partner_required
+@require_POST
 def comment_add(request, task_id):
     task = task_visible_to(request.partner, task_id)
     form = CommentForm(request.POST)
