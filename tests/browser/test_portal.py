@@ -141,7 +141,7 @@ def test_a_workshop_works_a_new_run_to_completion_on_a_phone(
     assert within_viewport(page, start)
     start.click()
     expect(page.locator(".flash__item--success")).to_contain_text("is started")
-    expect(page.locator("#next-step summary", has_text="Mark finished")).to_be_visible()
+    expect(page.locator("#next-step a", has_text="Hand over")).to_be_visible()
 
     # A comment, in the first task's thread.
     first_task = page.locator("article.task").first
@@ -209,7 +209,7 @@ def test_screenshots_on_a_desktop(transactional_db, page, live_server, artifacts
     page.screenshot(path=str(artifacts / "portal-runs-desktop.png"), full_page=True)
 
     page.goto(f"{live_server.url}/partner/production-runs/{run.pk}/")
-    expect(page.locator("#next-step summary", has_text="Mark finished")).to_be_visible()
+    expect(page.locator("#next-step a", has_text="Hand over")).to_be_visible()
     page.screenshot(path=str(artifacts / "portal-run-desktop.png"), full_page=True)
 
     assert page.external_requests == []
