@@ -8,10 +8,11 @@ import pytest
 
 from loomworks.core.errors import InvalidInput, NotFound, TransitionNotAllowed
 from loomworks.core.models import AuditEntry
+from loomworks.notifications.models import Notification
 from loomworks.production import services
 from loomworks.production.models import Delivery, ProductionPolicy
 from loomworks.production.selectors import admin_run
-from tests.production.support import event_names, fresh, history, tasks_of, world
+from tests.production.support import event_names, fresh, history, run_events, tasks_of, world
 
 pytestmark = pytest.mark.django_db
 
@@ -277,3 +278,14 @@ def test_a_run_with_a_matrix_completes_when_every_cell_is_delivered(matrix_run, 
     ]
     result = deliver(matrix_run, workshop.actor, good=12, size_quantities=every_cell)
     assert result.completed and fresh(matrix_run).status == "completed"
+
+
+def test_a_flagged_over_delivery_is_told_to_the_admins(working, workshop, admin_user, drained):
+    set_policy(over_delivery="flag")
+    set_policy(complete_when_delivered=False)
+    deliver(working, workshop.actor, good=12)
+    [event] = [e for e in run_events(working) if e.name == "production_run.delivery_recorded"]
+    assert event.payload["over_delivered"] == 2
+    drained()
+    summary = Notification.objects.get(kind="production_run.delivery_recorded").summary
+    assert "2 of them beyond the order" in summary

@@ -98,7 +98,19 @@ def run_event_summary(
             return _("%(actor)s handed %(run)s over.") % values
         return _("%(actor)s completed %(run)s.") % values
     if action == "delivery_recorded":
-        values.update(good=payload.get("good", 0), rejected=payload.get("rejected", 0))
+        values.update(
+            good=payload.get("good", 0),
+            rejected=payload.get("rejected", 0),
+            over=payload.get("over_delivered", 0),
+        )
+        if payload.get("over_delivered"):
+            return (
+                _(
+                    "%(actor)s delivered %(good)s good pieces of %(run)s, "
+                    "%(over)s of them beyond the order."
+                )
+                % values
+            )
         if payload.get("rejected"):
             return (
                 _("%(actor)s delivered %(good)s good pieces of %(run)s, %(rejected)s rejected.")

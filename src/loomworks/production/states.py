@@ -496,13 +496,14 @@ def transition(
     details: dict | None = None,
     related_run: ProductionRun | None = None,
     to_status: str | Callable[[ProductionRun], str | None] | None = None,
-    event_extra: dict | None = None,
+    event_extra: dict | Callable[[ProductionRun], dict] | None = None,
     guard: Callable[[ProductionRun], str | None] | None = None,
 ) -> TransitionResult:
     """Apply `action` to the run. See the module docstring for the guarantees.
 
     `changes` are other fields written in the same UPDATE (the new partner of a
-    reassignment, a promised date); `to_status` overrides the table's target
+    reassignment, a promised date); `event_extra` adds to the event's payload;
+    `to_status` overrides the table's target
     for actions whose target depends on where the run is (reassign); `guard`
     adds a check of the caller's (a dispatch needs an active partner). The
     callable forms receive the locked, freshly read run.
@@ -532,6 +533,8 @@ def transition(
             to_status = to_status(current)
         if callable(changes):
             changes = changes(current)
+        if callable(event_extra):
+            event_extra = event_extra(current)
         if changes and "status" in changes:  # the status comes from the table, nowhere else
             raise ValueError("transition() changes may not include the status.")
         new_status = to_status or spec.to_status or from_status

@@ -348,11 +348,11 @@ def delivery_record(
             "final": bool(final),
             "shortfall_reason": shortfall_reason,
         },
-        event_extra={
+        event_extra=lambda _locked: {
             "good": good,
             "rejected": rejected_total,
             "final": bool(final),
-            "over_delivered": 0,
+            "over_delivered": state["over"],
         },
     )
     locked = result.run
