@@ -355,3 +355,22 @@ def test_a_redo_added_while_the_run_completes_by_itself_is_never_swallowed(
         assert run.status == "in_progress"
         assert [t.status for t in redo_tasks] == ["pending"]
     assert_each_status_change_recorded_once(run)
+
+
+def test_two_deliveries_at_once_never_go_beyond_the_order(run_at, workshop):
+    """Each delivery checks the order under the run's lock: one of two batches of 6 on a
+    run of 10 is refused, and the totals are the one that went through."""
+    from loomworks.core.errors import InvalidInput
+    from loomworks.production.models import Delivery as Batch
+
+    run = run_at("started", quantity=10)
+
+    outcomes = at_once(
+        lambda: services.delivery_record(run=run, actor=workshop.actor, good=6),
+        lambda: services.delivery_record(run=run, actor=workshop.actor, good=6),
+    )
+
+    refused = [o for o in outcomes if isinstance(o, InvalidInput)]
+    assert len(refused) == 1 and refused[0].field == "good"
+    assert fresh(run).produced_quantity == 6
+    assert list(Batch.objects.filter(run=run).values_list("number", "good")) == [(1, 6)]
