@@ -88,7 +88,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every log line and error report of the request carries its id.
+    "loomworks.core.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the body: a declared size over the limit is a 413.
+    "loomworks.core.request_limits.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -190,8 +194,19 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+# Uploads and request bodies (README, "Configuration"). Each limit is checked
+# before the work it protects: the declared size of a request before its body
+# is read (core/request_limits.py), the number of files while it is parsed,
+# an image's pixel count from its header before it is decoded.
 MEDIA_MAX_UPLOAD_BYTES = int(os.environ.get("MEDIA_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
-DATA_UPLOAD_MAX_MEMORY_SIZE = MEDIA_MAX_UPLOAD_BYTES + 1024 * 1024
+MEDIA_MAX_FILES_PER_UPLOAD = int(os.environ.get("MEDIA_MAX_FILES_PER_UPLOAD", "10"))
+MEDIA_MAX_UPLOAD_REQUEST_BYTES = int(
+    os.environ.get("MEDIA_MAX_UPLOAD_REQUEST_BYTES", str(40 * 1024 * 1024))
+)
+MEDIA_MAX_IMAGE_PIXELS = int(os.environ.get("MEDIA_MAX_IMAGE_PIXELS", str(40_000_000)))
+# A body that is not an upload (JSON, a form): Django refuses a larger one.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("REQUEST_MAX_BODY_BYTES", str(2 * 1024 * 1024)))
+DATA_UPLOAD_MAX_NUMBER_FILES = MEDIA_MAX_FILES_PER_UPLOAD
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 SESSION_COOKIE_HTTPONLY = True

@@ -2,12 +2,22 @@
 
 import logging
 
-from django.http import Http404
+from django.conf import settings
+from django.core.exceptions import (
+    BadRequest,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
+from django.http import Http404, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from loomworks.core.errors import DomainError
+from loomworks.core.request_limits import too_large_message
 
 log = logging.getLogger("loomworks.api")
 
@@ -27,10 +37,61 @@ def _field_name(location: tuple) -> str:
     return name
 
 
+HTTP_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    409: "conflict",
+    413: "too_large",
+    422: "invalid",
+    429: "too_many_requests",
+}
+
+
+def _http_code(status: int) -> str:
+    return HTTP_CODES.get(status, "error")
+
+
+def body_error(exc: Exception) -> tuple[int, dict]:
+    """The status and JSON answer for a request body Django could not, or would not, read.
+
+    These are raised while the body is parsed (inside the handler, when ninja
+    reads its parameters), so they come here rather than to Django's HTML 400.
+    """
+    if isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return 413, {"detail": too_large_message(limit), "code": "too_large", "field": None}
+    if isinstance(exc, TooManyFilesSent):
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FILES
+        detail = _("Send at most %(limit)s files at once.") % {"limit": limit}
+        return 400, {"detail": detail, "code": "too_many_files", "field": "files"}
+    if isinstance(exc, TooManyFieldsSent):
+        detail = _("The request has too many fields.")
+        return 400, {"detail": detail, "code": "too_many_fields", "field": None}
+    detail = _(
+        "The request body could not be read. Send JSON, or files as multipart/form-data "
+        "with a boundary and file names of at most 200 characters."
+    )
+    return 400, {"detail": detail, "code": "malformed", "field": None}
+
+
+BODY_ERRORS = (SuspiciousOperation, BadRequest, MultiPartParserError, UnreadablePostError)
+
+
 def install(api: NinjaAPI) -> None:
+    def unreadable_body(request, exc):
+        status, body = body_error(exc)
+        return api.create_response(request, body, status=status)
+
+    for error_class in BODY_ERRORS:
+        api.add_exception_handler(error_class, unreadable_body)
+
     @api.exception_handler(DomainError)
     def domain_error(request, exc: DomainError):
-        return api.create_response(request, exc.as_dict(), status=exc.status_code)
+        return api.create_response(
+            request, {"field": None, **exc.as_dict()}, status=exc.status_code
+        )
 
     @api.exception_handler(ValidationError)
     def validation_error(request, exc: ValidationError):
@@ -56,17 +117,22 @@ def install(api: NinjaAPI) -> None:
             {
                 "detail": _(
                     "Log in first: send 'Authorization: Bearer <token>' from POST /api/auth/token."
-                )
+                ),
+                "code": "not_authenticated",
+                "field": None,
             },
             status=401,
         )
 
     @api.exception_handler(HttpError)
     def http_error(request, exc: HttpError):
-        return api.create_response(request, {"detail": exc.message}, status=exc.status_code)
+        return api.create_response(
+            request, {"detail": exc.message, "code": _http_code(exc.status_code), "field": None},
+            status=exc.status_code,
+        )
 
     @api.exception_handler(Http404)
     def not_found(request, exc):
         return api.create_response(
-            request, {"detail": _("Not found."), "code": "not_found"}, status=404
+            request, {"detail": _("Not found."), "code": "not_found", "field": None}, status=404
         )
