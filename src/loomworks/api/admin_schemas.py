@@ -17,11 +17,19 @@ from django.core.validators import validate_email
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Schema
-from ninja.schema import DjangoGetter
-from pydantic import AfterValidator, ConfigDict, StringConstraints, WithJsonSchema, model_validator
+from pydantic import AfterValidator, ConfigDict, StringConstraints, WithJsonSchema
 from pydantic import Strict as StrictType
 
-from loomworks.api.schemas import CommentOut, ErrorOut, HistoryOut, Out, PartnerRef, RunOut, TaskOut
+from loomworks.api.schemas import (
+    CommentOut,
+    ErrorOut,
+    HistoryOut,
+    Input,
+    Out,
+    PartnerRef,
+    RunOut,
+    TaskOut,
+)
 from loomworks.catalog.models import DesignStatus, Priority
 from loomworks.core.errors import NotFound
 from loomworks.partners.models import MemberRole, PartnerStatus
@@ -118,19 +126,6 @@ Quantity = Annotated[int, StrictType(), Field(ge=1, le=MAX_QUANTITY)]
 Amount = Annotated[float, StrictType()]
 WholeNumber = Annotated[int, StrictType()]
 JsonObject = Annotated[dict[str, Any], AfterValidator(_plain_json)]
-
-
-class Input(Schema):
-    """A request body: a JSON object, never an array or a bare value."""
-
-    @model_validator(mode="before")
-    @classmethod
-    def _an_object(cls, data: Any) -> Any:
-        # ninja hands over its attribute reader; what was sent is inside.
-        sent = data._obj if isinstance(data, DjangoGetter) else data
-        if not isinstance(sent, dict):
-            raise ValueError(_("Send a JSON object."))
-        return data
 
 
 class Strict(Input):

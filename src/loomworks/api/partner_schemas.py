@@ -19,6 +19,7 @@ from pydantic_core import PydanticCustomError
 from loomworks.api.schemas import (
     CommentOut,
     DesignRef,
+    Input,
     Out,
     PartnerRef,
     Progress,
@@ -76,7 +77,7 @@ class MaterialQuery(Schema):
     q: Text | None = Field(None, max_length=200)
 
 
-class NoteIn(Schema):
+class NoteIn(Input):
     note: Text | None = Field("", max_length=2000)
 
 
@@ -87,7 +88,7 @@ class AcceptIn(NoteIn):
 DeclineReason = Literal["capacity", "materials_unavailable", "scheduling_conflict", "other"]
 
 
-class DeclineIn(Schema):
+class DeclineIn(Input):
     reason: DeclineReason
     notes: Text | None = Field("", max_length=2000)
 
@@ -107,7 +108,7 @@ Quantity = Annotated[
 ]
 
 
-class ConsumptionIn(Schema):
+class ConsumptionIn(Input):
     material_id: Text = Field(min_length=1, max_length=40)
     quantity: Quantity
     unit: Text | None = Field(None, max_length=20)
@@ -115,7 +116,7 @@ class ConsumptionIn(Schema):
     notes: Text | None = Field("", max_length=2000)
 
 
-class CommentIn(Schema):
+class CommentIn(Input):
     body: Text = Field(max_length=10_000)
 
 

@@ -60,6 +60,8 @@ class RunTransition:
     on_parent: bool = True  # may it act on a run that has children?
     policy: bool = False  # may the production policy narrow its from-statuses for admins?
     kind: str = field(default="")
+    # Narrower from-statuses for partners, where they differ from the brand's.
+    partner_from: frozenset[str] | None = None
 
     @property
     def history_kind(self) -> str:
@@ -239,6 +241,9 @@ TRANSITIONS: dict[str, RunTransition] = {
             None,
             None,
             frozenset({ADMIN, PARTNER}),
+            # A workshop acts on a run once it is sent to it, until it ends:
+            # files follow the same rule as accepting, starting or finishing.
+            partner_from=frozenset({S.SENT_TO_PARTNER, S.IN_PROGRESS}),
         ),
         RunTransition(
             "tasks_added",
@@ -277,6 +282,8 @@ def allowed_from(action: str, *, actor: Actor) -> frozenset[str]:
     """The statuses `action` may start from for `actor`, the admin policy applied."""
     spec = TRANSITIONS[action]
     statuses = spec.from_statuses
+    if actor.is_partner and spec.partner_from is not None:
+        statuses = spec.partner_from
     if actor.is_admin and spec.policy:
         configured = ProductionPolicy.current().config.get(action)
         if configured is not None:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from loomworks.core.actors import Actor
 from loomworks.production.models import ProductionRun, RunStatus
 from loomworks.production.selectors import progress_of, related_runs_for_partner
+from loomworks.production.states import allowed_from
 from loomworks.web.portal.forms import AcceptForm, CommentForm, ConsumptionForm, DeclineForm
 from loomworks.web.portal.selectors import (
     comments_by_task,
@@ -253,7 +254,7 @@ def run_page_context(request, run_id: str, *, forms: dict) -> dict:
         "materials": _material_options(run),
         "can_log": run.status == RunStatus.IN_PROGRESS,
         "media": run_media(run),
-        "can_upload": run.status != RunStatus.CANCELLED,
+        "can_upload": run.status in allowed_from("media_added", actor=request.actor),
         "accept_form": forms.get("accept") or AcceptForm(),
         "decline_form": forms.get("decline") or DeclineForm(),
         "consumption_form": forms.get("consumption") or ConsumptionForm(),
