@@ -68,6 +68,27 @@ class User(AbstractBaseUser, PermissionsMixin):
     def is_admin(self) -> bool:
         return self.is_active and self.is_staff
 
+    # A changed password ends the person's API tokens, on every path that sets
+    # one (the set-password page, a reset link, `createadmin`, an admin's
+    # edit): like their sessions, tokens issued under the old password stop
+    # working. Sessions end through Django's session hash; tokens end here,
+    # once the new password is saved.
+    def set_password(self, raw_password):
+        super().set_password(raw_password)
+        self._password_changed = True
+
+    def set_unusable_password(self):
+        super().set_unusable_password()
+        self._password_changed = True
+
+    def save(self, *args, **kwargs):
+        existed = not self._state.adding
+        super().save(*args, **kwargs)
+        if getattr(self, "_password_changed", False):
+            self._password_changed = False
+            if existed:
+                ApiToken.revoke_all_of(self)
+
 
 def _hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
@@ -97,3 +118,10 @@ class ApiToken(models.Model):
     @classmethod
     def hash(cls, raw: str) -> str:
         return _hash_token(raw)
+
+    @classmethod
+    def revoke_all_of(cls, user) -> int:
+        """End every live token of `user` (a new password, a membership switched off)."""
+        return cls.objects.filter(user=user, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
