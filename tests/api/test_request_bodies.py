@@ -84,9 +84,7 @@ def test_multipart_without_a_boundary_is_a_400(uploads, debug):
 def test_a_1100_character_file_name_is_a_400(uploads, debug):
     api, url, _run = uploads
 
-    response = api.client.post(
-        url, {"files": files("a" * 1100 + ".png")}, headers=api.headers
-    )
+    response = api.client.post(url, {"files": files("a" * 1100 + ".png")}, headers=api.headers)
 
     assert_api_error(response, 400, "malformed")
     assert not MediaFile.objects.exists()

@@ -126,6 +126,15 @@ Quantity = Annotated[int, StrictType(), Field(ge=1, le=MAX_QUANTITY)]
 Amount = Annotated[float, StrictType()]
 WholeNumber = Annotated[int, StrictType()]
 JsonObject = Annotated[dict[str, Any], AfterValidator(_plain_json)]
+# http(s) only: the address lands in <img src> (checked by catalog.services).
+ThumbnailUrl = Annotated[
+    str,
+    StringConstraints(max_length=500),
+    AfterValidator(_no_nul),
+    WithJsonSchema(
+        {"type": "string", "maxLength": 500, "pattern": "^(https?://[^\\s/?#]+[^\\s]*)?$"}
+    ),
+]
 
 
 class Strict(Input):
@@ -279,8 +288,8 @@ class AdminDesignIn(Input):
     description: text() = ""
     status: DesignStatus | None = None
     priority: Priority | None = None
-    thumbnail_url: text(500) = ""
-    tags: list[text(100)] = Field(default_factory=list, max_length=100)
+    thumbnail_url: ThumbnailUrl = ""
+    tags: list[text(100)] = Field(default_factory=list, max_length=50)
     notes: text() = ""
     target_date: date | None = None
     specifications: list[AdminSpecificationIn] = Field(default_factory=list, max_length=200)
@@ -296,8 +305,8 @@ class AdminDesignPatch(Strict):
     description: text() | None = None
     status: DesignStatus = None
     priority: Priority = None
-    thumbnail_url: text(500) | None = None
-    tags: list[text(100)] = Field(None, max_length=100)
+    thumbnail_url: ThumbnailUrl | None = None
+    tags: list[text(100)] = Field(None, max_length=50)
     notes: text() | None = None
     target_date: date | None = None
     specifications: list[AdminSpecificationIn] = Field(None, max_length=200)

@@ -127,7 +127,8 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(HttpError)
     def http_error(request, exc: HttpError):
         return api.create_response(
-            request, {"detail": exc.message, "code": _http_code(exc.status_code), "field": None},
+            request,
+            {"detail": exc.message, "code": _http_code(exc.status_code), "field": None},
             status=exc.status_code,
         )
 

@@ -53,7 +53,5 @@ class RequestSizeLimitMiddleware:
 def too_large_response(request, limit: int) -> HttpResponse:
     message = too_large_message(limit)
     if request.path_info.startswith(API_PREFIX):
-        return JsonResponse(
-            {"detail": message, "code": "too_large", "field": None}, status=413
-        )
+        return JsonResponse({"detail": message, "code": "too_large", "field": None}, status=413)
     return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
