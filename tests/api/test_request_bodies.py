@@ -61,7 +61,7 @@ def test_a_12_mb_json_body_is_refused_before_it_is_read_even_anonymously(client,
 
 @override_settings(MEDIA_MAX_UPLOAD_REQUEST_BYTES=64 * 1024)
 def test_an_upload_over_the_total_per_request_is_refused_before_it_is_read(uploads, debug):
-    api, url, run = uploads
+    api, url, _run = uploads
     big = io.BytesIO(PNG + b"\x00" * (80 * 1024))
     big.name = "big.png"
 

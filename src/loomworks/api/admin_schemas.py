@@ -126,13 +126,17 @@ Quantity = Annotated[int, StrictType(), Field(ge=1, le=MAX_QUANTITY)]
 Amount = Annotated[float, StrictType()]
 WholeNumber = Annotated[int, StrictType()]
 JsonObject = Annotated[dict[str, Any], AfterValidator(_plain_json)]
-# http(s) only: the address lands in <img src> (checked by catalog.services).
+# http(s) or a path on this site: it lands in <img src> (checked by catalog.services).
 ThumbnailUrl = Annotated[
     str,
     StringConstraints(max_length=500),
     AfterValidator(_no_nul),
     WithJsonSchema(
-        {"type": "string", "maxLength": 500, "pattern": "^(https?://[^\\s/?#]+[^\\s]*)?$"}
+        {
+            "type": "string",
+            "maxLength": 500,
+            "pattern": "^((https?://[^\\s/?#]+|/(?![/\\\\]))[^\\s]*)?$",
+        }
     ),
 ]
 

@@ -52,16 +52,18 @@ MAX_MEASUREMENTS_BYTES = 20_000
 
 
 def _thumbnail_url(value) -> str:
-    """A picture on the web: http(s) only, as it lands in an <img src> on every page."""
+    """A picture on the web (http or https), or a path on this site ("/static/…").
+
+    It lands in an <img src> on every page: no `javascript:`, `data:` or other
+    schemes, no protocol-relative `//host` address.
+    """
     url = (value or "").strip()
     if not url:
         return ""
     parts = urlsplit(url)
-    if (
-        parts.scheme.lower() not in ("http", "https")
-        or not parts.netloc
-        or any(char.isspace() or ord(char) < 32 for char in url)
-    ):
+    on_this_site = url.startswith("/") and url[1:2] not in ("/", "\\") and not parts.netloc
+    on_the_web = parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
+    if not (on_this_site or on_the_web) or any(char.isspace() or ord(char) < 32 for char in url):
         raise InvalidInput(
             "thumbnail_url",
             _("Give the address of a picture on the web, starting with https:// or http://."),
