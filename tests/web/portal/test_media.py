@@ -21,8 +21,11 @@ def photo(name="photo.png") -> SimpleUploadedFile:
 
 
 @pytest.fixture
-def run_photo(working_run, workshop) -> MediaFile:
-    return services.media_add(run=working_run, actor=workshop.actor, files=[photo()])[0]
+def run_photo(working_run, workshop, drained) -> MediaFile:
+    media = services.media_add(run=working_run, actor=workshop.actor, files=[photo()])[0]
+    drained()  # the preview is made after the upload, by its subscriber
+    media.refresh_from_db()
+    return media
 
 
 def url(media: MediaFile) -> str:
