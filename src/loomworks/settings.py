@@ -176,6 +176,11 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "/login"
 # How long an invitation or "forgot your password?" link works, in seconds.
 PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", str(3 * 24 * 3600)))
+# "Forgot your password?" floods (accounts/throttle.py): per e-mail address and
+# per client address, within a window.
+PASSWORD_RESET_EMAIL_LIMIT = int(os.environ.get("PASSWORD_RESET_EMAIL_LIMIT", "3"))
+PASSWORD_RESET_CLIENT_LIMIT = int(os.environ.get("PASSWORD_RESET_CLIENT_LIMIT", "10"))
+PASSWORD_RESET_WINDOW_MINUTES = int(os.environ.get("PASSWORD_RESET_WINDOW_MINUTES", "60"))
 LOGOUT_REDIRECT_URL = "/login"
 
 LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "en")

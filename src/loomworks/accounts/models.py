@@ -125,3 +125,19 @@ class ApiToken(models.Model):
         return cls.objects.filter(user=user, revoked_at__isnull=True).update(
             revoked_at=timezone.now()
         )
+
+
+class PasswordResetRequest(models.Model):
+    """One "forgot your password?" request, kept for a while to throttle floods.
+
+    The e-mail is stored as its SHA-256 (the address typed, known or not),
+    next to the client's address; rows older than the throttle window are
+    deleted as new ones come (see `accounts/throttle.py`).
+    """
+
+    email_hash = models.CharField(max_length=64, db_index=True)
+    client_address = models.CharField(max_length=64, db_index=True)
+    requested_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"password reset request at {self.requested_at:%Y-%m-%d %H:%M}"
