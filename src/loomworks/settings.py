@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "axes",
     "django_htmx",
+    "csp",
     "ninja",
     "loomworks.core",
     "loomworks.accounts",
@@ -104,6 +105,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Pages and API answers for a logged-in person are never cached (Back shows them anew).
+    "loomworks.core.middleware.PrivateResponsesMiddleware",
 ]
 
 ROOT_URLCONF = "loomworks.urls"
@@ -214,11 +218,41 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("REQUEST_MAX_BODY_BYTES", str(2
 DATA_UPLOAD_MAX_NUMBER_FILES = MEDIA_MAX_FILES_PER_UPLOAD
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
+# ---------------------------------------------------------------- response headers
+# Served over https (SITE_URL says so): cookies only over TLS, and browsers
+# told to use nothing else (HSTS, HSTS_SECONDS; the header is sent on https
+# requests, so behind a TLS proxy set TRUST_X_FORWARDED_PROTO=1).
+SERVED_OVER_HTTPS = os.environ.get("SITE_URL", "").strip().lower().startswith("https://")
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", SERVED_OVER_HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_HSTS_SECONDS = int(
+    os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600 if SERVED_OVER_HTTPS else 0))
+)
+if env_bool("TRUST_X_FORWARDED_PROTO"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): scripts and styles from this site only,
+# no inline script; style attributes (progress bars, colour swatches) allowed.
+# Pictures may come from the web (designs' thumbnails). /api/docs loads its
+# viewer from a CDN with an inline script, so it goes without the header.
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/api/docs"],
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "https:", "http:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 # E-mail: console by default; EMAIL_URL (smtp://user:pass@host:port) or
 # EMAIL_BACKEND picks another transport.
@@ -297,12 +331,62 @@ EVENTS_SWEEP_GRACE_SECONDS = float(os.environ.get("EVENTS_SWEEP_GRACE_SECONDS", 
 
 API_TOKEN_IDLE_DAYS = 30
 
+# ---------------------------------------------------------------- errors and logs
+# Every unhandled error is logged with its traceback and request id (logger
+# "django.request", through the console handler) whether DEBUG is on or off;
+# with ADMINS set it is also e-mailed to them (DEBUG off), and with SENTRY_DSN
+# set it goes to Sentry. Log lines carry the request id (core/request_id.py),
+# which error pages and the X-Request-ID header show.
+ADMINS = [(address, address) for address in env_list("ADMINS")]
+SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "request_id": {"()": "loomworks.core.request_id.RequestIdFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"}
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["request_id"],
+        },
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "level": "ERROR",
+            "formatter": "plain",
+            "filters": ["request_id", "require_debug_false"],
+        },
+    },
     "loggers": {
-        "loomworks": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+        "loomworks": {"handlers": ["console"], "level": LOG_LEVEL},
+        # Django's own: server errors (django.request) and refused requests
+        # (django.security) always reach the console, 4xx only at a lower level.
+        "django": {
+            "handlers": ["console", "mail_admins"],
+            "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING" if DEBUG else "ERROR"),
+        },
     },
 }
+
+# Sentry, only when SENTRY_DSN is set (sentry-sdk finds Django and Celery by
+# itself). No personal data is sent; the request id is set as a tag.
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    import sentry_sdk
+
+    from loomworks import __version__
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=os.environ.get("SENTRY_ENVIRONMENT", "production"),
+        release=f"loomworks@{__version__}",
+        # No personal data: no user, no request bodies (passwords, addresses).
+        data_collection={"user_info": False, "http_bodies": []},
+        traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0")),
+    )
