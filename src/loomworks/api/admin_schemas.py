@@ -9,6 +9,7 @@ that may surface as a 500.
 """
 
 import math
+import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
@@ -96,12 +97,24 @@ def text(max_length: int = MAX_TEXT) -> Any:
     return Annotated[str, StringConstraints(max_length=max_length), AfterValidator(_no_nul)]
 
 
+def _not_blank(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise ValueError(_("This cannot be blank."))
+    return value
+
+
 def required(max_length: int) -> Any:
-    """Required text: surrounding blanks are dropped, and something must remain."""
+    """Required text: surrounding blanks are dropped, and something must remain.
+
+    The length is checked on the text as sent, as the OpenAPI document says
+    (`maxLength`), and only then are the blanks dropped.
+    """
     return Annotated[
         str,
-        StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length),
+        StringConstraints(min_length=1, max_length=max_length),
         AfterValidator(_no_nul),
+        AfterValidator(_not_blank),
     ]
 
 
@@ -113,9 +126,17 @@ Email = Annotated[
     AfterValidator(_email),
     WithJsonSchema({"type": "string", "format": "email", "maxLength": 254}),
 ]
+def _handle(value: str) -> str:
+    if not HANDLE_PATTERN.fullmatch(value):
+        raise ValueError(_("A handle is made of letters, digits, - and _."))
+    return value
+
+
+HANDLE_PATTERN = re.compile(r"[-a-zA-Z0-9_]+")
 Handle = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+    StringConstraints(min_length=1, max_length=100),
+    AfterValidator(_handle),
     WithJsonSchema(
         {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$", "minLength": 1, "maxLength": 100}
     ),
