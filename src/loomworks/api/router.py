@@ -14,7 +14,8 @@ api = NinjaAPI(
         "A token ends at logout, after 30 days without use, when its owner's password "
         "changes, and when a partner member's membership is switched off (401 afterwards). "
         "Every error is JSON: `detail` (a sentence), `code`, and `field` when one field is "
-        "at fault."
+        "at fault. A body larger than the limits (2 MB of JSON, 40 MB of files, 10 files) "
+        "is refused before it is read: 413, or 400 for too many files."
     ),
     urls_namespace="api",
     docs_url="/docs",
