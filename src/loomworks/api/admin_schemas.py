@@ -126,6 +126,8 @@ Email = Annotated[
     AfterValidator(_email),
     WithJsonSchema({"type": "string", "format": "email", "maxLength": 254}),
 ]
+
+
 def _handle(value: str) -> str:
     if not HANDLE_PATTERN.fullmatch(value):
         raise ValueError(_("A handle is made of letters, digits, - and _."))

@@ -2,22 +2,13 @@
 
 import logging
 
-from django.conf import settings
-from django.core.exceptions import (
-    BadRequest,
-    RequestDataTooBig,
-    SuspiciousOperation,
-    TooManyFieldsSent,
-    TooManyFilesSent,
-)
-from django.http import Http404, UnreadablePostError
-from django.http.multipartparser import MultiPartParserError
+from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from loomworks.core.errors import DomainError
-from loomworks.core.request_limits import too_large_message
+from loomworks.core.request_limits import BODY_ERRORS, body_error
 
 log = logging.getLogger("loomworks.api")
 
@@ -51,32 +42,6 @@ HTTP_CODES = {
 
 def _http_code(status: int) -> str:
     return HTTP_CODES.get(status, "error")
-
-
-def body_error(exc: Exception) -> tuple[int, dict]:
-    """The status and JSON answer for a request body Django could not, or would not, read.
-
-    These are raised while the body is parsed (inside the handler, when ninja
-    reads its parameters), so they come here rather than to Django's HTML 400.
-    """
-    if isinstance(exc, RequestDataTooBig):
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        return 413, {"detail": too_large_message(limit), "code": "too_large", "field": None}
-    if isinstance(exc, TooManyFilesSent):
-        limit = settings.DATA_UPLOAD_MAX_NUMBER_FILES
-        detail = _("Send at most %(limit)s files at once.") % {"limit": limit}
-        return 400, {"detail": detail, "code": "too_many_files", "field": "files"}
-    if isinstance(exc, TooManyFieldsSent):
-        detail = _("The request has too many fields.")
-        return 400, {"detail": detail, "code": "too_many_fields", "field": None}
-    detail = _(
-        "The request body could not be read. Send JSON, or files as multipart/form-data "
-        "with a boundary and file names of at most 200 characters."
-    )
-    return 400, {"detail": detail, "code": "malformed", "field": None}
-
-
-BODY_ERRORS = (SuspiciousOperation, BadRequest, MultiPartParserError, UnreadablePostError)
 
 
 def install(api: NinjaAPI) -> None:

@@ -7,11 +7,20 @@ files of a multipart body not at all. This middleware reads the declared
 `MEDIA_MAX_UPLOAD_REQUEST_BYTES` (all its files together), any other body up
 to `DATA_UPLOAD_MAX_MEMORY_SIZE`. Beyond that the answer is 413 at once,
 in the API's JSON shape under `/api/`, as a short page elsewhere, and the
-body is never read.
+body is never read. What Django refuses while parsing a body is described
+once here too (`body_error`), for the API's handlers and the error pages.
 """
 
 from django.conf import settings
-from django.http import HttpResponse, JsonResponse
+from django.core.exceptions import (
+    BadRequest,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
+from django.http import HttpResponse, JsonResponse, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 
 API_PREFIX = "/api/"
@@ -55,3 +64,29 @@ def too_large_response(request, limit: int) -> HttpResponse:
     if request.path_info.startswith(API_PREFIX):
         return JsonResponse({"detail": message, "code": "too_large", "field": None}, status=413)
     return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
+
+
+def body_error(exc: Exception) -> tuple[int, dict]:
+    """The status and JSON answer for a request body Django could not, or would not, read.
+
+    These are raised while the body is parsed (inside the handler, when ninja
+    reads its parameters), so they come here rather than to Django's HTML 400.
+    """
+    if isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return 413, {"detail": too_large_message(limit), "code": "too_large", "field": None}
+    if isinstance(exc, TooManyFilesSent):
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FILES
+        detail = _("Send at most %(limit)s files at once.") % {"limit": limit}
+        return 400, {"detail": detail, "code": "too_many_files", "field": "files"}
+    if isinstance(exc, TooManyFieldsSent):
+        detail = _("The request has too many fields.")
+        return 400, {"detail": detail, "code": "too_many_fields", "field": None}
+    detail = _(
+        "The request body could not be read. Send JSON, or files as multipart/form-data "
+        "with a boundary and file names of at most 200 characters."
+    )
+    return 400, {"detail": detail, "code": "malformed", "field": None}
+
+
+BODY_ERRORS = (SuspiciousOperation, BadRequest, MultiPartParserError, UnreadablePostError)

@@ -12,7 +12,7 @@ from django.template import loader
 from django.utils.translation import gettext as _
 
 from loomworks.core.request_id import current_request_id
-from loomworks.core.request_limits import API_PREFIX
+from loomworks.core.request_limits import API_PREFIX, body_error
 
 
 def _is_api(request) -> bool:
@@ -29,8 +29,6 @@ def _answer(request, status: int, code: str, detail: str) -> HttpResponse:
 
 
 def bad_request(request, exception=None):
-    from loomworks.api.errors import body_error
-
     if exception is not None:
         status, answer = body_error(exception)
         return _answer(request, status, answer["code"], answer["detail"])
