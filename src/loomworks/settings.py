@@ -1,6 +1,6 @@
 """Settings, read from environment variables with safe defaults for a laptop.
 
-The variables are listed in README.md ("Configuration"). Nothing here needs a
+The variables are listed in docs/operations/configuration.md. Nothing here needs a
 file to be edited: `DATABASE_URL` picks the database, `EVENTS_BACKEND` picks how
 event deliveries run, and so on.
 """
@@ -86,11 +86,15 @@ INSTALLED_APPS = [
     "loomworks.notifications",
     "loomworks.api",
     "loomworks.web",
+    "loomworks.ops",
 ]
 
 MIDDLEWARE = [
-    # First: every log line and error report of the request carries its id.
-    "loomworks.core.request_id.RequestIdMiddleware",
+    # Operations (loomworks.ops): a request id on every log line; /healthz,
+    # /readyz and /metrics answered before host checks; request metrics.
+    "loomworks.core.requestid.RequestIdMiddleware",
+    "loomworks.ops.middleware.OperationsMiddleware",
+    "loomworks.ops.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Before anything reads the body: a declared size over the limit is a 413.
     "loomworks.core.request_limits.RequestSizeLimitMiddleware",
@@ -221,7 +225,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # ---------------------------------------------------------------- response headers
 # Served over https (SITE_URL says so): cookies only over TLS, and browsers
 # told to use nothing else (HSTS, HSTS_SECONDS; the header is sent on https
-# requests, so behind a TLS proxy set TRUST_X_FORWARDED_PROTO=1).
+# requests, so behind a TLS proxy set TRUST_X_FORWARDED_PROTO=1, below).
 SERVED_OVER_HTTPS = os.environ.get("SITE_URL", "").strip().lower().startswith("https://")
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -230,8 +234,6 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = int(
     os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600 if SERVED_OVER_HTTPS else 0))
 )
-if env_bool("TRUST_X_FORWARDED_PROTO"):
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
 # Content-Security-Policy (django-csp): scripts and styles from this site only,
 # no inline script; style attributes (progress bars, colour swatches) allowed.
@@ -273,7 +275,7 @@ if os.environ.get("EMAIL_URL"):
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Events: "inline" runs deliveries on a thread inside the web process;
-# "celery" hands them to Celery workers (see README, "Running at scale").
+# "celery" hands them to Celery workers (see docs/architecture.md, "Events").
 EVENTS_BACKEND = os.environ.get("EVENTS_BACKEND", "inline")
 if EVENTS_BACKEND not in {"inline", "celery"}:
     raise ImproperlyConfigured("EVENTS_BACKEND must be 'inline' or 'celery'.")
@@ -331,54 +333,37 @@ EVENTS_SWEEP_GRACE_SECONDS = float(os.environ.get("EVENTS_SWEEP_GRACE_SECONDS", 
 
 API_TOKEN_IDLE_DAYS = 30
 
-# ---------------------------------------------------------------- errors and logs
-# Every unhandled error is logged with its traceback and request id (logger
-# "django.request", through the console handler) whether DEBUG is on or off;
-# with ADMINS set it is also e-mailed to them (DEBUG off), and with SENTRY_DSN
-# set it goes to Sentry. Log lines carry the request id (core/request_id.py),
-# which error pages and the X-Request-ID header show.
-ADMINS = [(address, address) for address in env_list("ADMINS")]
-SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
-LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {
-        "request_id": {"()": "loomworks.core.request_id.RequestIdFilter"},
-        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
-    },
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"}
-    },
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "formatter": "plain",
-            "filters": ["request_id"],
-        },
-        "mail_admins": {
-            "class": "django.utils.log.AdminEmailHandler",
-            "level": "ERROR",
-            "formatter": "plain",
-            "filters": ["request_id", "require_debug_false"],
-        },
-    },
-    "loggers": {
-        "loomworks": {"handlers": ["console"], "level": LOG_LEVEL},
-        # Django's own: server errors (django.request) and refused requests
-        # (django.security) always reach the console, 4xx only at a lower level.
-        "django": {
-            "handlers": ["console", "mail_admins"],
-            "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING" if DEBUG else "ERROR"),
-        },
-    },
-}
+# --- Operations: logs, error reports, probes, metrics (docs/operations/) ---------
+# LOG_FORMAT=json writes one JSON object a line; every line of a request
+# carries its request id (X-Request-ID). Unhandled errors are logged with their
+# traceback whatever DEBUG says, e-mailed to ADMINS ("Name <a@b>, c@d") when
+# set, and sent to Sentry when SENTRY_DSN is set.
+from loomworks.ops.logs import logging_config  # noqa: E402
 
-# Sentry, only when SENTRY_DSN is set (sentry-sdk finds Django and Celery by
-# itself). No personal data is sent; the request id is set as a tag.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain").strip().lower()
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured("LOG_FORMAT must be 'plain' or 'json'.")
+LOGGING = logging_config(
+    fmt=LOG_FORMAT,
+    level=os.environ.get("LOG_LEVEL", "INFO"),
+    django_level=os.environ.get("DJANGO_LOG_LEVEL", "WARNING"),
+)
+
+
+def _admins(value: str) -> list[tuple[str, str]]:
+    from email.utils import getaddresses
+
+    return [(name, address) for name, address in getaddresses([value]) if address]
+
+
+ADMINS = _admins(os.environ.get("ADMINS", ""))
+SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+EMAIL_SUBJECT_PREFIX = os.environ.get("EMAIL_SUBJECT_PREFIX", "[Loomworks] ")
+
 SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
 if SENTRY_DSN:
     import sentry_sdk
+    from sentry_sdk.integrations.logging import ignore_logger
 
     from loomworks import __version__
 
@@ -386,7 +371,43 @@ if SENTRY_DSN:
         dsn=SENTRY_DSN,
         environment=os.environ.get("SENTRY_ENVIRONMENT", "production"),
         release=f"loomworks@{__version__}",
-        # No personal data: no user, no request bodies (passwords, addresses).
-        data_collection={"user_info": False, "http_bodies": []},
         traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0")),
+        send_default_pii=False,
     )
+    # Unhandled errors reach Sentry through Django's signal; the "Service
+    # Unavailable" lines of a failing /readyz poll would only be noise.
+    ignore_logger("django.request")
+
+# GET /readyz answers 503 when the oldest due event delivery has waited longer
+# than this, or the database, migrations or (with Celery) the broker fail.
+READY_OUTBOX_LAG_SECONDS = float(os.environ.get("READY_OUTBOX_LAG_SECONDS", "300"))
+READY_BROKER_TIMEOUT = float(os.environ.get("READY_BROKER_TIMEOUT", "2"))
+
+# GET /metrics (Prometheus): with 'Authorization: Bearer $METRICS_TOKEN', or
+# from an address in METRICS_ALLOW_IPS (addresses or networks; default: this
+# machine). Behind a proxy on the same host every caller looks local: block
+# /metrics in the proxy (deploy/nginx/loomworks.conf does) or set a token.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_ALLOW_IPS = env_list("METRICS_ALLOW_IPS", "127.0.0.1,::1")
+
+
+def _networks(values: list[str]) -> list:
+    import ipaddress
+
+    try:
+        return [ipaddress.ip_network(value, strict=False) for value in values]
+    except ValueError as error:
+        raise ImproperlyConfigured(f"METRICS_ALLOW_IPS: {error}") from error
+
+
+METRICS_ALLOW_NETWORKS = _networks(METRICS_ALLOW_IPS)
+
+# Behind nginx or Caddy terminating HTTPS: trust their X-Forwarded-Proto, so
+# Django knows the request was secure (CSRF origin checks, secure redirects).
+# Only set it when the proxy overwrites that header (both files in deploy/ do).
+if env_bool("TRUST_X_FORWARDED_PROTO"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# loomworks backup / restore: where archives go by default.
+BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", VAR_DIR / "backups"))
+# --- end of operations ---------------------------------------------------------

@@ -11,8 +11,8 @@ from django.http import HttpResponse, JsonResponse
 from django.template import loader
 from django.utils.translation import gettext as _
 
-from loomworks.core.request_id import current_request_id
 from loomworks.core.request_limits import API_PREFIX, body_error
+from loomworks.core.requestid import current as current_request_id
 
 
 def _is_api(request) -> bool:
