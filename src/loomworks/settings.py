@@ -207,7 +207,7 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
-# Uploads and request bodies (README, "Configuration"). Each limit is checked
+# Uploads and request bodies (docs/operations/configuration.md). Each limit is checked
 # before the work it protects: the declared size of a request before its body
 # is read (core/request_limits.py), the number of files while it is parsed,
 # an image's pixel count from its header before it is decoded.
