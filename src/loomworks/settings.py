@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "loomworks.work",
     "loomworks.production",
     "loomworks.notifications",
+    "loomworks.integrations",
     "loomworks.api",
     "loomworks.web",
     "loomworks.ops",
@@ -332,6 +333,16 @@ EVENTS_SWEEP_SECONDS = float(
 EVENTS_SWEEP_GRACE_SECONDS = float(os.environ.get("EVENTS_SWEEP_GRACE_SECONDS", "60"))
 
 API_TOKEN_IDLE_DAYS = 30
+
+# Outgoing webhooks (loomworks.integrations). Targets on private, loopback and
+# link-local addresses are refused unless WEBHOOKS_ALLOW_PRIVATE=1 (tests, development).
+WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE")
+WEBHOOKS_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOKS_TIMEOUT_SECONDS", "10"))
+# Attempts of one message before it counts as failed (back-off from EVENTS_RETRY_BASE_SECONDS,
+# doubling, at most an hour apart: 12 attempts span about two and a half hours).
+WEBHOOKS_MAX_ATTEMPTS = int(os.environ.get("WEBHOOKS_MAX_ATTEMPTS", "12"))
+# Messages in a row that failed every attempt before an endpoint is disabled.
+WEBHOOKS_DISABLE_AFTER = int(os.environ.get("WEBHOOKS_DISABLE_AFTER", "5"))
 
 # --- Operations: logs, error reports, probes, metrics (docs/operations/) ---------
 # LOG_FORMAT=json writes one JSON object a line; every line of a request

@@ -44,7 +44,7 @@ def publish(name: str, payload: dict, *, aggregate_type: str = "", aggregate_id:
     event = Event.objects.create(
         name=name, payload=payload, aggregate_type=aggregate_type, aggregate_id=aggregate_id
     )
-    listeners = registry.subscribers_for(name)
+    listeners = [listener for listener in registry.subscribers_for(name) if listener.wants(name)]
     if listeners:
         deliveries = Delivery.objects.bulk_create(
             [Delivery(event=event, subscriber=listener.name) for listener in listeners]
@@ -128,7 +128,7 @@ def run_delivery(
             if not _mark_done(delivery_id, owner):
                 return "skipped"
     except Exception as exc:
-        return _record_failure(delivery, owner, exc)
+        return _record_failure(delivery, owner, exc, listener)
     return "done"
 
 
@@ -140,7 +140,9 @@ def _mark_done(delivery_id: int, owner: str) -> bool:
     )
 
 
-def _record_failure(delivery: Delivery, owner: str, exc: Exception) -> str:
+def _record_failure(
+    delivery: Delivery, owner: str, exc: Exception, listener: registry.Subscriber | None = None
+) -> str:
     error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
     log.warning(
         "Delivery %s of %s to %s failed (attempt %s): %s",
@@ -159,7 +161,12 @@ def _record_failure(delivery: Delivery, owner: str, exc: Exception) -> str:
             or current.lease_owner != owner
         ):
             return "skipped"
-        if current.attempts >= settings.EVENTS_MAX_ATTEMPTS or isinstance(exc, LookupError):
+        allowed = (
+            listener.attempts_allowed(settings.EVENTS_MAX_ATTEMPTS)
+            if listener
+            else settings.EVENTS_MAX_ATTEMPTS
+        )
+        if current.attempts >= allowed or isinstance(exc, LookupError):
             Delivery.objects.filter(pk=delivery.pk).update(
                 state=DeliveryState.DEAD,
                 finished_at=timezone.now(),

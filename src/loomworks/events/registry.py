@@ -18,6 +18,19 @@ class Subscriber:
     events: tuple[str, ...]
     handler: Handler
     atomic: bool = True
+    # Attempts before the delivery is dead; None: EVENTS_MAX_ATTEMPTS. A callable is
+    # asked each time, so a setting read inside it may change (tests, reloads).
+    max_attempts: int | Callable[[], int] | None = None
+    # Asked when an event is published: False and this subscriber gets no delivery
+    # of it (webhooks: no endpoint wants the event, so no outbox row is written).
+    when: Callable[[str], bool] | None = None
+
+    def wants(self, event_name: str) -> bool:
+        return self.when is None or self.when(event_name)
+
+    def attempts_allowed(self, default: int) -> int:
+        limit = self.max_attempts() if callable(self.max_attempts) else self.max_attempts
+        return limit or default
 
 
 _by_name: dict[str, Subscriber] = {}
@@ -25,7 +38,11 @@ _by_event: dict[str, list[Subscriber]] = {}
 
 
 def subscriber(
-    *event_names: str, name: str | None = None, atomic: bool = True
+    *event_names: str,
+    name: str | None = None,
+    atomic: bool = True,
+    max_attempts: int | Callable[[], int] | None = None,
+    when: Callable[[str], bool] | None = None,
 ) -> Callable[[Handler], Handler]:
     """Register the decorated function for `event_names`.
 
@@ -38,11 +55,22 @@ def subscriber(
     delivery's lease only, so a slow server holds no database lock (on
     SQLite, no lock at all for other writers), and opens the short
     transactions it needs itself.
+
+    `max_attempts` gives a handler its own number of attempts (outgoing
+    webhooks retry for hours, not minutes); `when(event_name)`, asked inside
+    the publishing transaction, skips the delivery when it answers False.
     """
 
     def register(handler: Handler) -> Handler:
         key = name or f"{handler.__module__}.{handler.__qualname__}"
-        entry = Subscriber(name=key, events=tuple(event_names), handler=handler, atomic=atomic)
+        entry = Subscriber(
+            name=key,
+            events=tuple(event_names),
+            handler=handler,
+            atomic=atomic,
+            max_attempts=max_attempts,
+            when=when,
+        )
         if key in _by_name and _by_name[key].handler is not handler:
             raise ValueError(f"Two subscribers are named {key!r}.")
         _by_name[key] = entry

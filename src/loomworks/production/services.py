@@ -95,6 +95,9 @@ def design_snapshot(
             "product_title": product.title if product else None,
             "variant_id": variant.pk if variant else None,
             "variant_sku": variant.sku if variant else None,
+            "sku": order_line.sku if order_line else None,
+            "size": order_line.size if order_line else None,
+            "color": order_line.color if order_line else None,
         },
     }
 

@@ -169,7 +169,8 @@ TRANSITIONS: dict[str, RunTransition] = {
             frozenset(OPEN_STATUSES),
             S.CANCELLED,
             "production_run.cancelled",
-            frozenset({ADMIN}),
+            # The system cancels the runs of an order the store cancelled.
+            frozenset({ADMIN, SYSTEM}),
             already_done=lambda r: r.status == S.CANCELLED,
             stamp="cancelled_at",
             policy=True,
@@ -421,7 +422,7 @@ def transition(
             actor_id=actor.user_id,
             actor_name=actor.name,
             note=note,
-            details=details or {},
+            details={**(details or {}), **actor.audit_details()},
             related_run=related_run,
             occurred_at=now,
         )
@@ -462,6 +463,7 @@ def record_creation(
             actor_id=actor.user_id,
             actor_name=actor.name,
             note=note,
+            details=actor.audit_details(),
             occurred_at=run.created_at,
         )
         publish(

@@ -175,18 +175,24 @@ def move_design_with_sample_runs(event: Event) -> None:
 @subscriber("order.placed")
 def create_runs_for_order(event: Event) -> None:
     """One run per order line whose variant or product has a design; never two per line."""
-    order = Order.objects.filter(pk=event.payload["order_id"]).first()
-    if order is None:
+    # Under the order's lock, which cancelling takes too: a cancelled order makes no runs.
+    order = Order.objects.select_for_update().filter(pk=event.payload["order_id"]).first()
+    if order is None or order.cancelled_at is not None:
         return
     lines = order.lines.select_related(
-        "product", "variant__product", "variant__design", "product__design"
+        "design", "product", "variant__product", "variant__design", "product__design"
     )
     for line in lines:
         if ProductionRun.objects.filter(order_line=line).exists():
             continue
-        design = (line.variant.design if line.variant else None) or (
-            (line.variant.product.design if line.variant else None)
-            or (line.product.design if line.product else None)
+        # A store's SKU mapping names the design itself; else the variant's, the product's.
+        design = (
+            line.design
+            or (line.variant.design if line.variant else None)
+            or (
+                (line.variant.product.design if line.variant else None)
+                or (line.product.design if line.product else None)
+            )
         )
         if design is None:
             log.warning(
