@@ -7,7 +7,8 @@ import pytest
 from django.utils import timezone
 
 from loomworks.api.router import api
-from loomworks.integrations.models import ApiKey, AuditEntry
+from loomworks.core.models import AuditEntry
+from loomworks.integrations.models import ApiKey
 from loomworks.integrations.scopes import ROUTES, SCOPES, scope_for
 from loomworks.production.models import RunHistory
 from tests.api.admin_fixtures import *  # noqa: F403

@@ -5,13 +5,14 @@ import pytest
 
 from loomworks.catalog.models import Product, ProductVariant
 from loomworks.core.actors import Actor
+from loomworks.core.models import AuditEntry
 from loomworks.events.api import drain
-from loomworks.integrations.models import AuditEntry
 from loomworks.notifications.models import Notification
 from loomworks.orders.models import Order
-from loomworks.orders.services import order_cancel, order_place
+from loomworks.orders.services import order_place
 from loomworks.production import services
 from loomworks.production.models import ProductionRun
+from loomworks.production.services.orders import order_cancel
 from tests.api.admin_fixtures import *  # noqa: F403
 from tests.factories import DesignFactory, TemplateFactory
 

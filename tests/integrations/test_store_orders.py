@@ -9,11 +9,11 @@ from django.test import Client
 
 from loomworks.catalog.models import DesignColor, DesignSizeSet, Product, ProductVariant
 from loomworks.core.errors import InvalidInput
+from loomworks.core.models import AuditEntry
 from loomworks.events.api import drain
 from loomworks.events.models import Event
 from loomworks.integrations import stores
 from loomworks.integrations.models import (
-    AuditEntry,
     StoreOrder,
     UnknownSku,
 )

@@ -11,11 +11,11 @@ import time
 import pytest
 
 from loomworks.core.errors import Conflict, InvalidInput
+from loomworks.core.models import AuditEntry
 from loomworks.events.api import drain
 from loomworks.events.models import Delivery, DeliveryState
 from loomworks.integrations import webhooks
 from loomworks.integrations.models import (
-    AuditEntry,
     WebhookAttempt,
     WebhookDelivery,
     WebhookEndpoint,

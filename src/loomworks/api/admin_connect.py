@@ -31,7 +31,7 @@ from loomworks.integrations import keys, selectors, stores, webhooks
 from loomworks.integrations.events import WEBHOOK_EVENTS
 from loomworks.integrations.models import WebhookDeliveryState
 from loomworks.integrations.scopes import SCOPES
-from loomworks.orders import services as orders
+from loomworks.production.services import orders as order_cancellation
 
 router = Router(tags=["admin: connections"])
 
@@ -610,7 +610,9 @@ def order_cancel(request: HttpRequest, order_id: PathId, payload: OrderCancelIn 
     on and the admins are told. Again: 200, nothing changes. 409 (and nothing changes)
     when the production policy does not let admins cancel one of its runs."""
     payload = payload or OrderCancelIn()
-    result = orders.order_cancel(order=_order(order_id), actor=request.actor, reason=payload.reason)
+    result = order_cancellation.order_cancel(
+        order=_order(order_id), actor=request.actor, reason=payload.reason
+    )
     return {
         "order": cancelled_order_out(_order(order_id)),
         "runs": [

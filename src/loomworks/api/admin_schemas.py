@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from pydantic import AfterValidator, ConfigDict, StringConstraints, WithJsonSchema
 from pydantic import Strict as StrictType
+from pydantic_core import PydanticCustomError
 
 from loomworks.api.schemas import (
     CommentOut,
@@ -33,14 +34,18 @@ from loomworks.api.schemas import (
 )
 from loomworks.catalog.models import DesignStatus, Priority
 from loomworks.core.errors import NotFound
+from loomworks.core.limits import (
+    HEX_COLOUR_PATTERN,
+    MAX_AMOUNT,
+    MAX_DURATION_MINUTES,
+    MAX_OFFSET,
+    MAX_ORDER_GROUP,
+    MAX_QUANTITY,
+    MAX_TEXT,
+)
 from loomworks.partners.models import MemberRole, PartnerStatus
 from loomworks.production.models import RunStatus, RunType
-from loomworks.production.services import MAX_ORDER_GROUP
-from loomworks.work.services import MAX_DURATION_MINUTES
 
-MAX_QUANTITY = 1_000_000_000  # below PostgreSQL's integer limit, above any real order
-MAX_OFFSET = 1_000_000_000
-MAX_TEXT = 10_000
 MAX_JSON_DEPTH = 20
 
 # ---------------------------------------------------------------- scalar types
@@ -100,21 +105,21 @@ def text(max_length: int = MAX_TEXT) -> Any:
 def _not_blank(value: str) -> str:
     value = value.strip()
     if not value:
-        raise ValueError(_("This cannot be blank."))
+        raise PydanticCustomError(
+            "string_too_short", "String should have at least 1 character", {"min_length": 1}
+        )
     return value
 
 
 def required(max_length: int) -> Any:
-    """Required text: surrounding blanks are dropped, and something must remain.
-
-    The length is checked on the text as sent, as the OpenAPI document says
-    (`maxLength`), and only then are the blanks dropped.
-    """
+    """Required text: at most `max_length` characters as sent, blanks around it dropped,
+    and something must remain. The length is checked before the blanks go, so what
+    the API accepts is what the column (and every other door) accepts."""
     return Annotated[
         str,
         StringConstraints(min_length=1, max_length=max_length),
-        AfterValidator(_no_nul),
         AfterValidator(_not_blank),
+        AfterValidator(_no_nul),
     ]
 
 
@@ -292,7 +297,7 @@ class AdminSpecificationIn(Input):
 
 class AdminColorIn(Input):
     name: required(100)
-    hex_code: str = Field(pattern=r"^#[0-9A-Fa-f]{6}$", examples=["#1A2B3C"])
+    hex_code: str = Field(pattern=HEX_COLOUR_PATTERN, examples=["#1A2B3C"])
     usage_notes: text() = ""
 
 
@@ -306,7 +311,7 @@ class AdminDesignMaterialIn(Input):
 
     material_id: Id | None = None
     name: text(200) = ""
-    planned_quantity: Amount = Field(0, ge=0, lt=1e9, allow_inf_nan=False)
+    planned_quantity: Amount = Field(0, ge=0, lt=float(MAX_AMOUNT), allow_inf_nan=False)
     unit: text(20) = ""
 
 
@@ -406,7 +411,7 @@ class AdminMaterialIn(Input):
     sku: required(100)
     name: required(200)
     unit: required(20)
-    stock_on_hand: Amount | None = Field(None, ge=0, lt=1e9, allow_inf_nan=False)
+    stock_on_hand: Amount | None = Field(None, ge=0, lt=float(MAX_AMOUNT), allow_inf_nan=False)
 
 
 class AdminMaterialOut(Out):
@@ -656,6 +661,10 @@ class AdminRunList(AdminListing):
 
 class AdminRunDetailOut(RunOut):
     snapshot: dict[str, Any]
+    available_actions: list[str] = Field(
+        description="what an admin may do now, as the console offers it: "
+        "approve, dispatch, accept, start, finish, complete, reassign, edit, tasks_added, cancel"
+    )
     planned_template_ids: list[str]
     previous_partner: PartnerRef | None
     tasks: list[TaskOut]
@@ -716,6 +725,16 @@ def paginate(queryset, page: AdminPage, key: str, serialize) -> dict:
     return {
         key: [serialize(row) for row in rows],
         "count": queryset.count(),
+        "limit": page.limit,
+        "offset": page.offset,
+    }
+
+
+def page_out(page, key: str, serialize) -> dict:
+    """A page of read objects the domain already paged (`selectors.Page`), in the envelope."""
+    return {
+        key: [serialize(item) for item in page.items],
+        "count": page.count,
         "limit": page.limit,
         "offset": page.offset,
     }

@@ -8,9 +8,9 @@ from datetime import datetime
 
 from ninja import Field, Query, Router, Schema
 
-from loomworks.api.admin_schemas import MAX_OFFSET
 from loomworks.api.schemas import ErrorOut
 from loomworks.api.security import ADMIN, PARTNER, auth_for
+from loomworks.core.limits import MAX_OFFSET
 from loomworks.notifications import selectors, services
 
 admin_router = Router(auth=auth_for(ADMIN), tags=["admin"])

@@ -2,8 +2,10 @@
 
 `publish()` writes the event and one delivery per subscriber inside the
 caller's transaction. After commit, the configured backend is told about the
-new deliveries: the in-process dispatcher thread wakes up, or Celery receives
-one message per delivery. Either way `run_delivery()` does the work:
+new deliveries through the notifier that `EventsConfig.ready()` installs
+(`backends.notify`): the in-process dispatcher thread wakes up, or Celery
+receives one message per delivery. The bus itself imports neither, so the
+workers can import the bus. Either way `run_delivery()` does the work:
 
 1. claim the delivery with a lease (a compare-and-set UPDATE, so two workers
    never run it at once, on SQLite and PostgreSQL alike);
@@ -22,6 +24,7 @@ import random
 import socket
 import threading
 import traceback
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -31,20 +34,35 @@ from django.utils import timezone
 
 from loomworks.events import registry
 from loomworks.events.models import Delivery, DeliveryState, Event
+from loomworks.events.names import EventName, check
 
 log = logging.getLogger("loomworks.events")
 
-DELIVERY_DEAD = "outbox.delivery_dead"
+DELIVERY_DEAD = EventName.OUTBOX_DELIVERY_DEAD
+
+Notifier = Callable[[list[int]], None]
+_notifier: Notifier | None = None
+
+
+def set_notifier(notifier: Notifier | None) -> None:
+    """Who hears of new deliveries after commit (the configured backend); set at start-up."""
+    global _notifier
+    _notifier = notifier
 
 
 def publish(name: str, payload: dict, *, aggregate_type: str = "", aggregate_id: str = "") -> Event:
-    """Record `name` with `payload` in the outbox. Must run inside `transaction.atomic()`."""
+    """Record `name` with `payload` in the outbox. Must run inside `transaction.atomic()`.
+
+    `name` must be an `EventName` (or declared by a test): an unknown name is a
+    ValueError, not an event nobody will ever hear.
+    """
+    name = check(name)
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("publish() must be called inside transaction.atomic().")
     event = Event.objects.create(
         name=name, payload=payload, aggregate_type=aggregate_type, aggregate_id=aggregate_id
     )
-    listeners = [listener for listener in registry.subscribers_for(name) if listener.wants(name)]
+    listeners = [entry for entry in registry.subscribers_for(name) if entry.wants(name, payload)]
     if listeners:
         deliveries = Delivery.objects.bulk_create(
             [Delivery(event=event, subscriber=listener.name) for listener in listeners]
@@ -55,20 +73,10 @@ def publish(name: str, payload: dict, *, aggregate_type: str = "", aggregate_id:
 
 
 def _backend_notify(delivery_ids: list[int]) -> None:
-    if settings.EVENTS_BACKEND == "celery":
-        from loomworks.events.tasks import deliver
-
-        for delivery_id in delivery_ids:
-            try:
-                deliver.delay(delivery_id)
-            except Exception:  # the sweep re-sends it; the change itself is committed
-                log.exception(
-                    "Could not hand delivery %s to Celery; the sweep will retry", delivery_id
-                )
-    else:
-        from loomworks.events import dispatcher
-
-        dispatcher.wake()
+    # Without a notifier (a script that never started Django's apps) the
+    # deliveries wait for a sweep or `drain()`; nothing is lost.
+    if _notifier is not None:
+        _notifier(delivery_ids)
 
 
 def _worker_name() -> str:

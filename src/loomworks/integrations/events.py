@@ -1,37 +1,34 @@
-"""Event names this app publishes or offers to webhook endpoints, in one place.
+"""The events webhook endpoints may ask for, with what a person reads beside each.
 
-When the event names become one enum, these move into it unchanged.
+Names come from the one list in `loomworks.events.names`.
 """
 
 from django.utils.translation import gettext_lazy as _
 
-# ---------------------------------------------------------------- published elsewhere
+from loomworks.events.names import EventName as E
 
-RUN_CREATED = "production_run.created"
-RUN_APPROVED = "production_run.approved"
-RUN_SENT = "production_run.sent_to_partner"
-RUN_ACCEPTED = "production_run.accepted"
-RUN_DECLINED = "production_run.declined"
-RUN_STARTED = "production_run.started"
-RUN_FINISHED = "production_run.finished"
-RUN_COMPLETED = "production_run.completed"
-RUN_CANCELLED = "production_run.cancelled"
-RUN_REASSIGNED = "production_run.partner_reassigned"
-RUN_READY = "production_run.ready_to_dispatch"
-RUN_BLOCKED = "production_run.blocked"
-RUN_LATE = "production_run.late"  # the reminders publish it
-TASK_CREATED = "task.created"
-TASK_ACCEPTED = "task.accepted"
-TASK_COMPLETED = "task.completed"
-TASK_CANCELLED = "task.cancelled"
-ORDER_PLACED = "order.placed"
-
-# ---------------------------------------------------------------- published here
-
-ORDER_CANCELLED = "order.cancelled"  # orders.services.order_cancel
-WEBHOOK_DELIVERY_QUEUED = "webhook.delivery_queued"
-WEBHOOK_ENDPOINT_DISABLED = "webhook.endpoint_disabled"
-STORE_SKU_UNKNOWN = "store.sku_unknown"
+RUN_CREATED = E.RUN_CREATED
+RUN_APPROVED = E.RUN_APPROVED
+RUN_SENT = E.RUN_SENT_TO_PARTNER
+RUN_ACCEPTED = E.RUN_ACCEPTED
+RUN_DECLINED = E.RUN_DECLINED
+RUN_STARTED = E.RUN_STARTED
+RUN_FINISHED = E.RUN_FINISHED
+RUN_COMPLETED = E.RUN_COMPLETED
+RUN_CANCELLED = E.RUN_CANCELLED
+RUN_REASSIGNED = E.RUN_PARTNER_REASSIGNED
+RUN_READY = E.RUN_READY_TO_DISPATCH
+RUN_BLOCKED = E.RUN_BLOCKED
+RUN_LATE = E.RUN_LATE
+TASK_CREATED = E.TASK_CREATED
+TASK_ACCEPTED = E.TASK_ACCEPTED
+TASK_COMPLETED = E.TASK_COMPLETED
+TASK_CANCELLED = E.TASK_CANCELLED
+ORDER_PLACED = E.ORDER_PLACED
+ORDER_CANCELLED = E.ORDER_CANCELLED
+WEBHOOK_DELIVERY_QUEUED = E.WEBHOOK_DELIVERY_QUEUED
+WEBHOOK_ENDPOINT_DISABLED = E.WEBHOOK_ENDPOINT_DISABLED
+STORE_SKU_UNKNOWN = E.STORE_SKU_UNKNOWN
 
 # What an endpoint may ask for, with what a person reads beside each name.
 WEBHOOK_EVENTS: dict[str, object] = {

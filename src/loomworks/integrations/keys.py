@@ -9,8 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from loomworks.core.actors import Actor
+from loomworks.core.audit import audit_record
 from loomworks.core.errors import InvalidInput
-from loomworks.integrations.audit import audit_record
 from loomworks.integrations.models import ApiKey
 from loomworks.integrations.scopes import SCOPES
 

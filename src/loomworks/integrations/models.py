@@ -8,7 +8,6 @@
   `orders.Order` once every line maps to a design; `SkuMapping` says which
   design, size and colour a store SKU is; `UnknownSku` is the queue of SKUs
   an admin has yet to map.
-- `AuditEntry`: who changed any of the above, and when.
 """
 
 import hashlib
@@ -294,30 +293,3 @@ class UnknownSku(models.Model):
 
     def __str__(self) -> str:
         return str(self.sku)
-
-
-# ---------------------------------------------------------------- audit
-
-
-class AuditEntry(models.Model):
-    """Who created, changed or removed a key, an endpoint, a store, a mapping or an order."""
-
-    occurred_at = models.DateTimeField(default=timezone.now)
-    actor_kind = models.CharField(max_length=10)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    api_key = models.ForeignKey(ApiKey, on_delete=models.SET_NULL, null=True, related_name="+")
-    actor_name = models.CharField(max_length=300, blank=True)
-    action = models.CharField(max_length=60)
-    target_type = models.CharField(max_length=40)
-    target_id = models.CharField(max_length=60)
-    details = models.JSONField(default=dict, blank=True)
-
-    class Meta:
-        ordering = ["-occurred_at", "-id"]
-        indexes = [models.Index(fields=["target_type", "target_id"])]
-        verbose_name_plural = "audit entries"
-
-    def __str__(self) -> str:
-        return f"{self.action} {self.target_id} by {self.actor_name}"

@@ -19,11 +19,11 @@ from django.utils.translation import gettext as _
 
 from loomworks.catalog.models import Design, ProductVariant
 from loomworks.core.actors import Actor
+from loomworks.core.audit import audit_record
 from loomworks.core.errors import InvalidInput, NotFound
 from loomworks.events.api import publish
 from loomworks.integrations import events as names
 from loomworks.integrations import storefeeds
-from loomworks.integrations.audit import audit_record
 from loomworks.integrations.models import (
     SkuMapping,
     Store,
@@ -34,6 +34,7 @@ from loomworks.integrations.models import (
 )
 from loomworks.integrations.webhooks import secret_new
 from loomworks.orders import services as orders
+from loomworks.production.services import orders as order_cancellation
 
 MAX_SECRET = 300
 
@@ -185,7 +186,7 @@ def store_order_cancel(
         return Received(status="duplicate", store_order=store_order)
     else:
         if store_order.order_id:
-            orders.order_cancel(
+            order_cancellation.order_cancel(
                 order=store_order.order,
                 actor=actor,
                 reason=order_in.reason or _("cancelled in the store"),

@@ -14,7 +14,7 @@ from loomworks.integrations.models import Store
 from loomworks.notifications.models import Audience
 from loomworks.notifications.services import feed_entries_add
 from loomworks.notifications.subscribers import brand_admins
-from loomworks.orders.services import RUN_IN_WORK
+from loomworks.production.services.orders import RUN_IN_WORK
 
 
 @subscriber(

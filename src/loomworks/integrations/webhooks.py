@@ -32,11 +32,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from loomworks.core.actors import Actor
+from loomworks.core.audit import audit_record
 from loomworks.core.errors import Conflict, InvalidInput
 from loomworks.events.api import publish
 from loomworks.events.models import Delivery, DeliveryState, Event
 from loomworks.integrations import events as names
-from loomworks.integrations.audit import audit_record
 from loomworks.integrations.models import (
     WebhookAttempt,
     WebhookDelivery,
@@ -301,7 +301,7 @@ def deliveries_create(*, event: Event) -> list[WebhookDelivery]:
     return made
 
 
-def some_endpoint_wants(event_name: str) -> bool:
+def some_endpoint_wants(event_name: str, payload: dict) -> bool:
     """Asked as each event is published: with no endpoint for it, the outbox writes no row."""
     return any(
         event_name in events

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from loomworks.core.actors import Actor
 from loomworks.core.errors import NotFound
-from loomworks.events.api import publish
+from loomworks.events.api import EventName, publish
 from loomworks.events.models import Event
 from loomworks.notifications import emails, selectors, summaries
 from loomworks.notifications.models import Audience, EmailState, Notification, OutgoingEmail
@@ -22,7 +22,7 @@ from loomworks.partners.models import Partner, PartnerMember
 from loomworks.partners.services import MEMBER_INVITED
 from loomworks.production.models import ProductionRun
 
-EMAIL_QUEUED = "notification.email_queued"
+EMAIL_QUEUED = EventName.NOTIFICATION_EMAIL_QUEUED
 INVITED = MEMBER_INVITED
 
 
@@ -99,7 +99,7 @@ def emails_queue(
             partner=partner,
             recipient=user,
             reason=reason,
-            reassigned=event.name == "production_run.partner_reassigned",
+            reassigned=event.name == EventName.RUN_PARTNER_REASSIGNED,
         )
         queued.append(
             _email_store(event=event, recipient=user, partner=partner, run=run, rendered=rendered)

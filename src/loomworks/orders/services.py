@@ -1,22 +1,17 @@
-"""Order intake from the store, and cancelling an order with the runs it made."""
+"""Order intake from the store (cancelling an order and its runs: production.services.orders)."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from loomworks.catalog.models import Product, ProductVariant
 from loomworks.core.actors import Actor
 from loomworks.core.errors import Conflict, InvalidInput
-from loomworks.events.api import publish
-from loomworks.integrations.audit import audit_record
-from loomworks.integrations.events import ORDER_CANCELLED
+from loomworks.core.limits import MAX_QUANTITY
+from loomworks.events.api import EventName, publish
 from loomworks.orders.models import Order, OrderLine
-
-# The largest quantity the integer columns hold on every database (see production).
-MAX_QUANTITY = 2_147_483_647
 
 
 @dataclass
@@ -138,7 +133,7 @@ def order_place(*, external_id: str, lines: Sequence[dict], actor: Actor) -> Pla
                 ]
             )
             publish(
-                "order.placed",
+                EventName.ORDER_PLACED,
                 {
                     "order_id": order.pk,
                     "external_id": order.external_id,
@@ -154,102 +149,3 @@ def order_place(*, external_id: str, lines: Sequence[dict], actor: Actor) -> Pla
             return PlaceResult(order=existing, created=False)
         raise Conflict(_("One of these order lines was recorded already.")) from None
     return PlaceResult(order=order, created=True)
-
-
-# ---------------------------------------------------------------- cancellation
-
-# What became of each run of a cancelled order.
-RUN_CANCELLED = "cancelled"  # not accepted yet: cancelled with the order
-RUN_IN_WORK = "in_work"  # accepted: left for the admins to decide, and they are told
-RUN_COMPLETED = "completed"  # made already
-RUN_WAS_CANCELLED = "already_cancelled"
-
-MAX_REASON = 2000
-
-
-@dataclass
-class RunOutcome:
-    run: object  # ProductionRun
-    outcome: str
-
-
-@dataclass
-class CancelOrderResult:
-    order: Order
-    runs: list[RunOutcome]
-    changed: bool
-
-
-def order_cancel(*, order: Order, actor: Actor, reason: str = "") -> CancelOrderResult:
-    """Cancel the order: its runs not yet accepted are cancelled (with their parts and
-    tasks, through the run's own cancel); runs already accepted stay as they are and
-    the admins are told, to decide on them. Cancelling again changes nothing and
-    answers what became of each run then.
-    """
-    from loomworks.production import services as production
-    from loomworks.production.models import RunStatus
-
-    reason = (reason or "").strip()
-    if len(reason) > MAX_REASON:
-        raise InvalidInput(
-            "reason", _("The reason is at most %(max)s characters.") % {"max": MAX_REASON}
-        )
-    with transaction.atomic():
-        # The order's row lock: the subscriber that makes its runs takes it too, so no
-        # run is made for an order once it is cancelled.
-        order = Order.objects.select_for_update().get(pk=order.pk)
-        runs = list(order.runs.filter(parent__isnull=True).order_by("number"))
-        if order.cancelled_at is not None:
-            recorded = {
-                entry["run_id"]: entry["outcome"] for entry in order.metadata.get("cancel", [])
-            }
-            return CancelOrderResult(
-                order=order,
-                runs=[
-                    RunOutcome(run=run, outcome=recorded.get(run.pk, RUN_WAS_CANCELLED))
-                    for run in runs
-                ],
-                changed=False,
-            )
-        run_reason = _("order %(order)s was cancelled") % {"order": order.external_id}
-        if reason:
-            run_reason = f"{run_reason}: {reason}"
-        outcomes = []
-        for run in runs:
-            if run.status == RunStatus.COMPLETED:
-                outcomes.append(RunOutcome(run=run, outcome=RUN_COMPLETED))
-            elif run.status == RunStatus.CANCELLED:
-                outcomes.append(RunOutcome(run=run, outcome=RUN_WAS_CANCELLED))
-            elif run.status == RunStatus.IN_PROGRESS:
-                outcomes.append(RunOutcome(run=run, outcome=RUN_IN_WORK))
-            else:
-                result = production.run_cancel(run=run, actor=actor, reason=run_reason)
-                outcomes.append(RunOutcome(run=result.run, outcome=RUN_CANCELLED))
-        summary = [
-            {"run_id": o.run.pk, "reference": o.run.reference, "outcome": o.outcome}
-            for o in outcomes
-        ]
-        order.cancelled_at = timezone.now()
-        order.cancelled_reason = reason
-        order.metadata = {**order.metadata, "cancel": summary}
-        order.save(update_fields=["cancelled_at", "cancelled_reason", "metadata", "updated_at"])
-        publish(
-            ORDER_CANCELLED,
-            {
-                "order_id": order.pk,
-                "external_id": order.external_id,
-                "reason": reason,
-                "runs": summary,
-                "actor": actor.as_payload(),
-            },
-            aggregate_type="order",
-            aggregate_id=order.pk,
-        )
-        audit_record(
-            actor=actor,
-            action="order.cancelled",
-            target_type="order",
-            target_id=order.pk,
-            details={"reason": reason, "runs": summary},
-        )
-    return CancelOrderResult(order=order, runs=outcomes, changed=True)

@@ -9,14 +9,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from loomworks.core.errors import Conflict, InvalidInput
-from loomworks.events.api import publish
+from loomworks.events.api import EventName, publish
 from loomworks.partners.models import MemberRole, Partner, PartnerMember, PartnerStatus
 
 User = get_user_model()
 
 # A member without a password is invited: the notifications app e-mails them a
 # link to set one (and again when an admin re-sends the invitation).
-MEMBER_INVITED = "partner_member.invited"
+MEMBER_INVITED = EventName.PARTNER_MEMBER_INVITED
 
 PARTNER_FIELDS = ("name", "email", "phone", "status")
 

@@ -28,13 +28,14 @@ from django.core.files.base import ContentFile
 from PIL import Image, ImageOps
 
 from loomworks.events.api import publish
+from loomworks.events.names import EventName
 from loomworks.production.models import MediaFile, ProductionRun
 
 log = logging.getLogger("loomworks.production")
 
 PREVIEW_PIXELS = 480
 PREVIEW_QUALITY = 80
-MEDIA_UPLOADED = "media.uploaded"
+MEDIA_UPLOADED = EventName.MEDIA_UPLOADED
 
 # What the sniffed type of an upload must decode as.
 PILLOW_FORMATS = {

@@ -102,26 +102,6 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.CreateModel(
-            name='AuditEntry',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('occurred_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('actor_kind', models.CharField(max_length=10)),
-                ('actor_name', models.CharField(blank=True, max_length=300)),
-                ('action', models.CharField(max_length=60)),
-                ('target_type', models.CharField(max_length=40)),
-                ('target_id', models.CharField(max_length=60)),
-                ('details', models.JSONField(blank=True, default=dict)),
-                ('actor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('api_key', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='integrations.apikey')),
-            ],
-            options={
-                'verbose_name_plural': 'audit entries',
-                'ordering': ['-occurred_at', '-id'],
-                'indexes': [models.Index(fields=['target_type', 'target_id'], name='integration_target__c16943_idx')],
-            },
-        ),
-        migrations.CreateModel(
             name='SkuMapping',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),

@@ -5,10 +5,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from loomworks.catalog.models import Design
+from loomworks.core.limits import MAX_REASON
 from loomworks.integrations.events import WEBHOOK_EVENTS
 from loomworks.integrations.models import StoreKind
 from loomworks.integrations.scopes import SCOPES
-from loomworks.orders.services import MAX_REASON
 
 # Where a service's field name differs from the form's.
 FIELD_NAMES = {"design_id": "design"}

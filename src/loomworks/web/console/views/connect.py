@@ -16,7 +16,7 @@ from loomworks.core.errors import Conflict, InvalidInput, NotFound
 from loomworks.integrations import keys, selectors, stores, webhooks
 from loomworks.integrations.events import WEBHOOK_EVENTS
 from loomworks.integrations.models import WebhookDeliveryState
-from loomworks.orders import services as orders
+from loomworks.production.services import orders as order_cancellation
 from loomworks.web.console.connect_forms import (
     FIELD_NAMES,
     ApiKeyForm,
@@ -380,14 +380,20 @@ def order_cancel(request, order_id):
     form = OrderCancelForm(request.POST)
     if form.is_valid():
         try:
-            result = orders.order_cancel(
+            result = order_cancellation.order_cancel(
                 order=order, actor=actor_for(request), reason=form.cleaned_data["reason"]
             )
         except InvalidInput as error:
             apply_error(form, error)
         else:
-            in_work = [o.run.reference for o in result.runs if o.outcome == orders.RUN_IN_WORK]
-            cancelled = [o.run.reference for o in result.runs if o.outcome == orders.RUN_CANCELLED]
+            in_work = [
+                o.run.reference for o in result.runs if o.outcome == order_cancellation.RUN_IN_WORK
+            ]
+            cancelled = [
+                o.run.reference
+                for o in result.runs
+                if o.outcome == order_cancellation.RUN_CANCELLED
+            ]
             messages.success(
                 request,
                 _("The order is cancelled; runs cancelled with it: %(runs)s.")

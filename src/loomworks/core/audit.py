@@ -1,7 +1,7 @@
-"""One audit row per change to a connection or an order, naming who made it."""
+"""One audit row per change, naming who made it (see `AuditEntry`)."""
 
 from loomworks.core.actors import Actor
-from loomworks.integrations.models import AuditEntry
+from loomworks.core.models import AuditEntry
 
 
 def audit_record(
