@@ -141,3 +141,10 @@ class PasswordResetRequest(models.Model):
 
     def __str__(self) -> str:
         return f"password reset request at {self.requested_at:%Y-%m-%d %H:%M}"
+
+
+def revoke_tokens_of_switched_off_member(sender, instance, **kwargs) -> None:
+    """A partner membership saved switched off ends the member's API tokens, for good:
+    switching it on again does not bring the old tokens back (connected in apps.py)."""
+    if not instance.is_active:
+        ApiToken.revoke_all_of(instance.user_id)

@@ -4,7 +4,6 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from loomworks.accounts.models import ApiToken
 from loomworks.core.ids import PrefixedIdField
 from loomworks.core.models import TimeStamped
 
@@ -64,10 +63,3 @@ class PartnerMember(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.partner}"
-
-    def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
-        if not self.is_active:
-            # Switched off: the member's API tokens end with their access, and
-            # switching them on again does not bring the old tokens back.
-            ApiToken.revoke_all_of(self.user_id)
