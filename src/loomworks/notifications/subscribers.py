@@ -15,6 +15,7 @@ the dead delivery reaches the admin feed.
 from django.contrib.auth import get_user_model
 
 from loomworks.events.api import DELIVERY_DEAD, subscriber
+from loomworks.events.chase_names import WHATSAPP_QUEUED
 from loomworks.events.models import Event
 from loomworks.notifications import emails, services, summaries
 from loomworks.notifications.models import Audience
@@ -40,6 +41,7 @@ ADMIN_RUN_EVENTS = (
 )
 COMMENT_ADDED = "task.comment_added"
 SEND_EMAIL_SUBSCRIBER = "notifications.send_queued_email"
+SEND_WHATSAPP_SUBSCRIBER = "notifications.send_queued_whatsapp"
 
 # Statuses in which the partner can see a run: a cancellation then concerns it.
 _SEEN_BY_PARTNER = (RunStatus.APPROVED, RunStatus.SENT_TO_PARTNER, RunStatus.IN_PROGRESS)
@@ -126,6 +128,12 @@ def send_queued_email(event: Event) -> None:
     services.email_send(email_id=event.payload["email_id"])
 
 
+@subscriber(WHATSAPP_QUEUED, name=SEND_WHATSAPP_SUBSCRIBER, atomic=False)
+def send_queued_whatsapp(event: Event) -> None:
+    """Outside a transaction, like e-mail: a slow API holds no lock. 5xx and time-outs raise (retried)."""
+    services.whatsapp_send(message_id=event.payload["whatsapp_message_id"], event=event)
+
+
 # ---------------------------------------------------------------- admin feed
 
 
@@ -184,6 +192,16 @@ def tell_the_admins_about_a_dead_delivery(event: Event) -> None:
     original = payload.get("event_payload") or {}
     attempts = payload.get("attempts") or 0
     error = payload.get("error") or ""
+    if payload.get("subscriber") == SEND_WHATSAPP_SUBSCRIBER:
+        # The WhatsApp API failed every attempt (5xx, time-outs): the message
+        # is marked failed and the admins told, with the last error.
+        services.whatsapp_mark_failed(
+            message_id=original.get("whatsapp_message_id", ""),
+            code="",
+            error=summaries.gave_up_error(attempts=attempts, error=error),
+            event=event,
+        )
+        return
     if payload.get("subscriber") == SEND_EMAIL_SUBSCRIBER:
         email = services.email_mark_failed(email_id=original.get("email_id", ""))
         if email is None:

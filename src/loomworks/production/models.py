@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.db.models.query import ModelIterable
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -147,6 +148,12 @@ class ProductionRun(TimeStamped):
     cancelled_reason = models.TextField(_("cancellation reason"), blank=True)
     due_date = models.DateField(_("due date"), null=True, blank=True)
     promised_date = models.DateField(_("promised date"), null=True, blank=True)
+    # When the partner holding it was sent the run (dispatch, or a reassignment
+    # of a sent run), and when it last moved forward while in work (accepted,
+    # started, finished, a task or checklist item done, material logged). The
+    # reminder rules read them through partial indexes (see Meta).
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    last_progress_at = models.DateTimeField(_("last progress"), null=True, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     produced_quantity = models.PositiveIntegerField(_("produced"), null=True, blank=True)
     rejected_quantity = models.PositiveIntegerField(_("rejected"), null=True, blank=True)
@@ -169,6 +176,29 @@ class ProductionRun(TimeStamped):
             models.Index(fields=["design", "-created_at"], name="run_design_created"),
             models.Index(fields=["parent", "-created_at"], name="run_parent_created"),
             models.Index(fields=["-created_at", "id"], name="run_created_id"),
+            # The reminder rules' candidate sets: each scan reads only a window
+            # of one of these, never the table (loomworks.reminders.rules).
+            models.Index(
+                fields=["sent_at", "id"],
+                condition=Q(status="sent_to_partner"),
+                name="run_sent_waiting",
+            ),
+            models.Index(
+                Coalesce("promised_date", "due_date"),
+                "id",
+                condition=~Q(status__in=["completed", "cancelled"]),
+                name="run_open_deadline",
+            ),
+            models.Index(
+                fields=["last_progress_at", "id"],
+                condition=Q(status="in_progress"),
+                name="run_in_work_progress",
+            ),
+            models.Index(
+                fields=["completed_at"],
+                condition=Q(completed_at__isnull=False),
+                name="run_completed_at",
+            ),
         ]
         verbose_name = _("production run")
 
@@ -197,10 +227,20 @@ class ProductionRun(TimeStamped):
         return "received"
 
     @property
+    def deadline(self):
+        """The date the run is held to: the partner's promised date, else the brand's due date."""
+        return self.promised_date or self.due_date
+
+    @property
+    def deadline_is_promised(self) -> bool:
+        """True when the partner gave the date: people read it as "Promised", else "Due"."""
+        return self.promised_date is not None
+
+    @property
     def is_late(self) -> bool:
         if self.is_terminal:
             return False
-        deadline = self.promised_date or self.due_date
+        deadline = self.deadline
         return bool(deadline and timezone.localdate() > deadline)
 
 

@@ -45,6 +45,7 @@ from loomworks.production.states import (
     POLICY_ACTIONS,
     TRANSITIONS,
     record_creation,
+    record_progress,
     status_label,
     transition,
 )
@@ -703,6 +704,7 @@ def _lock_run_for_task_work(task: Task, actor: Actor, *, done: str | None = None
     run = ProductionRun.objects.select_for_update().get(pk=task.run_id)
     _check_task_holder(task, actor, run)
     if run.status == RunStatus.IN_PROGRESS:
+        record_progress(run.pk)
         return
     if done and Task.objects.filter(pk=task.pk, status=done).exists():
         return
@@ -774,6 +776,7 @@ def consumption_log_add(
             status=current.status,
             action="log_consumption",
         )
+    record_progress(current.pk)
     return ConsumptionLog.objects.create(
         run=current,
         material=material,

@@ -27,6 +27,7 @@ from loomworks.core.actors import Actor
 from loomworks.core.errors import NotFound, TransitionNotAllowed
 from loomworks.core.models import Counter
 from loomworks.events.api import publish
+from loomworks.events.chase_names import RUN_LATE
 from loomworks.production.models import (
     OPEN_STATUSES,
     TERMINAL_STATUSES,
@@ -91,6 +92,7 @@ TRANSITIONS: dict[str, RunTransition] = {
             S.SENT_TO_PARTNER,
             "production_run.sent_to_partner",
             frozenset({ADMIN, SYSTEM}),
+            stamp="sent_at",
             on_parent=False,
             policy=True,
         ),
@@ -223,6 +225,16 @@ TRANSITIONS: dict[str, RunTransition] = {
             "production_run.blocked",
             frozenset({SYSTEM}),
         ),
+        # The promised (else due) date passed: recorded once per missed date by
+        # the reminder rules (loomworks.reminders), the status left as it is.
+        RunTransition(
+            "late",
+            gettext_lazy("mark late"),
+            frozenset(OPEN_STATUSES),
+            None,
+            RUN_LATE,
+            frozenset({SYSTEM}),
+        ),
         RunTransition(
             "edit",
             gettext_lazy("edit"),
@@ -254,6 +266,18 @@ TRANSITIONS: dict[str, RunTransition] = {
 }
 
 POLICY_ACTIONS = tuple(action for action, spec in TRANSITIONS.items() if spec.policy)
+
+# Actions that move a run in work forward: they reset its `last_progress_at`,
+# which the "no progress for K days" reminder reads. (Task work does the same
+# through `record_progress`.)
+PROGRESS_ACTIONS = frozenset({"accept", "start", "finish", "media_added"})
+
+
+def record_progress(run_id: str, *, at=None) -> None:
+    """The run in work moved forward now (a task or checklist item done, material logged)."""
+    ProductionRun.objects.filter(pk=run_id, status=S.IN_PROGRESS).update(
+        last_progress_at=at or timezone.now()
+    )
 
 
 @dataclass
@@ -395,6 +419,10 @@ def transition(
         values = {"status": new_status, "updated_at": now, **(changes or {})}
         if spec.stamp:
             values[spec.stamp] = now
+        if new_status == S.SENT_TO_PARTNER and action == "reassign":
+            values["sent_at"] = now  # the new partner was just sent it: its clock starts again
+        if action in PROGRESS_ACTIONS and new_status == S.IN_PROGRESS:
+            values["last_progress_at"] = now
         updated = ProductionRun.objects.filter(pk=current.pk, status=from_status).update(**values)
         if updated != 1:  # cannot happen under the row lock; refuse rather than guess
             raise TransitionNotAllowed(

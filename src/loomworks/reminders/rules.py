@@ -1,0 +1,169 @@
+"""Each reminder rule: which runs it is due for now, read from one partial index.
+
+A rule's candidates are the runs whose moment came within the catch-up
+window (`REMINDERS_CATCH_UP_DAYS`): sent between N hours plus the window and
+N hours ago, a deadline within the next D days, and so on. The window bounds
+each scan, so its cost follows how many runs reach that moment in a week,
+not how many runs exist. Pages are read in index order (keyset paging,
+never OFFSET), a constant number of queries each.
+
+Each candidate carries its occurrence: the value that, with the rule and the
+run, makes the reminder's unique key. The same situation gives the same key
+every time it is read; a new situation (a new sending, a new deadline, new
+progress that stalled again) gives a new one.
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from django.conf import settings
+from django.db.models import F, Q, QuerySet
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from loomworks.production.models import TERMINAL_STATUSES, ProductionRun, RunStatus
+from loomworks.reminders.models import ChaseRules, Rule
+
+NOT_STARTED_STATUSES = (RunStatus.SENT_TO_PARTNER, RunStatus.IN_PROGRESS)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    run_id: str
+    occurrence: str
+
+
+def occurrence_of(value) -> str:
+    """The key form of a rule's moment: an ISO date or an ISO time in UTC."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"No occurrence for {value!r}.")
+
+
+def catch_up() -> timedelta:
+    return timedelta(days=settings.REMINDERS_CATCH_UP_DAYS)
+
+
+def _open_deadlines() -> QuerySet:
+    """Open runs with their deadline (promised, else due): the `run_open_deadline` index."""
+    return ProductionRun.objects.annotate(deadline=Coalesce("promised_date", "due_date")).filter(
+        ~Q(status__in=TERMINAL_STATUSES)
+    )
+
+
+@dataclass(frozen=True)
+class RuleWindow:
+    """One rule's candidate query: rows between `low` and `high` of `key`, in key order."""
+
+    queryset: QuerySet
+    key: str
+    low: object
+    high: object
+    low_inclusive: bool = False
+
+
+def window(rule: str, rules: ChaseRules, now: datetime) -> RuleWindow | None:
+    """The candidates of `rule` at `now`, or None when the rule is switched off."""
+    today = timezone.localdate(now)
+    if rule == Rule.UNACCEPTED and rules.unaccepted_enabled:
+        moment = now - timedelta(hours=rules.unaccepted_hours)
+        return RuleWindow(
+            ProductionRun.objects.filter(status=RunStatus.SENT_TO_PARTNER),
+            "sent_at",
+            moment - catch_up(),
+            moment,
+        )
+    if rule == Rule.ESCALATION and rules.escalation_enabled:
+        moment = now - timedelta(hours=rules.unaccepted_hours + rules.escalation_hours)
+        return RuleWindow(
+            ProductionRun.objects.filter(status=RunStatus.SENT_TO_PARTNER),
+            "sent_at",
+            moment - catch_up(),
+            moment,
+        )
+    if rule == Rule.NOT_STARTED and rules.not_started_enabled:
+        return RuleWindow(
+            _open_deadlines().filter(
+                status__in=NOT_STARTED_STATUSES, started_at__isnull=True, partner__isnull=False
+            ),
+            "deadline",
+            today,
+            today + timedelta(days=rules.not_started_days),
+            low_inclusive=True,
+        )
+    if rule == Rule.LATE and rules.late_enabled:
+        return RuleWindow(
+            _open_deadlines(), "deadline", today - catch_up() - timedelta(days=1), today - timedelta(days=1)
+        )
+    if rule == Rule.STALLED and rules.stalled_enabled:
+        moment = now - timedelta(days=rules.stalled_days)
+        return RuleWindow(
+            ProductionRun.objects.filter(status=RunStatus.IN_PROGRESS, partner__isnull=False),
+            "last_progress_at",
+            moment - catch_up(),
+            moment,
+        )
+    return None
+
+
+def candidate_pages(spec: RuleWindow, *, size: int) -> Iterator[list[Candidate]]:
+    """The window's runs in pages of `size`, one query per page, in (key, id) order."""
+    key = spec.key
+    lower = f"{key}__gte" if spec.low_inclusive else f"{key}__gt"
+    base = spec.queryset.filter(**{lower: spec.low, f"{key}__lte": spec.high})
+    after: tuple | None = None
+    while True:
+        page = base
+        if after is not None:
+            last_key, last_id = after
+            page = page.filter(Q(**{f"{key}__gt": last_key}) | Q(**{key: last_key, "id__gt": last_id}))
+        rows = list(page.order_by(F(key).asc(), "id").values_list("id", key)[:size])
+        if not rows:
+            return
+        yield [Candidate(run_id, occurrence_of(value)) for run_id, value in rows]
+        if len(rows) < size:
+            return
+        after = rows[-1][1], rows[-1][0]
+
+
+def still_due(rule: str, run: ProductionRun, occurrence: str, *, now: datetime) -> bool:
+    """Re-checked when the reminder is acted on: the situation is still the one keyed.
+
+    A run accepted, started, completed or moved forward since the scheduler
+    saw it is not reminded about any more.
+    """
+    today = timezone.localdate(now)
+    if rule in (Rule.UNACCEPTED, Rule.ESCALATION):
+        return (
+            run.status == RunStatus.SENT_TO_PARTNER
+            and run.sent_at is not None
+            and occurrence_of(run.sent_at) == occurrence
+        )
+    if rule == Rule.NOT_STARTED:
+        return (
+            run.status in NOT_STARTED_STATUSES
+            and run.started_at is None
+            and run.deadline is not None
+            and occurrence_of(run.deadline) == occurrence
+            and run.deadline >= today
+        )
+    if rule == Rule.LATE:
+        return (
+            not run.is_terminal
+            and run.deadline is not None
+            and occurrence_of(run.deadline) == occurrence
+            and run.deadline < today
+        )
+    if rule == Rule.STALLED:
+        return (
+            run.status == RunStatus.IN_PROGRESS
+            and run.last_progress_at is not None
+            and occurrence_of(run.last_progress_at) == occurrence
+        )
+    return False
+
+
+RULE_ORDER = (Rule.UNACCEPTED, Rule.ESCALATION, Rule.NOT_STARTED, Rule.LATE, Rule.STALLED)
