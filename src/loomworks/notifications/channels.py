@@ -93,6 +93,7 @@ class FeedChannel:
             summary=notice.summary,
             partner=notice.partner,
             run_id=notice.run.pk if notice.run else None,
+            kind=notice.kind,
         )
         return len(added)
 
@@ -195,9 +196,9 @@ def notify(*, event: Event, notice: Notice, people: Iterable[Person]) -> dict[st
     }
 
 
-def partner_people(partner: Partner | None) -> list[Person]:
-    """The active members of an active partner (members of another partner never)."""
-    if partner is None or not partner.is_active:
+def partner_people(partner: Partner | None, *, active_partner: bool = True) -> list[Person]:
+    """The active members of `partner` (of an active partner only, unless told otherwise)."""
+    if partner is None or (active_partner and not partner.is_active):
         return []
     members = PartnerMember.objects.filter(
         partner=partner, is_active=True, user__is_active=True

@@ -53,8 +53,12 @@ def feed_entries_add(
     partner: Partner | None = None,
     run_id: str | None = None,
     task_id: str | None = None,
+    kind: str = "",
 ) -> list[Notification]:
-    """One feed entry per recipient for `event`; `summary()` is called in each reader's language."""
+    """One feed entry per recipient for `event`; `summary()` is called in each reader's language.
+
+    The entry's `kind` is the event's name unless given (a reminder's says which rule fired).
+    """
     recipients = list(recipients)
     already = set(
         Notification.objects.filter(
@@ -70,7 +74,7 @@ def feed_entries_add(
                 recipient=user,
                 audience=audience,
                 partner=partner,
-                kind=event.name,
+                kind=kind or event.name,
                 summary=text,
                 run_id=run_id,
                 task_id=task_id,
@@ -80,41 +84,6 @@ def feed_entries_add(
             for user in users
         )
     return Notification.objects.bulk_create(entries)
-
-
-@transaction.atomic
-def emails_queue(
-    *,
-    event: Event,
-    message: str,
-    run: ProductionRun,
-    partner: Partner,
-    recipients: Iterable,
-    reason: str = "",
-) -> list[OutgoingEmail]:
-    """Render and store one e-mail per recipient, and publish one event per e-mail to send it."""
-    recipients = [user for user in recipients if user.email]
-    already = set(
-        OutgoingEmail.objects.filter(
-            event_id=event.pk, recipient__in=[user.pk for user in recipients]
-        ).values_list("recipient_id", flat=True)
-    )
-    queued = []
-    for user in recipients:
-        if user.pk in already:
-            continue
-        rendered = emails.render(
-            message,
-            run=run,
-            partner=partner,
-            recipient=user,
-            reason=reason,
-            reassigned=event.name == "production_run.partner_reassigned",
-        )
-        queued.append(
-            _email_store(event=event, recipient=user, partner=partner, run=run, rendered=rendered)
-        )
-    return queued
 
 
 @transaction.atomic
@@ -207,34 +176,6 @@ def invitation_queue(*, event: Event, member: PartnerMember) -> OutgoingEmail | 
     )
     return _email_store(
         event=event, recipient=user, partner=member.partner, run=None, rendered=rendered
-    )
-
-
-@transaction.atomic
-def partner_notice_record(
-    *, event: Event, message: str, run: ProductionRun, partner: Partner, reason: str = ""
-) -> None:
-    """Tell every active member of `partner`: a feed entry each, and an e-mail to those who want one."""
-    members = list(
-        PartnerMember.objects.filter(
-            partner=partner, is_active=True, user__is_active=True
-        ).select_related("user")
-    )
-    feed_entries_add(
-        event=event,
-        audience=Audience.PARTNER,
-        recipients=[member.user for member in members],
-        summary=lambda: summaries.partner_summary(message, run=run, reason=reason),
-        partner=partner,
-        run_id=run.pk,
-    )
-    emails_queue(
-        event=event,
-        message=message,
-        run=run,
-        partner=partner,
-        recipients=[member.user for member in members if member.email_notifications],
-        reason=reason,
     )
 
 

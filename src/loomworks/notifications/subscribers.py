@@ -17,7 +17,7 @@ from django.contrib.auth import get_user_model
 from loomworks.events.api import DELIVERY_DEAD, subscriber
 from loomworks.events.chase_names import WHATSAPP_QUEUED
 from loomworks.events.models import Event
-from loomworks.notifications import emails, services, summaries
+from loomworks.notifications import channels, emails, notices, services, summaries
 from loomworks.notifications.models import Audience
 from loomworks.partners.models import Partner, PartnerMember
 from loomworks.production.models import ProductionRun, RunStatus
@@ -101,12 +101,17 @@ def tell_the_partner(event: Event) -> None:
     partner = Partner.objects.filter(pk=partner_id).first() if partner_id else None
     if partner is None:
         return
-    services.partner_notice_record(
-        event=event,
-        message=message,
+    notice = notices.partner_notice(
+        message,
+        kind=event.name,
         run=run,
         partner=partner,
         reason=(event.payload.get("note") or "") if message == emails.RUN_CANCELLED else "",
+        reassigned=event.name == REASSIGNED,
+    )
+    # Every active member: a feed entry each, e-mail and WhatsApp to those who chose them.
+    channels.notify(
+        event=event, notice=notice, people=channels.partner_people(partner, active_partner=False)
     )
 
 
