@@ -152,7 +152,7 @@ class ProductionRun(TimeStamped):
     # of a sent run), and when it last moved forward while in work (accepted,
     # started, finished, a task or checklist item done, material logged). The
     # reminder rules read them through partial indexes (see Meta).
-    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    last_sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     last_progress_at = models.DateTimeField(_("last progress"), null=True, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     produced_quantity = models.PositiveIntegerField(_("produced"), null=True, blank=True)
@@ -179,7 +179,7 @@ class ProductionRun(TimeStamped):
             # The reminder rules' candidate sets: each scan reads only a window
             # of one of these, never the table (loomworks.reminders.rules).
             models.Index(
-                fields=["sent_at", "id"],
+                fields=["last_sent_at", "id"],
                 condition=Q(status="sent_to_partner"),
                 name="run_sent_waiting",
             ),

@@ -92,7 +92,7 @@ TRANSITIONS: dict[str, RunTransition] = {
             S.SENT_TO_PARTNER,
             "production_run.sent_to_partner",
             frozenset({ADMIN, SYSTEM}),
-            stamp="sent_at",
+            stamp="last_sent_at",
             on_parent=False,
             policy=True,
         ),
@@ -420,7 +420,7 @@ def transition(
         if spec.stamp:
             values[spec.stamp] = now
         if new_status == S.SENT_TO_PARTNER and action == "reassign":
-            values["sent_at"] = now  # the new partner was just sent it: its clock starts again
+            values["last_sent_at"] = now  # the new partner was just sent it: its clock starts again
         if action in PROGRESS_ACTIONS and new_status == S.IN_PROGRESS:
             values["last_progress_at"] = now
         updated = ProductionRun.objects.filter(pk=current.pk, status=from_status).update(**values)

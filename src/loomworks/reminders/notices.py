@@ -43,7 +43,7 @@ def _whatsapp(rule: str, run: ProductionRun, second) -> WhatsAppTemplate:
 
 
 def _sent_day(run: ProductionRun) -> str:
-    return _day(run.sent_at)
+    return _day(run.last_sent_at)
 
 
 def _progress_day(run: ProductionRun) -> str:
@@ -146,7 +146,7 @@ def escalation_for_admins(run: ProductionRun, *, hours: int) -> Notice:
         ) % {
             "run": run_label(run),
             "partner": run.partner.name if run.partner else "",
-            "date": _day(run.sent_at),
+            "date": _day(run.last_sent_at),
             "hours": hours,
         }
 

@@ -72,7 +72,7 @@ def window(rule: str, rules: ChaseRules, now: datetime) -> RuleWindow | None:
         moment = now - timedelta(hours=rules.unaccepted_hours)
         return RuleWindow(
             ProductionRun.objects.filter(status=RunStatus.SENT_TO_PARTNER),
-            "sent_at",
+            "last_sent_at",
             moment - catch_up(),
             moment,
         )
@@ -80,7 +80,7 @@ def window(rule: str, rules: ChaseRules, now: datetime) -> RuleWindow | None:
         moment = now - timedelta(hours=rules.unaccepted_hours + rules.escalation_hours)
         return RuleWindow(
             ProductionRun.objects.filter(status=RunStatus.SENT_TO_PARTNER),
-            "sent_at",
+            "last_sent_at",
             moment - catch_up(),
             moment,
         )
@@ -139,8 +139,8 @@ def still_due(rule: str, run: ProductionRun, occurrence: str, *, now: datetime) 
     if rule in (Rule.UNACCEPTED, Rule.ESCALATION):
         return (
             run.status == RunStatus.SENT_TO_PARTNER
-            and run.sent_at is not None
-            and occurrence_of(run.sent_at) == occurrence
+            and run.last_sent_at is not None
+            and occurrence_of(run.last_sent_at) == occurrence
         )
     if rule == Rule.NOT_STARTED:
         return (

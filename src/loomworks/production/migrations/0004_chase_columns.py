@@ -21,7 +21,7 @@ def backfill(apps, schema_editor):
         .order_by("-occurred_at")
         .values("occurred_at")[:1]
     )
-    Run.objects.filter(status="sent_to_partner").update(sent_at=Subquery(last_sent))
+    Run.objects.filter(status="sent_to_partner").update(last_sent_at=Subquery(last_sent))
     last_task = (
         Task.objects.filter(run_id=OuterRef("pk"), completed_at__isnull=False)
         .order_by("-completed_at")
@@ -48,12 +48,12 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name='productionrun',
-            name='sent_at',
+            name="last_sent_at",
             field=models.DateTimeField(blank=True, null=True, verbose_name='sent'),
         ),
         migrations.AddIndex(
             model_name='productionrun',
-            index=models.Index(condition=models.Q(('status', 'sent_to_partner')), fields=['sent_at', 'id'], name='run_sent_waiting'),
+            index=models.Index(condition=models.Q(('status', 'sent_to_partner')), fields=["last_sent_at", "id"], name="run_sent_waiting"),
         ),
         migrations.AddIndex(
             model_name='productionrun',
