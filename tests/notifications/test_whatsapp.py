@@ -12,7 +12,13 @@ from loomworks.events.models import Delivery, DeliveryState
 from loomworks.notifications.models import Notification, WhatsAppMessage, WhatsAppState
 from loomworks.production import services as production
 from tests.factories import TemplateFactory
-from tests.notifications.whatsapp_server import PHONE_NUMBER_ID, TOKEN, VERSION, FakeWhatsApp, error_body
+from tests.notifications.whatsapp_server import (
+    PHONE_NUMBER_ID,
+    TOKEN,
+    VERSION,
+    FakeWhatsApp,
+    error_body,
+)
 
 pytestmark = pytest.mark.django_db
 

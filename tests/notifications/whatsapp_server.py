@@ -22,7 +22,9 @@ PHONE_NUMBER_ID = "106540352242922"
 VERSION = "v21.0"
 
 
-def error_body(code: int, message: str, details: str = "", error_type: str = "OAuthException") -> dict:
+def error_body(
+    code: int, message: str, details: str = "", error_type: str = "OAuthException"
+) -> dict:
     return {
         "error": {
             "message": message,

@@ -38,9 +38,14 @@ def open_work(clock, make_run, lisbon_member, paris_admin):
 
     partner = lisbon_member.partner
     actor = Actor.partner(lisbon_member.user, partner)
-    waiting = make_run("sent_to_partner", partner=partner, due_date=START.date() + datetime.timedelta(days=20))
+    waiting = make_run(
+        "sent_to_partner", partner=partner, due_date=START.date() + datetime.timedelta(days=20)
+    )
     working = make_run(
-        "in_progress", partner=partner, actor=actor, due_date=START.date() + datetime.timedelta(days=4)
+        "in_progress",
+        partner=partner,
+        actor=actor,
+        due_date=START.date() + datetime.timedelta(days=4),
     )
     drain()
     OutgoingEmail.objects.all().delete()  # the "work sent" e-mails: not what these tests read
@@ -48,7 +53,9 @@ def open_work(clock, make_run, lisbon_member, paris_admin):
 
 
 def digests_to(user) -> list[OutgoingEmail]:
-    return list(OutgoingEmail.objects.filter(recipient=user, kind="digest.due").order_by("created_at"))
+    return list(
+        OutgoingEmail.objects.filter(recipient=user, kind="digest.due").order_by("created_at")
+    )
 
 
 def test_each_person_gets_the_digest_at_eight_in_their_own_zone_in_their_language(

@@ -69,3 +69,47 @@ def user_language_set(*, user: User, language: str) -> User:
         User.objects.filter(pk=user.pk).update(language=language)
         user.language = language
     return user
+
+
+def time_zone_names() -> list[str]:
+    """Every IANA zone name Python knows ("Europe/Lisbon"), sorted."""
+    import zoneinfo
+
+    return sorted(zoneinfo.available_timezones())
+
+
+def user_preferences_set(
+    *,
+    user: User,
+    actor,
+    time_zone: str | None = None,
+    digest_enabled: bool | None = None,
+    email_notifications: bool | None = None,
+) -> User:
+    """A person's own settings: their time zone, the morning digest, e-mail (for brand admins).
+
+    Only what is given changes. People set their own; a brand admin may set
+    anyone's. A zone Python does not know is refused, naming the field.
+    """
+    if not actor.is_admin and actor.user_id != user.pk:
+        raise InvalidInput("user", _("You can change only your own settings."))
+    changes = {}
+    if time_zone is not None:
+        time_zone = time_zone.strip()
+        if time_zone and time_zone not in time_zone_names():
+            raise InvalidInput(
+                "time_zone",
+                _("“%(zone)s” is not a time zone; give one like Europe/Lisbon.")
+                % {"zone": time_zone},
+            )
+        changes["time_zone"] = time_zone
+    if digest_enabled is not None:
+        changes["digest_enabled"] = bool(digest_enabled)
+    if email_notifications is not None:
+        changes["email_notifications"] = bool(email_notifications)
+    changes = {name: value for name, value in changes.items() if getattr(user, name) != value}
+    if changes:
+        User.objects.filter(pk=user.pk).update(**changes)
+        for name, value in changes.items():
+            setattr(user, name, value)
+    return user

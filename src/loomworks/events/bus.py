@@ -55,7 +55,10 @@ def publish(name: str, payload: dict, *, aggregate_type: str = "", aggregate_id:
 
 
 def publish_many(
-    events: list[tuple[str, dict]], *, aggregate_type: str = "", aggregate_ids: list[str] | None = None
+    events: list[tuple[str, dict]],
+    *,
+    aggregate_type: str = "",
+    aggregate_ids: list[str] | None = None,
 ) -> list[Event]:
     """Record several events in two statements, whatever their number.
 

@@ -148,8 +148,9 @@ class WhatsAppChannel:
             if person.user.pk in already:
                 continue
             language = emails.language_of(person.user)
-            with translation.override(language), timezone.override(
-                emails.time_zone_of(person.user)
+            with (
+                translation.override(language),
+                timezone.override(emails.time_zone_of(person.user)),
             ):
                 parameters = [str(value) for value in notice.whatsapp.parameters()]
             message = WhatsAppMessage.objects.create(

@@ -111,8 +111,9 @@ def emails_store(
     for user in recipients:
         if user.pk in already:
             continue
-        with translation.override(emails.language_of(user)), timezone.override(
-            emails.time_zone_of(user)
+        with (
+            translation.override(emails.language_of(user)),
+            timezone.override(emails.time_zone_of(user)),
         ):
             rendered = render(user)
         stored.append(
@@ -368,7 +369,9 @@ def whatsapp_mark_failed(
     WhatsAppMessage.objects.filter(pk=message_id, state=WhatsAppState.QUEUED).update(
         state=WhatsAppState.FAILED, error_code=str(code)[:20], error=error[:4000]
     )
-    message = WhatsAppMessage.objects.select_related("run", "recipient").filter(pk=message_id).first()
+    message = (
+        WhatsAppMessage.objects.select_related("run", "recipient").filter(pk=message_id).first()
+    )
     if message is None or event is None:
         return message
     reference = message.run.reference if message.run else ""

@@ -176,7 +176,9 @@ def failed_whatsapp_summary(*, name: str, number: str, reference: str, error: st
     values = {"name": name, "number": number, "ref": reference, "error": error}
     if reference:
         return (
-            _("The WhatsApp message to %(name)s (%(number)s) about %(ref)s was not delivered: %(error)s")
+            _(
+                "The WhatsApp message to %(name)s (%(number)s) about %(ref)s was not delivered: %(error)s"
+            )
             % values
         )
     return _("The WhatsApp message to %(name)s (%(number)s) was not delivered: %(error)s") % values

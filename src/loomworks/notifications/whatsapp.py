@@ -88,11 +88,15 @@ def _one_line(value) -> str:
 def send_template(*, to: str, template: str, language: str, parameters: list[str]) -> str:
     """Send one template message; returns WhatsApp's message id. See the module docstring."""
     if not is_configured():
-        raise WhatsAppRefused(0, "not_configured", "WHATSAPP_TOKEN or WHATSAPP_PHONE_NUMBER_ID is not set.")
+        raise WhatsAppRefused(
+            0, "not_configured", "WHATSAPP_TOKEN or WHATSAPP_PHONE_NUMBER_ID is not set."
+        )
     try:
         response = requests.post(
             messages_url(),
-            json=template_message(to=to, template=template, language=language, parameters=parameters),
+            json=template_message(
+                to=to, template=template, language=language, parameters=parameters
+            ),
             headers={"Authorization": f"Bearer {settings.WHATSAPP_TOKEN}"},
             timeout=settings.WHATSAPP_TIMEOUT,
         )

@@ -32,7 +32,9 @@ class ChaseRules(models.Model):
     unaccepted_hours = models.PositiveIntegerField(_("hours after sending"), default=24)
     escalation_enabled = models.BooleanField(_("tell admins of unanswered runs"), default=True)
     escalation_hours = models.PositiveIntegerField(_("more hours after the reminder"), default=24)
-    not_started_enabled = models.BooleanField(_("remind partners before the deadline"), default=True)
+    not_started_enabled = models.BooleanField(
+        _("remind partners before the deadline"), default=True
+    )
     not_started_days = models.PositiveIntegerField(_("days before the deadline"), default=3)
     late_enabled = models.BooleanField(_("mark runs late and tell people"), default=True)
     stalled_enabled = models.BooleanField(_("nudge partners when work stalls"), default=True)

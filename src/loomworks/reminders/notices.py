@@ -106,7 +106,12 @@ def _stalled_hint(run: ProductionRun) -> str:
 # rule: (feed sentence, e-mail subject, what to do, WhatsApp's date parameter)
 _PARTNER_WORDING = {
     Rule.UNACCEPTED: (_unaccepted_summary, _unaccepted_subject, _unaccepted_hint, _sent_day),
-    Rule.NOT_STARTED: (_not_started_summary, _not_started_subject, _not_started_hint, deadline_phrase),
+    Rule.NOT_STARTED: (
+        _not_started_summary,
+        _not_started_subject,
+        _not_started_hint,
+        deadline_phrase,
+    ),
     Rule.STALLED: (_stalled_summary, _stalled_subject, _stalled_hint, _progress_day),
 }
 

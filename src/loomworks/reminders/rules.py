@@ -96,7 +96,10 @@ def window(rule: str, rules: ChaseRules, now: datetime) -> RuleWindow | None:
         )
     if rule == Rule.LATE and rules.late_enabled:
         return RuleWindow(
-            _open_deadlines(), "deadline", today - catch_up() - timedelta(days=1), today - timedelta(days=1)
+            _open_deadlines(),
+            "deadline",
+            today - catch_up() - timedelta(days=1),
+            today - timedelta(days=1),
         )
     if rule == Rule.STALLED and rules.stalled_enabled:
         moment = now - timedelta(days=rules.stalled_days)
@@ -119,7 +122,9 @@ def candidate_pages(spec: RuleWindow, *, size: int) -> Iterator[list[Candidate]]
         page = base
         if after is not None:
             last_key, last_id = after
-            page = page.filter(Q(**{f"{key}__gt": last_key}) | Q(**{key: last_key, "id__gt": last_id}))
+            page = page.filter(
+                Q(**{f"{key}__gt": last_key}) | Q(**{key: last_key, "id__gt": last_id})
+            )
         rows = list(page.order_by(F(key).asc(), "id").values_list("id", key)[:size])
         if not rows:
             return

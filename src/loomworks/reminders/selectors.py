@@ -125,9 +125,9 @@ def partner_digest(*, partner_id: str, today: date) -> PartnerDigest:
         late=Count("pk", filter=Q(deadline_on__lt=today)),
     )
     runs = list(
-        open_runs.select_related("design").order_by(F("deadline_on").asc(nulls_last=True), "number")[
-            :DIGEST_LIST_LENGTH
-        ]
+        open_runs.select_related("design").order_by(
+            F("deadline_on").asc(nulls_last=True), "number"
+        )[:DIGEST_LIST_LENGTH]
     )
     return PartnerDigest(
         waiting_for_answer=counts["waiting"],

@@ -116,7 +116,9 @@ def reminder_act(*, reminder_id: int, event: Event) -> str:
     if reminder is None or reminder.handled_at is not None:
         return "skipped"
     now = timezone.now()
-    run = ProductionRun.objects.select_related("design", "partner").filter(pk=reminder.run_id).first()
+    run = (
+        ProductionRun.objects.select_related("design", "partner").filter(pk=reminder.run_id).first()
+    )
     outcome = "stale"
     if run is not None and still_due(reminder.rule, run, reminder.occurrence, now=now):
         _act(reminder, run, event=event)
@@ -134,7 +136,11 @@ def _act(reminder: Reminder, run: ProductionRun, *, event: Event) -> None:
     if reminder.rule == Rule.ESCALATION:
         rules = ChaseRules.current()
         hours = rules.unaccepted_hours + rules.escalation_hours
-        notify(event=event, notice=notices.escalation_for_admins(run, hours=hours), people=admin_people())
+        notify(
+            event=event,
+            notice=notices.escalation_for_admins(run, hours=hours),
+            people=admin_people(),
+        )
         return
     notify(
         event=event,
@@ -178,7 +184,9 @@ def late_run_tell(*, event: Event) -> None:
     if run is None:
         return
     if run.partner_id and run.status in PARTNER_VISIBLE_STATUSES:
-        notify(event=event, notice=notices.late_for_partner(run), people=partner_people(run.partner))
+        notify(
+            event=event, notice=notices.late_for_partner(run), people=partner_people(run.partner)
+        )
     notify(event=event, notice=notices.late_for_admins(run), people=admin_people())
 
 

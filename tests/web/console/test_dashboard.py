@@ -124,9 +124,7 @@ def test_the_dashboard_runs_the_same_queries_for_few_or_many_runs(console, make_
     assert full <= few + 5  # at most one total per list, once a list is longer than it shows
 
 
-def test_the_overdue_list_shows_each_late_run_with_the_date_it_missed(
-    console, make_run, workshop
-):
+def test_the_overdue_list_shows_each_late_run_with_the_date_it_missed(console, make_run, workshop):
     import time_machine
 
     from loomworks.production import services
@@ -138,7 +136,9 @@ def test_the_overdue_list_shows_each_late_run_with_the_date_it_missed(
     services.run_accept(
         run=promised, actor=workshop.actor, promised_date=today + datetime.timedelta(days=1)
     )
-    due = make_run("approved", partner=workshop.partner, due_date=today + datetime.timedelta(days=2))
+    due = make_run(
+        "approved", partner=workshop.partner, due_date=today + datetime.timedelta(days=2)
+    )
     with time_machine.travel(timezone.now() + datetime.timedelta(days=5), tick=False):
         page = console.get("/admin/").content.decode()
         listed = page[page.index('id="needs-overdue"') :]

@@ -128,7 +128,9 @@ def test_a_late_run_the_partner_gave_a_date_for_shows_the_promised_date_it_misse
         actor=workshop.actor,
         due_date=today + datetime.timedelta(days=30),
     )
-    services.run_accept(run=run, actor=workshop.actor, promised_date=today + datetime.timedelta(days=2))
+    services.run_accept(
+        run=run, actor=workshop.actor, promised_date=today + datetime.timedelta(days=2)
+    )
     with time_machine.travel(timezone.now() + datetime.timedelta(days=4), tick=False):
         missed = (today + datetime.timedelta(days=2)).strftime("%-d %b %Y")
         for url in ("/partner/", f"/partner/production-runs/{run.pk}/"):

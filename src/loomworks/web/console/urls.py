@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from loomworks.web.console.views import dashboard, directory, runs
+from loomworks.web.console.views import dashboard, directory, reminders, runs
 
 app_name = "console"
 urlpatterns = [
@@ -47,6 +47,9 @@ urlpatterns = [
     # task templates
     path("templates/", directory.template_list, name="template_list"),
     path("templates/new/", directory.template_create, name="template_create"),
+    # reminders: the rules, and each admin's own settings
+    path("reminders/", reminders.reminder_rules, name="reminder_rules"),
+    path("me/notifications/", reminders.my_notifications, name="my_notifications"),
     # notifications
     path("notifications/", dashboard.notifications, name="notifications"),
     path(

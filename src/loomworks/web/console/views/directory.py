@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from loomworks.catalog import services as catalog
 from loomworks.core.errors import Conflict, InvalidInput
+from loomworks.notifications import selectors as notification_selectors
 from loomworks.partners import services as partners
 from loomworks.partners.models import Partner, PartnerStatus
 from loomworks.production import selectors as production
@@ -210,9 +211,15 @@ def _render_partner(request, partner_id: str, *, member_form=None):
     runs = list(runs_query[:RUNS_ON_A_PAGE])
     for run in runs:
         run.progress = progress_of(run)
+    failures = notification_selectors.whatsapp_failures_by_member(partner.pk)
+    members = list(selectors.partner_members(partner))
     context = {
         "partner": partner,
-        "members": list(selectors.partner_members(partner)),
+        "members": members,
+        "member_rows": [
+            {"member": member, "whatsapp_failure": failures.get(member.user_id)}
+            for member in members
+        ],
         "runs": runs,
         "run_count": runs_query.count() if len(runs) == RUNS_ON_A_PAGE else len(runs),
         "runs_url": reverse("console:run_list") + f"?partner_id={partner.pk}",
