@@ -14,6 +14,7 @@ publishes its event. A restart re-reads the window and finds the keys. A
 retried delivery finds the reminder `handled_at` and does nothing.
 """
 
+import contextlib
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
@@ -150,25 +151,19 @@ def _act(reminder: Reminder, run: ProductionRun, *, event: Event) -> None:
 
 
 def _transition_late(reminder: Reminder, run: ProductionRun) -> None:
-    try:
+    missed = run.deadline.isoformat()
+    kind = "promised" if run.deadline_is_promised else "due"
+    # Completed or cancelled since it was read: nothing is late any more.
+    with contextlib.suppress(TransitionNotAllowed):
         transition(
             run.pk,
             "late",
             actor=Actor.system(),
             note=_("%(ref)s is late: its date (%(date)s) has passed.")
-            % {"ref": run.reference, "date": run.deadline.isoformat()},
-            details={
-                "missed_date": run.deadline.isoformat(),
-                "deadline": "promised" if run.deadline_is_promised else "due",
-                "reminder_id": reminder.pk,
-            },
-            event_extra={
-                "missed_date": run.deadline.isoformat(),
-                "deadline": "promised" if run.deadline_is_promised else "due",
-            },
+            % {"ref": run.reference, "date": missed},
+            details={"missed_date": missed, "deadline": kind, "reminder_id": reminder.pk},
+            event_extra={"missed_date": missed, "deadline": kind},
         )
-    except TransitionNotAllowed:
-        pass  # completed or cancelled since it was read: nothing is late any more
 
 
 @transaction.atomic
