@@ -190,6 +190,12 @@ class ProductionRun(TimeStamped):
                 name="run_open_deadline",
             ),
             models.Index(
+                Coalesce("promised_date", "due_date"),
+                "id",
+                condition=Q(status__in=["sent_to_partner", "in_progress"], started_at__isnull=True),
+                name="run_not_started_deadline",
+            ),
+            models.Index(
                 fields=["last_progress_at", "id"],
                 condition=Q(status="in_progress"),
                 name="run_in_work_progress",

@@ -85,8 +85,9 @@ def window(rule: str, rules: ChaseRules, now: datetime) -> RuleWindow | None:
             moment,
         )
     if rule == Rule.NOT_STARTED and rules.not_started_enabled:
+        # The `run_not_started_deadline` index holds exactly these runs.
         return RuleWindow(
-            _open_deadlines().filter(
+            ProductionRun.objects.annotate(deadline=Coalesce("promised_date", "due_date")).filter(
                 status__in=NOT_STARTED_STATUSES, started_at__isnull=True, partner__isnull=False
             ),
             "deadline",

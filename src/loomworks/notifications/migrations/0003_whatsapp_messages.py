@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('notifications', '0002_email_outbox'),
-        ('partners', '0002_member_whatsapp'),
+        ('partners', '0001_initial'),
         ('production', '0003_media_preview'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

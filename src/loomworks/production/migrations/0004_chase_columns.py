@@ -28,7 +28,7 @@ def backfill(apps, schema_editor):
         .values("completed_at")[:1]
     )
     stage = Coalesce("finished_at", "started_at", "accepted_at")
-    Run.objects.filter(status="in_progress", accepted_at__isnull=False).update(
+    Run.objects.filter(status="in_progress", accepted_at__isnull=False, partner__isnull=False).update(
         last_progress_at=Greatest(stage, Coalesce(Subquery(last_task), stage))
     )
 
@@ -58,6 +58,10 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='productionrun',
             index=models.Index(django.db.models.functions.comparison.Coalesce('promised_date', 'due_date'), models.F('id'), condition=models.Q(('status__in', ['completed', 'cancelled']), _negated=True), name='run_open_deadline'),
+        ),
+        migrations.AddIndex(
+            model_name='productionrun',
+            index=models.Index(django.db.models.functions.comparison.Coalesce('promised_date', 'due_date'), models.F('id'), condition=models.Q(('started_at__isnull', True), ('status__in', ['sent_to_partner', 'in_progress'])), name='run_not_started_deadline'),
         ),
         migrations.AddIndex(
             model_name='productionrun',
