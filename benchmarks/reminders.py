@@ -78,12 +78,7 @@ def plans(now) -> list[tuple[str, str]]:
     found = []
     for rule in RULE_ORDER:
         spec = window(rule, rules, now)
-        lower = f"{spec.key}__gte" if spec.low_inclusive else f"{spec.key}__gt"
-        query = (
-            spec.queryset.filter(**{lower: spec.low, f"{spec.key}__lte": spec.high})
-            .order_by(spec.key, "id")
-            .values_list("id", spec.key)[:500]
-        )
+        query = spec.rows().order_by(spec.key, "id").values_list("id", spec.key)[:500]
         sql, params = query.query.sql_with_params()
         with connection.cursor() as cursor:
             cursor.execute(f"EXPLAIN {sql}", params)

@@ -64,10 +64,21 @@ def test_pages_are_read_in_order_and_each_costs_the_same(clock, make_run, worksh
     assert result.fired[Rule.UNACCEPTED] == 7
     assert result.pages == 3  # 3 + 3 + 1
     # per rule, an empty first page costs 1 query; the unanswered rule's three
-    # pages cost 6 each (page, keys taken, insert, claimed, events, deliveries)
+    # pages cost 5 each (page, insert, claimed, events, deliveries)
     rules_read = 1
     empty_rules = 4
-    assert queries == rules_read + empty_rules + 3 * 6 + _savepoints(3)
+    assert queries == rules_read + empty_rules + 3 * 5 + _savepoints(3)
+
+
+def test_a_tick_with_nothing_new_reads_one_query_per_rule_however_many_were_reminded(
+    clock, make_run, workshop
+):
+    unanswered_runs(make_run, workshop, 12)
+    clock.shift(hours=25)
+    services.evaluate(batch_size=5)  # 12 reminders fired, in three pages
+    queries, result = queries_of_one_evaluation(batch_size=5)
+    assert result.total == 0 and result.pages == 0
+    assert queries == 1 + 5  # the rules, then one empty page per rule
 
 
 def _savepoints(pages: int) -> int:

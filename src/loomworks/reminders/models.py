@@ -90,6 +90,10 @@ class Reminder(models.Model):
     rule = models.CharField(max_length=20, choices=Rule.choices)
     run = models.ForeignKey("production.ProductionRun", on_delete=models.CASCADE, related_name="+")
     occurrence = models.CharField(max_length=40)
+    # The occurrence as the rule read it, typed, so a rule's candidate query
+    # can leave out runs whose reminder exists with one index probe each.
+    moment_at = models.DateTimeField(null=True, blank=True)
+    moment_on = models.DateField(null=True, blank=True)
     claim = models.CharField(max_length=40)
     created_at = models.DateTimeField(default=timezone.now)
     handled_at = models.DateTimeField(null=True, blank=True)

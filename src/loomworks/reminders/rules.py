@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from loomworks.production.models import TERMINAL_STATUSES, ProductionRun, RunStatus
-from loomworks.reminders.models import ChaseRules, Rule
+from loomworks.reminders.models import ChaseRules, Reminder, Rule
 
 NOT_STARTED_STATUSES = (RunStatus.SENT_TO_PARTNER, RunStatus.IN_PROGRESS)
 
@@ -31,7 +31,11 @@ NOT_STARTED_STATUSES = (RunStatus.SENT_TO_PARTNER, RunStatus.IN_PROGRESS)
 @dataclass(frozen=True)
 class Candidate:
     run_id: str
-    occurrence: str
+    moment: object  # the rule's moment for this run: a datetime, or a date (a deadline)
+
+    @property
+    def occurrence(self) -> str:
+        return occurrence_of(self.moment)
 
 
 def occurrence_of(value) -> str:
@@ -58,11 +62,32 @@ def _open_deadlines() -> QuerySet:
 class RuleWindow:
     """One rule's candidate query: rows between `low` and `high` of `key`, in key order."""
 
+    rule: str
     queryset: QuerySet
     key: str
     low: object
     high: object
     low_inclusive: bool = False
+
+    @property
+    def moment_field(self) -> str:
+        """Where a reminder keeps this rule's moment: a date for deadlines, else a time."""
+        return "moment_on" if self.key == "deadline" else "moment_at"
+
+    def rows(self) -> QuerySet:
+        """The window's runs that have no reminder of this rule for their moment yet.
+
+        The window is a range of the rule's partial index; each run in it is
+        checked against the reminders' unique index (rule, run, …) in the same
+        query, so a tick with nothing new reads nothing back.
+        """
+        lower = f"{self.key}__gte" if self.low_inclusive else f"{self.key}__gt"
+        reminded = Reminder.objects.filter(
+            rule=self.rule, run_id=OuterRef("pk"), **{self.moment_field: OuterRef(self.key)}
+        )
+        return self.queryset.filter(**{lower: self.low, f"{self.key}__lte": self.high}).exclude(
+            Exists(reminded)
+        )
 
 
 def window(rule: str, rules: ChaseRules, now: datetime) -> RuleWindow | None:
@@ -71,6 +96,7 @@ def window(rule: str, rules: ChaseRules, now: datetime) -> RuleWindow | None:
     if rule == Rule.UNACCEPTED and rules.unaccepted_enabled:
         moment = now - timedelta(hours=rules.unaccepted_hours)
         return RuleWindow(
+            rule,
             ProductionRun.objects.filter(status=RunStatus.SENT_TO_PARTNER),
             "last_sent_at",
             moment - catch_up(),
@@ -79,6 +105,7 @@ def window(rule: str, rules: ChaseRules, now: datetime) -> RuleWindow | None:
     if rule == Rule.ESCALATION and rules.escalation_enabled:
         moment = now - timedelta(hours=rules.unaccepted_hours + rules.escalation_hours)
         return RuleWindow(
+            rule,
             ProductionRun.objects.filter(status=RunStatus.SENT_TO_PARTNER),
             "last_sent_at",
             moment - catch_up(),
@@ -87,6 +114,7 @@ def window(rule: str, rules: ChaseRules, now: datetime) -> RuleWindow | None:
     if rule == Rule.NOT_STARTED and rules.not_started_enabled:
         # The `run_not_started_deadline` index holds exactly these runs.
         return RuleWindow(
+            rule,
             ProductionRun.objects.annotate(deadline=Coalesce("promised_date", "due_date")).filter(
                 status__in=NOT_STARTED_STATUSES, started_at__isnull=True, partner__isnull=False
             ),
@@ -97,6 +125,7 @@ def window(rule: str, rules: ChaseRules, now: datetime) -> RuleWindow | None:
         )
     if rule == Rule.LATE and rules.late_enabled:
         return RuleWindow(
+            rule,
             _open_deadlines(),
             "deadline",
             today - catch_up() - timedelta(days=1),
@@ -105,6 +134,7 @@ def window(rule: str, rules: ChaseRules, now: datetime) -> RuleWindow | None:
     if rule == Rule.STALLED and rules.stalled_enabled:
         moment = now - timedelta(days=rules.stalled_days)
         return RuleWindow(
+            rule,
             ProductionRun.objects.filter(status=RunStatus.IN_PROGRESS, partner__isnull=False),
             "last_progress_at",
             moment - catch_up(),
@@ -114,10 +144,9 @@ def window(rule: str, rules: ChaseRules, now: datetime) -> RuleWindow | None:
 
 
 def candidate_pages(spec: RuleWindow, *, size: int) -> Iterator[list[Candidate]]:
-    """The window's runs in pages of `size`, one query per page, in (key, id) order."""
+    """The window's runs not reminded yet, in pages of `size`, one query per page, in (key, id) order."""
     key = spec.key
-    lower = f"{key}__gte" if spec.low_inclusive else f"{key}__gt"
-    base = spec.queryset.filter(**{lower: spec.low, f"{key}__lte": spec.high})
+    base = spec.rows()
     after: tuple | None = None
     while True:
         page = base
@@ -129,7 +158,7 @@ def candidate_pages(spec: RuleWindow, *, size: int) -> Iterator[list[Candidate]]
         rows = list(page.order_by(F(key).asc(), "id").values_list("id", key)[:size])
         if not rows:
             return
-        yield [Candidate(run_id, occurrence_of(value)) for run_id, value in rows]
+        yield [Candidate(run_id, value) for run_id, value in rows]
         if len(rows) < size:
             return
         after = rows[-1][1], rows[-1][0]
