@@ -284,3 +284,34 @@ def test_a_restart_after_the_keys_were_taken_fires_nothing_new(clock, tick, make
     assert second.reminders.total == 0
     assert len(feed_of(workshop.user, "reminder.unaccepted")) == 1
     assert Event.objects.filter(name="reminder.due", aggregate_id=run.pk).count() == 1
+
+
+def test_a_late_run_reaches_a_consenting_member_by_whatsapp_with_its_missed_date(
+    clock, tick, make_run, workshop, settings
+):
+    from tests.notifications.whatsapp_server import PHONE_NUMBER_ID, TOKEN, VERSION, FakeWhatsApp
+
+    api = FakeWhatsApp().start()
+    settings.WHATSAPP_TOKEN, settings.WHATSAPP_PHONE_NUMBER_ID = TOKEN, PHONE_NUMBER_ID
+    settings.WHATSAPP_API_URL, settings.WHATSAPP_API_VERSION = api.url, VERSION
+    try:
+        member = workshop.member
+        member.phone, member.whatsapp_consent = "+351912345678", True
+        member.save()
+        workshop.user.language = "fr"
+        workshop.user.save()
+        today = clock.now.date()
+        run = make_run("approved", partner=workshop.partner, due_date=today)
+        clock.shift(days=1)
+        tick()
+        [request] = [
+            r for r in api.requests if r["body"]["template"]["name"] == "loomworks_run_late"
+        ]
+        template = request["body"]["template"]
+        assert template["language"] == {"code": "fr"}
+        texts = [p["text"] for p in template["components"][0]["parameters"]]
+        assert texts[0] == run.reference
+        assert texts[1] == f"À rendre le {today.day} janvier 2031"
+        assert texts[2].endswith(f"/partner/production-runs/{run.pk}/")
+    finally:
+        api.stop()
