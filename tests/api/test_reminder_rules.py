@@ -137,3 +137,10 @@ def test_an_admin_turns_email_and_digest_off_but_has_no_whatsapp(client, admin_u
         url, {"phone": "+351912345678"}, content_type="application/json", **bearer(admin_user)
     )
     assert refused.status_code == 422 and refused.json()["field"] == "phone"
+
+
+@pytest.mark.parametrize("body", [[1, 2, 3], {"stalled_dayz": 3}])
+def test_a_body_that_is_not_an_object_of_known_fields_is_a_422(client, admin_user, body):
+    for path in (RULES, "/api/admin/notifications/preferences"):
+        response = client.patch(path, body, content_type="application/json", **bearer(admin_user))
+        assert response.status_code == 422, path

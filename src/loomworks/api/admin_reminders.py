@@ -8,9 +8,9 @@ recorded (`GET /reminder-rules/changes`). The next evaluation uses them.
 from datetime import datetime
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router
 
-from loomworks.api.admin_schemas import BODY_ERRORS, responses
+from loomworks.api.admin_schemas import BODY_ERRORS, Strict, responses
 from loomworks.api.schemas import Out
 from loomworks.reminders import selectors, services
 
@@ -35,7 +35,7 @@ class ReminderRulesEnvelope(Out):
     reminder_rules: ReminderRulesOut
 
 
-class ReminderRulesIn(Schema):
+class ReminderRulesIn(Strict):
     """Any of the rule settings; those left out keep their value."""
 
     unaccepted_enabled: bool | None = None

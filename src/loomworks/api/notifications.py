@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from loomworks.accounts.services import user_preferences_set
-from loomworks.api.admin_schemas import MAX_OFFSET
+from loomworks.api.admin_schemas import MAX_OFFSET, Strict
 from loomworks.api.schemas import ErrorOut
 from loomworks.api.security import ADMIN, PARTNER, auth_for
 from loomworks.core.errors import InvalidInput
@@ -158,7 +158,7 @@ class PreferencesOut(Schema):
     whatsapp_consent: bool | None = None
 
 
-class PreferencesIn(Schema):
+class PreferencesIn(Strict):
     """Any of your settings; those left out keep their value.
 
     `email_notifications` is e-mail about reminders and runs; `phone` (E.164,
