@@ -21,6 +21,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,6 +33,7 @@ from loomworks.events.chase_names import REMINDER_DUE
 from loomworks.events.models import Event
 from loomworks.notifications.channels import admin_people, notify, partner_people
 from loomworks.production.models import ProductionRun
+from loomworks.production.selectors import PARTNER_VISIBLE_STATUSES
 from loomworks.production.states import transition
 from loomworks.reminders import notices
 from loomworks.reminders.models import ChaseRules, ChaseRulesChange, Reminder, Rule
@@ -53,8 +55,6 @@ class Evaluation:
 
 def evaluate(*, now: datetime | None = None, batch_size: int | None = None) -> Evaluation:
     """Fire every reminder that is due at `now` and not fired yet. Safe to run anywhere, any time."""
-    from django.conf import settings
-
     now = now or timezone.now()
     size = batch_size or settings.REMINDERS_BATCH
     rules = ChaseRules.current()
@@ -171,8 +171,6 @@ def _transition_late(reminder: Reminder, run: ProductionRun) -> None:
 @transaction.atomic
 def late_run_tell(*, event: Event) -> None:
     """A run went late: its partner's members (when they can see it) and the admins are told."""
-    from loomworks.production.selectors import PARTNER_VISIBLE_STATUSES
-
     run = (
         ProductionRun.objects.select_related("design", "partner")
         .filter(pk=event.payload.get("run_id"))
