@@ -9,14 +9,16 @@ measures the same thing:
 - **first look**: an evaluation on data nobody evaluated yet; it fires every
   reminder whose moment fell in the catch-up window (the last
   REMINDERS_CATCH_UP_DAYS days) and inserts its key and event;
-- **steady**: the next evaluation, once those keys exist: what every tick of
-  the scheduler costs when nothing new is due;
+- **steady**: the next evaluation, once those keys exist (and are in the
+  planner's statistics): what every tick of the scheduler costs when nothing
+  new is due;
 - **digests**: claiming the morning digests of every person (at 08:00 UTC).
 
 Each row gives the queries made (they must not grow with the data), the
 median time of `--repeat` calls, and how many reminders fired. The plans of
-the rules' candidate queries are printed too: each must be an index scan of
-its partial index, never a scan of the runs table.
+the rules' candidate queries in the steady state are printed too (EXPLAIN
+ANALYZE): each must read a range of its partial index and probe the
+reminders' unique index, never scan the runs table.
 """
 
 import argparse
@@ -67,24 +69,48 @@ def _timed(call, *, repeat: int, before=None) -> Measure:
     return Measure("", queries, statistics.median(times), fired, pages)
 
 
-def plans(now) -> list[tuple[str, str]]:
-    """The first line of each rule's candidate query plan (EXPLAIN, no ANALYZE)."""
+def _settled(now) -> None:
+    """The state of every tick after the first: its reminders exist and are in the statistics."""
     from django.db import connection
+
+    from loomworks.reminders import services
+
+    services.evaluate(now=now)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE reminders_reminder")
+
+
+def plans(now) -> list[tuple[str, str]]:
+    """Each rule's candidate query in the steady state: its scans and its time (EXPLAIN ANALYZE).
+
+    Measured after a first evaluation, inside a transaction rolled back.
+    """
+    from django.db import connection, transaction
 
     from loomworks.reminders.models import ChaseRules
     from loomworks.reminders.rules import RULE_ORDER, window
 
-    rules = ChaseRules.current()
     found = []
-    for rule in RULE_ORDER:
-        spec = window(rule, rules, now)
-        query = spec.rows().order_by(spec.key, "id").values_list("id", spec.key)[:500]
-        sql, params = query.query.sql_with_params()
-        with connection.cursor() as cursor:
-            cursor.execute(f"EXPLAIN {sql}", params)
-            lines = [row[0] for row in cursor.fetchall()]
-        scans = [line.strip() for line in lines if "Scan" in line]
-        found.append((str(rule), " / ".join(scans) if scans else lines[0]))
+    try:
+        with transaction.atomic():
+            _settled(now)
+            rules = ChaseRules.current()
+            for rule in RULE_ORDER:
+                spec = window(rule, rules, now)
+                query = spec.rows().order_by(spec.key, "id").values_list("id", spec.key)[:500]
+                sql, params = query.query.sql_with_params()
+                with connection.cursor() as cursor:
+                    cursor.execute(f"EXPLAIN (ANALYZE, COSTS OFF) {sql}", params)
+                    lines = [row[0] for row in cursor.fetchall()]
+                steps = [
+                    line.strip().removeprefix("-> ")
+                    for line in lines
+                    if "Scan" in line or "Join" in line or "Execution Time" in line
+                ]
+                found.append((str(rule), " / ".join(steps)))
+            raise _Rollback
+    except _Rollback:
+        pass
     return found
 
 
@@ -98,11 +124,7 @@ def measure(*, repeat: int = 5) -> list[Measure]:
     now = timezone.now()
     first = _timed(lambda: services.evaluate(now=now), repeat=repeat)
     first.case = "first look"
-    steady = _timed(
-        lambda: services.evaluate(now=now),
-        repeat=repeat,
-        before=lambda: services.evaluate(now=now),
-    )
+    steady = _timed(lambda: services.evaluate(now=now), repeat=repeat, before=lambda: _settled(now))
     steady.case = "steady"
     at_eight = now.replace(hour=8, minute=0, second=0, microsecond=0)
     digest = _timed(lambda: digests.digests_due(now=at_eight), repeat=repeat)
