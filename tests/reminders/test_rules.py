@@ -240,13 +240,33 @@ def test_a_run_in_work_without_progress_is_nudged_after_the_days_set_and_again_a
 # ---------------------------------------------------------------- settings and delivery
 
 
-def test_a_rule_changed_applies_to_the_next_evaluation(clock, tick, make_run, workshop):
-    set_rules(unaccepted_hours=48)
+def test_a_rule_changed_in_the_console_applies_to_the_next_evaluation(
+    clock, tick, make_run, workshop, admin_user
+):
+    from django.test import Client
+
+    console = Client()
+    console.force_login(admin_user)
+    fields = {
+        "unaccepted_enabled": "on",
+        "unaccepted_hours": "48",
+        "escalation_enabled": "on",
+        "escalation_hours": "24",
+        "not_started_enabled": "on",
+        "not_started_days": "3",
+        "late_enabled": "on",
+        "stalled_enabled": "on",
+        "stalled_days": "5",
+        "digest_hour": "8",
+    }
+    assert console.post("/admin/reminders/", fields).status_code == 302
     run = sent_run(make_run, workshop)
     clock.shift(hours=30)
     tick()
     assert reminders_of(run, Rule.UNACCEPTED) == []
-    set_rules(unaccepted_hours=12)
+    assert (
+        console.post("/admin/reminders/", {**fields, "unaccepted_hours": "12"}).status_code == 302
+    )
     tick()
     assert len(reminders_of(run, Rule.UNACCEPTED)) == 1
 
