@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format messages bench load install lock clean
+.PHONY: run test lint format messages docs bench load install lock clean
 
 install: $(STAMP)
 
@@ -43,6 +43,11 @@ messages: $(STAMP)
 	cd src/loomworks && $(MESSAGES_ENV) $(CURDIR)/$(BIN)/django-admin compilemessages \
 		--locale fr --locale pt
 
+# The documentation site (docs/, mkdocs.yml) into site/. --strict turns every
+# warning (a broken link or anchor, a page missing from the nav) into a failure.
+docs: $(STAMP)
+	$(BIN)/mkdocs build --strict --site-dir site
+
 # Scale benchmarks on the machine's PostgreSQL (BENCH_DATABASE_URL, default
 # lw_bench) and Redis (BENCH_REDIS_URL, default db 13): for each size, generate
 # the data, time the admin API against raw SQL, measure worker throughput.
@@ -58,7 +63,7 @@ load: $(STAMP)
 # Re-pin the lock after changing dependencies in pyproject.toml.
 lock:
 	$(PYTHON) -m pip install --quiet uv
-	$(PYTHON) -m uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+	$(PYTHON) -m uv pip compile pyproject.toml --extra dev --extra docs --python-version 3.11 -o requirements.lock
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var site

@@ -9,12 +9,22 @@ and a worker always agree on the broker and the queue.
 import os
 
 from celery import Celery
+from celery.signals import setup_logging
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "loomworks.settings")
 
 app = Celery("loomworks")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks(["loomworks.events", "loomworks.reminders"])
+
+
+@setup_logging.connect
+def keep_our_logging(**kwargs) -> None:
+    """Workers and beat log through settings.LOGGING (LOG_FORMAT, request ids), like the web.
+
+    With a receiver on this signal Celery installs no handlers of its own, so a
+    line is written once, in our format.
+    """
 
 
 def beat_schedule() -> dict:

@@ -5,6 +5,9 @@ loomworks createadmin --email E --password P
 loomworks demo
 loomworks worker [--concurrency N] [--pool prefork|threads|solo] [--no-beat] [--hostname H]
 loomworks beat
+loomworks check
+loomworks backup [--to FILE]
+loomworks restore FILE [--yes]
 loomworks manage <django command> ...
 """
 
@@ -181,6 +184,89 @@ def cmd_beat(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- Operations: check, backup, restore (loomworks.ops; docs/operations/) -------
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Check a deployment's settings and services; non-zero exit when one fails."""
+    from loomworks.ops.deploychecks import PLACEHOLDER_KEY
+
+    if not os.environ.get("SECRET_KEY"):
+        # Report the missing key with everything else instead of stopping at it.
+        os.environ["SECRET_KEY"] = PLACEHOLDER_KEY
+    _setup()
+    from loomworks.ops import deploychecks
+
+    def show(result) -> None:
+        mark = "ok  " if result.ok else "FAIL"
+        detail = f": {result.detail}" if result.detail else ""
+        print(f"[{mark}] {result.name}{detail}", flush=True)
+        if not result.ok and result.hint:
+            print(f"       → {result.hint}", flush=True)
+
+    print("Checking this deployment…", flush=True)
+    results = deploychecks.run(progress=show)
+    failed = [result.name for result in results if not result.ok]
+    if failed:
+        print(f"\n{len(failed)} of {len(results)} checks failed: {', '.join(failed)}.")
+        return 1
+    print(f"\nAll {len(results)} checks passed.")
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    _setup(local_key=True)
+    from loomworks.ops import backup
+
+    try:
+        summary = backup.backup(args.to, progress=lambda line: print(line, flush=True))
+    except backup.BackupError as error:
+        print(f"loomworks backup: {error}", file=sys.stderr)
+        return 1
+    print(
+        f"{summary.engine} database ({summary.database_bytes:,} bytes) and "
+        f"{summary.media_files} media files in {summary.path}"
+    )
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    _setup(local_key=True)
+    from django.conf import settings
+
+    from loomworks.ops import backup
+
+    try:
+        manifest = backup.read_manifest(args.archive)
+    except backup.BackupError as error:
+        print(f"loomworks restore: {error}", file=sys.stderr)
+        return 1
+    database = settings.DATABASES["default"]["NAME"]
+    print(
+        f"{args.archive}: a {manifest['engine']} backup of {manifest['created_at']} "
+        f"(Loomworks {manifest['loomworks']}, {manifest['media_files']} media files)."
+    )
+    print(f"This REPLACES the database {database} and everything under {settings.MEDIA_ROOT}.")
+    print("Stop the web processes and workers first.")
+    if not args.yes:
+        if not sys.stdin.isatty():
+            print("Not confirmed: pass --yes to restore without a question.", file=sys.stderr)
+            return 2
+        if input("Type 'restore' to go on: ").strip() != "restore":
+            print("Nothing changed.")
+            return 2
+    try:
+        backup.restore(args.archive, progress=lambda line: print(line, flush=True))
+    except backup.BackupError as error:
+        print(f"loomworks restore: {error}", file=sys.stderr)
+        return 1
+    print("Now run `loomworks manage migrate` if this code is newer than the backup, then start.")
+    return 0
+
+
+# --- end of operations -----------------------------------------------------------
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     _setup(local_key=True)
     from django.core.management import execute_from_command_line
@@ -223,6 +309,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     beat.add_argument("--loglevel", default="info")
     beat.set_defaults(func=cmd_beat)
+
+    # Operations (docs/operations/).
+    check = commands.add_parser(
+        "check", help="check this deployment's settings, database, broker, e-mail and media"
+    )
+    check.set_defaults(func=cmd_check)
+    backup = commands.add_parser("backup", help="archive the database and the media")
+    backup.add_argument(
+        "--to", default=None, help="archive file (default: BACKUP_DIR/loomworks-<time>.tar.gz)"
+    )
+    backup.set_defaults(func=cmd_backup)
+    restore = commands.add_parser("restore", help="replace the database and media from a backup")
+    restore.add_argument("archive", help="a file written by `loomworks backup`")
+    restore.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    restore.set_defaults(func=cmd_restore)
 
     manage = commands.add_parser("manage", help="run a Django management command")
     manage.add_argument("rest", nargs=argparse.REMAINDER)

@@ -1,6 +1,6 @@
 """Settings, read from environment variables with safe defaults for a laptop.
 
-The variables are listed in README.md ("Configuration"). Nothing here needs a
+The variables are listed in docs/operations/configuration.md. Nothing here needs a
 file to be edited: `DATABASE_URL` picks the database, `EVENTS_BACKEND` picks how
 event deliveries run, and so on.
 """
@@ -86,9 +86,15 @@ INSTALLED_APPS = [
     "loomworks.reminders",
     "loomworks.api",
     "loomworks.web",
+    "loomworks.ops",
 ]
 
 MIDDLEWARE = [
+    # Operations (loomworks.ops): a request id on every log line; /healthz,
+    # /readyz and /metrics answered before host checks; request metrics.
+    "loomworks.core.requestid.RequestIdMiddleware",
+    "loomworks.ops.middleware.OperationsMiddleware",
+    "loomworks.ops.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -220,7 +226,7 @@ if os.environ.get("EMAIL_URL"):
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Events: "inline" runs deliveries on a thread inside the web process;
-# "celery" hands them to Celery workers (see README, "Running at scale").
+# "celery" hands them to Celery workers (see docs/architecture.md, "Events").
 EVENTS_BACKEND = os.environ.get("EVENTS_BACKEND", "inline")
 if EVENTS_BACKEND not in {"inline", "celery"}:
     raise ImproperlyConfigured("EVENTS_BACKEND must be 'inline' or 'celery'.")
@@ -296,12 +302,81 @@ WHATSAPP_API_URL = os.environ.get("WHATSAPP_API_URL", "https://graph.facebook.co
 WHATSAPP_API_VERSION = os.environ.get("WHATSAPP_API_VERSION", "v21.0")
 WHATSAPP_TIMEOUT = float(os.environ.get("WHATSAPP_TIMEOUT", "10"))
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "loggers": {
-        "loomworks": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    },
-}
+# --- Operations: logs, error reports, probes, metrics (docs/operations/) ---------
+# LOG_FORMAT=json writes one JSON object a line; every line of a request
+# carries its request id (X-Request-ID). Unhandled errors are logged with their
+# traceback whatever DEBUG says, e-mailed to ADMINS ("Name <a@b>, c@d") when
+# set, and sent to Sentry when SENTRY_DSN is set.
+from loomworks.ops.logs import logging_config  # noqa: E402
+
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain").strip().lower()
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured("LOG_FORMAT must be 'plain' or 'json'.")
+LOGGING = logging_config(
+    fmt=LOG_FORMAT,
+    level=os.environ.get("LOG_LEVEL", "INFO"),
+    django_level=os.environ.get("DJANGO_LOG_LEVEL", "WARNING"),
+)
+
+
+def _admins(value: str) -> list[tuple[str, str]]:
+    from email.utils import getaddresses
+
+    return [(name, address) for name, address in getaddresses([value]) if address]
+
+
+ADMINS = _admins(os.environ.get("ADMINS", ""))
+SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+EMAIL_SUBJECT_PREFIX = os.environ.get("EMAIL_SUBJECT_PREFIX", "[Loomworks] ")
+
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.logging import ignore_logger
+
+    from loomworks import __version__
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=os.environ.get("SENTRY_ENVIRONMENT", "production"),
+        release=f"loomworks@{__version__}",
+        traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0")),
+        send_default_pii=False,
+    )
+    # Unhandled errors reach Sentry through Django's signal; the "Service
+    # Unavailable" lines of a failing /readyz poll would only be noise.
+    ignore_logger("django.request")
+
+# GET /readyz answers 503 when the oldest due event delivery has waited longer
+# than this, or the database, migrations or (with Celery) the broker fail.
+READY_OUTBOX_LAG_SECONDS = float(os.environ.get("READY_OUTBOX_LAG_SECONDS", "300"))
+READY_BROKER_TIMEOUT = float(os.environ.get("READY_BROKER_TIMEOUT", "2"))
+
+# GET /metrics (Prometheus): with 'Authorization: Bearer $METRICS_TOKEN', or
+# from an address in METRICS_ALLOW_IPS (addresses or networks; default: this
+# machine). Behind a proxy on the same host every caller looks local: block
+# /metrics in the proxy (deploy/nginx/loomworks.conf does) or set a token.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_ALLOW_IPS = env_list("METRICS_ALLOW_IPS", "127.0.0.1,::1")
+
+
+def _networks(values: list[str]) -> list:
+    import ipaddress
+
+    try:
+        return [ipaddress.ip_network(value, strict=False) for value in values]
+    except ValueError as error:
+        raise ImproperlyConfigured(f"METRICS_ALLOW_IPS: {error}") from error
+
+
+METRICS_ALLOW_NETWORKS = _networks(METRICS_ALLOW_IPS)
+
+# Behind nginx or Caddy terminating HTTPS: trust their X-Forwarded-Proto, so
+# Django knows the request was secure (CSRF origin checks, secure redirects).
+# Only set it when the proxy overwrites that header (both files in deploy/ do).
+if env_bool("TRUST_X_FORWARDED_PROTO"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# loomworks backup / restore: where archives go by default.
+BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", VAR_DIR / "backups"))
+# --- end of operations ---------------------------------------------------------

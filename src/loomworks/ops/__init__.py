@@ -1,0 +1,1 @@
+"""Running Loomworks for real: probes, metrics, deployment checks, backups, logs."""
