@@ -8,8 +8,8 @@ module: what the database and the encoding alone cost. The ratio
 endpoint/floor is the framework's share; it should stay flat as data grows.
 
 Until the admin API exists (`GET /api/admin/production-runs`), the harness
-times the path it will take: `production.selectors.run_list`/`run_detail`
-and `api.schemas.run_out`/`task_out`, encoded with Django's JSON encoder.
+times the path it will take: `production.selectors.admin_run_page`/`admin_run_detail`
+and the API's serialisers, encoded with Django's JSON encoder.
 Each row says which path was measured.
 
     python -m benchmarks.latency [--repeat 25]
@@ -257,41 +257,27 @@ def api_available() -> bool:
 def selector_list(params: dict) -> tuple[bytes, list[str]]:
     from django.core.serializers.json import DjangoJSONEncoder
 
+    from loomworks.api.admin_schemas import page_out
     from loomworks.api.schemas import run_out
-    from loomworks.production.selectors import RunFilters, run_list
+    from loomworks.production.selectors import RunFilters, admin_run_page
 
     limit, offset = int(params.get("limit", 20)), int(params.get("offset", 0))
     filters = RunFilters(
         **{k: v for k, v in params.items() if k in RunFilters.__dataclass_fields__}
     )
-    runs = run_list(filters)
-    page = [run_out(run) for run in runs[offset : offset + limit]]
-    body = {"production_runs": page, "count": runs.count(), "limit": limit, "offset": offset}
-    return json.dumps(body, cls=DjangoJSONEncoder).encode(), [run["id"] for run in page]
+    body = page_out(admin_run_page(filters, limit=limit, offset=offset), "production_runs", run_out)
+    ids = [run["id"] for run in body["production_runs"]]
+    return json.dumps(body, cls=DjangoJSONEncoder).encode(), ids
 
 
 def selector_detail(run_id: str) -> tuple[bytes, list[str]]:
     from django.core.serializers.json import DjangoJSONEncoder
 
-    from loomworks.api.schemas import run_out, task_out
-    from loomworks.production.selectors import run_detail
+    from loomworks.api.admin_runs import _detail_out
+    from loomworks.production.selectors import admin_run_detail
 
-    run = run_detail(run_id)
-
-    def related(other) -> dict:
-        return {"id": other.pk, "reference": other.reference, "status": other.status,
-                "role": other.role, "partner_id": other.partner_id,
-                "order_group": other.order_group}  # fmt: skip
-
-    body = run_out(run)
-    body.update(
-        snapshot=run.snapshot,
-        tasks=[task_out(task) for task in run.top_level_tasks],
-        children=[run_out(child) for child in run.children.all()],
-        dependents=[related(other) for other in run.dependents.all()],
-        parent=related(run.parent) if run.parent_id else None,
-    )
-    return json.dumps({"production_run": body}, cls=DjangoJSONEncoder).encode(), [run.pk]
+    body = _detail_out(admin_run_detail(run_id))
+    return json.dumps({"production_run": body}, cls=DjangoJSONEncoder).encode(), [run_id]
 
 
 class Endpoint:

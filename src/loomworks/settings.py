@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "loomworks.production",
     "loomworks.notifications",
     "loomworks.reminders",
+    "loomworks.integrations",
     "loomworks.api",
     "loomworks.web",
     "loomworks.ops",
@@ -301,6 +302,16 @@ WHATSAPP_PHONE_NUMBER_ID = os.environ.get("WHATSAPP_PHONE_NUMBER_ID", "")
 WHATSAPP_API_URL = os.environ.get("WHATSAPP_API_URL", "https://graph.facebook.com")
 WHATSAPP_API_VERSION = os.environ.get("WHATSAPP_API_VERSION", "v21.0")
 WHATSAPP_TIMEOUT = float(os.environ.get("WHATSAPP_TIMEOUT", "10"))
+
+# Outgoing webhooks (loomworks.integrations). Targets on private, loopback and
+# link-local addresses are refused unless WEBHOOKS_ALLOW_PRIVATE=1 (tests, development).
+WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE")
+WEBHOOKS_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOKS_TIMEOUT_SECONDS", "10"))
+# Attempts of one message before it counts as failed (back-off from EVENTS_RETRY_BASE_SECONDS,
+# doubling, at most an hour apart: 12 attempts span about two and a half hours).
+WEBHOOKS_MAX_ATTEMPTS = int(os.environ.get("WEBHOOKS_MAX_ATTEMPTS", "12"))
+# Messages in a row that failed every attempt before an endpoint is disabled.
+WEBHOOKS_DISABLE_AFTER = int(os.environ.get("WEBHOOKS_DISABLE_AFTER", "5"))
 
 # --- Operations: logs, error reports, probes, metrics (docs/operations/) ---------
 # LOG_FORMAT=json writes one JSON object a line; every line of a request

@@ -41,6 +41,9 @@ class Api:
     def put(self, path: str, body=None):
         return self._send("put", path, body)
 
+    def delete(self, path: str, body=None):
+        return self.client.delete(self._url(path), **self._headers())
+
 
 @pytest.fixture
 def admin_api(client, admin_user):

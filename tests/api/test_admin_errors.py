@@ -152,3 +152,24 @@ def test_every_list_pages_the_same_way_and_refuses_bad_paging(admin_api, worksho
     assert isinstance(page.json()["count"], int)
     assert (too_many.status_code, too_many.json()["field"]) == (422, "limit")
     assert (not_a_number.status_code, not_a_number.json()["field"]) == (422, "offset")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [" " + "x" * 200, "x" * 200 + "\t", "x" * 201],
+    ids=["a blank in front", "a tab behind", "plain"],
+)
+def test_a_required_name_is_measured_as_sent(admin_api, name):
+    """201 characters are too many for a 200-character name, blanks included."""
+    response = admin_api.post("/designs", {"name": name})
+
+    assert response.status_code == 422
+    assert response.json()["field"] == "name"
+
+
+def test_a_required_name_loses_its_surrounding_blanks(admin_api):
+    response = admin_api.post("/designs", {"name": "  Linen shirt \n"})
+
+    assert response.status_code == 201
+    assert response.json()["design"]["name"] == "Linen shirt"
+    assert admin_api.post("/designs", {"name": "   "}).json()["field"] == "name"

@@ -12,10 +12,14 @@ from loomworks.core.models import Counter
 from loomworks.events import bus
 from loomworks.events.api import DELIVERY_DEAD, drain, publish, run_delivery, subscriber
 from loomworks.events.models import Delivery, DeliveryState, Event
+from loomworks.events.names import declare
 
 pytestmark = pytest.mark.django_db
 
 CALLS: Tally = Tally()
+
+# Events of this module only: the registry refuses names it was not told of.
+declare("test.outbox.ok", "test.outbox.mixed", "test.outbox.broken", "test.outbox.flaky")
 
 
 def _mark(prefix: str, event) -> None:

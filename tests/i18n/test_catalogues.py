@@ -64,7 +64,7 @@ def test_the_partner_portal_and_its_emails_are_covered(language):
         "web/templates/web/login.html",
         "web/templates/web/set_password.html",
         "production/states.py",
-        "production/services.py",
+        "production/services/lifecycle.py",
         "work/states.py",
     ):
         assert source in covered, source

@@ -9,6 +9,7 @@ from loomworks.core.actors import Actor
 from loomworks.events import registry
 from loomworks.events.api import drain, publish, subscriber
 from loomworks.events.models import Event
+from loomworks.events.names import declare
 from loomworks.notifications.models import Audience, Notification
 from loomworks.notifications.selectors import feed_for
 from loomworks.notifications.summaries import actor_label
@@ -213,6 +214,7 @@ def test_admin_entries_are_not_added_twice_when_the_event_is_delivered_again(
 
 
 BROKEN = "tests.notifications.broken_follow_up"
+declare(BROKEN)
 
 
 @subscriber(BROKEN, name="tests.notifications.always_fails")

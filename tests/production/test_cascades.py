@@ -5,7 +5,7 @@ import pytest
 from loomworks.catalog.models import DesignStatus
 from loomworks.core.errors import TransitionNotAllowed
 from loomworks.events.api import drain
-from loomworks.events.models import Event
+from loomworks.events.models import Delivery, Event
 from loomworks.partners.models import Partner
 from loomworks.production import services
 from loomworks.production.services import Assignment
@@ -68,6 +68,25 @@ def test_last_subtask_completes_its_task_and_then_the_run(working, workshop):
     assert_each_status_change_recorded_once(run)
     for each in tasks_of(run):
         assert_task_events_match(each)
+
+
+def test_only_a_runs_own_tasks_wake_the_completion_check(make_run, workshop):
+    """10 tasks of 3 checklist items: 40 `task.completed` events, 10 deliveries to the
+    subscriber that completes the run (one per task), none per checklist item."""
+    templates = [TemplateFactory(checklist=["a", "b", "c"]) for _ in range(10)]
+    run = make_run(
+        "in_progress", partner=workshop.partner, actor=workshop.actor, templates=templates
+    )
+    for task in tasks_of(run, top_level=True):
+        for item in task.subtasks.all():
+            services.run_subtask_complete(task=task, subtask=item, actor=workshop.actor)
+
+    completed = Event.objects.filter(name="task.completed", payload__run_id=run.pk)
+    check = "loomworks.production.subscribers.complete_run_when_its_tasks_are_done"
+    assert completed.count() == 40
+    assert Delivery.objects.filter(event__in=completed, subscriber=check).count() == 10
+    drain()
+    assert fresh(run).status == "completed"
 
 
 def test_finishing_a_task_finishes_its_open_checklist(working, workshop):

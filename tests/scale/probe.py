@@ -17,9 +17,11 @@ from pathlib import Path
 
 from loomworks.events.api import subscriber
 from loomworks.events.models import Event
+from loomworks.events.names import declare
 from loomworks.production.models import ActorKind, ProductionRun, RunHistory
 
 PROBE_EVENT = "scale_probe.requested"
+declare(PROBE_EVENT)
 PROBE_KIND = "scale_probe"
 
 

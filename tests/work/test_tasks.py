@@ -2,6 +2,7 @@
 
 import pytest
 
+from loomworks.core.actors import Actor
 from loomworks.core.errors import InvalidInput, NotFound, TransitionNotAllowed
 from loomworks.production import services
 from loomworks.work import services as work
@@ -63,9 +64,7 @@ def test_finish_works_from_pending_accepted_and_in_progress(run_at):
     run = run_at("in_progress")
     for start in ("pending", "accepted", "in_progress"):
         one = Task.objects.create(run=run, partner=run.partner, title=start, status=start)
-        assert transition_task(one, "finish", actor=services.Actor.system()).task.status == (
-            "completed"
-        )
+        assert transition_task(one, "finish", actor=Actor.system()).task.status == ("completed")
 
 
 def test_two_last_checklist_items_complete_their_task_once(task, workshop):

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from loomworks.accounts.models import ApiToken, User
+from loomworks.core.audit import audit_record
 from loomworks.core.errors import InvalidInput
 
 
@@ -78,6 +79,7 @@ def time_zone_names() -> list[str]:
     return sorted(zoneinfo.available_timezones())
 
 
+@transaction.atomic
 def user_preferences_set(
     *,
     user: User,
@@ -89,7 +91,8 @@ def user_preferences_set(
     """A person's own settings: their time zone, the morning digest, e-mail (for brand admins).
 
     Only what is given changes. People set their own; a brand admin may set
-    anyone's. A zone Python does not know is refused, naming the field.
+    anyone's. A zone Python does not know is refused, naming the field. A
+    change leaves an audit row (who, and each setting before and after).
     """
     if not actor.is_admin and actor.user_id != user.pk:
         raise InvalidInput("user", _("You can change only your own settings."))
@@ -109,6 +112,13 @@ def user_preferences_set(
         changes["email_notifications"] = bool(email_notifications)
     changes = {name: value for name, value in changes.items() if getattr(user, name) != value}
     if changes:
+        audit_record(
+            actor=actor,
+            action="user.preferences_changed",
+            target_type="user",
+            target_id=str(user.pk),
+            details={name: [getattr(user, name), value] for name, value in changes.items()},
+        )
         User.objects.filter(pk=user.pk).update(**changes)
         for name, value in changes.items():
             setattr(user, name, value)

@@ -46,6 +46,7 @@ from loomworks.core.errors import InvalidInput
 from loomworks.orders import services as orders
 from loomworks.partners import selectors as partner_selectors
 from loomworks.partners import services as partners
+from loomworks.work import selectors as work_selectors
 from loomworks.work import services as work
 
 router = Router(tags=["admin: partners and catalogue"])
@@ -296,7 +297,7 @@ def template_create(request: HttpRequest, payload: AdminTemplateIn):
 
 @router.get("/task-templates", response=responses({200: AdminTemplateList}, 422))
 def template_list(request: HttpRequest, filters: Query[AdminSearchFilters]):
-    templates = catalog_selectors.template_list(q=filters.q)
+    templates = work_selectors.template_list(q=filters.q)
     return paginate(templates, filters, "task_templates", template_out)
 
 

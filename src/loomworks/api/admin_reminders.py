@@ -10,7 +10,7 @@ from datetime import datetime
 from django.http import HttpRequest
 from ninja import Field, Router
 
-from loomworks.api.admin_schemas import BODY_ERRORS, Strict, responses
+from loomworks.api.admin_schemas import BODY_ERRORS, Flag, Strict, WholeNumber, responses
 from loomworks.api.schemas import Out
 from loomworks.reminders import selectors, services
 
@@ -38,16 +38,16 @@ class ReminderRulesEnvelope(Out):
 class ReminderRulesIn(Strict):
     """Any of the rule settings; those left out keep their value."""
 
-    unaccepted_enabled: bool | None = None
-    unaccepted_hours: int | None = Field(None, description="1–720: hours after sending")
-    escalation_enabled: bool | None = None
-    escalation_hours: int | None = Field(None, description="1–720: more hours, then admins")
-    not_started_enabled: bool | None = None
-    not_started_days: int | None = Field(None, description="1–60: days before the date")
-    late_enabled: bool | None = None
-    stalled_enabled: bool | None = None
-    stalled_days: int | None = Field(None, description="1–60: days without progress")
-    digest_hour: int | None = Field(None, description="0–23, in each person's time zone")
+    unaccepted_enabled: Flag | None = None
+    unaccepted_hours: WholeNumber | None = Field(None, description="1–720: hours after sending")
+    escalation_enabled: Flag | None = None
+    escalation_hours: WholeNumber | None = Field(None, description="1–720: more hours, then admins")
+    not_started_enabled: Flag | None = None
+    not_started_days: WholeNumber | None = Field(None, description="1–60: days before the date")
+    late_enabled: Flag | None = None
+    stalled_enabled: Flag | None = None
+    stalled_days: WholeNumber | None = Field(None, description="1–60: days without progress")
+    digest_hour: WholeNumber | None = Field(None, description="0–23, in each person's time zone")
 
 
 class ReminderRulesChangeOut(Out):

@@ -5,8 +5,6 @@ unknown one is 422), then finds the object in the path (404), then calls
 one service, whose state checks answer 409 naming the current status.
 """
 
-from collections.abc import Iterable
-
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
@@ -39,7 +37,7 @@ from loomworks.api.admin_schemas import (
     AdminSendOut,
     AdminTasksOut,
     PathId,
-    paginate,
+    page_out,
     responses,
 )
 from loomworks.api.schemas import (
@@ -54,12 +52,19 @@ from loomworks.core.errors import InvalidInput, NotFound
 from loomworks.partners import selectors as partner_selectors
 from loomworks.production import services
 from loomworks.production.models import ProductionPolicy, ProductionRun, RunStatus
-from loomworks.production.selectors import (
-    RunFamily,
-    RunFilters,
-    run_family,
+from loomworks.production.read_models import AdminRun, AdminRunDetail
+from loomworks.production.run_records import (
+    admin_task_comments,
+    admin_tasks_by_id,
+    comment_view,
     run_history,
-    run_list,
+)
+from loomworks.production.selectors import (
+    RunFilters,
+    admin_run,
+    admin_run_detail,
+    admin_run_page,
+    admin_runs_by_id,
 )
 from loomworks.production.states import POLICY_ACTIONS, TRANSITIONS
 from loomworks.work.models import Task
@@ -73,20 +78,19 @@ ACTION_ERRORS = (*BODY_ERRORS, 404, 409)
 # ---------------------------------------------------------------- lookups and rendering
 
 
-def _runs_by_id(run_ids: Iterable[str]) -> dict[str, ProductionRun]:
-    """Runs as the list shows them (design, partner, progress), in two queries for any number."""
-    run_ids = list(run_ids)
-    if not run_ids:
-        return {}
-    runs = run_list(RunFilters(), base=ProductionRun.objects.filter(pk__in=run_ids))
-    return {run.pk: run for run in runs}
-
-
 def _run(run_id: str) -> ProductionRun:
-    run = _runs_by_id([run_id]).get(run_id)
+    """The run in the path, for a service to act on; 404 naming the id."""
+    run = ProductionRun.objects.filter(pk=run_id).first()
     if run is None:
         raise NotFound(_("No production run with id %(id)s.") % {"id": run_id})
     return run
+
+
+def _view(run_id: str) -> AdminRun:
+    try:
+        return admin_run(run_id)
+    except NotFound:
+        raise NotFound(_("No production run with id %(id)s.") % {"id": run_id}) from None
 
 
 def _task(task_id: str) -> Task:
@@ -97,7 +101,7 @@ def _task(task_id: str) -> Task:
 
 
 def _run_envelope(run_id: str) -> dict:
-    return {"production_run": run_out(_run(run_id))}
+    return {"production_run": run_out(_view(run_id))}
 
 
 def _assignments(items: list[AdminAssignmentIn]) -> list[services.Assignment]:
@@ -120,7 +124,7 @@ def _assignments(items: list[AdminAssignmentIn]) -> list[services.Assignment]:
 
 
 def _approve_out(result: services.ApproveResult) -> dict:
-    runs = _runs_by_id([result.run.pk, *(child.pk for child in result.children)])
+    runs = admin_runs_by_id([result.run.pk, *(child.pk for child in result.children)])
     return {
         "production_run": run_out(runs[result.run.pk]),
         "children": [run_out(runs[child.pk]) for child in result.children],
@@ -128,19 +132,20 @@ def _approve_out(result: services.ApproveResult) -> dict:
     }
 
 
-def _detail_out(family: RunFamily) -> dict:
-    """The detail: the run object plus snapshot, tasks with subtasks, and the runs around it."""
-    run = family.run
+def _detail_out(detail: AdminRunDetail) -> dict:
+    """The detail: the run object plus snapshot, tasks with subtasks, the runs around it,
+    and what an admin may do now (`available_actions`, as the console's buttons)."""
     return {
-        **run_out(run),
-        "snapshot": run.snapshot,
-        "planned_template_ids": list(run.planned_template_ids or []),
-        "previous_partner": partner_ref(run.previous_partner),
-        "tasks": [task_out(task) for task in family.tasks],
-        "parent": run_out(family.parent) if family.parent else None,
-        "children": [run_out(other) for other in family.children],
-        "dependents": [run_out(other) for other in family.dependents],
-        "depends_on": [run_out(other) for other in family.depends_on],
+        **run_out(detail.run),
+        "snapshot": detail.snapshot,
+        "planned_template_ids": list(detail.planned_template_ids),
+        "previous_partner": partner_ref(detail.previous_partner),
+        "tasks": [task_out(task) for task in detail.tasks],
+        "parent": run_out(detail.parent) if detail.parent else None,
+        "children": [run_out(other) for other in detail.children],
+        "dependents": [run_out(other) for other in detail.dependents],
+        "depends_on": [run_out(other) for other in detail.depends_on],
+        "available_actions": list(detail.actions),
     }
 
 
@@ -184,7 +189,7 @@ def run_create(request: HttpRequest, payload: AdminRunIn):
 @router.get("/production-runs", response=responses({200: AdminRunList}, 422))
 def run_list_page(request: HttpRequest, filters: Query[AdminRunListFilters]):
     """Runs, filtered (filters combine with AND) and paged; each with its progress."""
-    runs = run_list(
+    page = admin_run_page(
         RunFilters(
             status=filters.status,
             partner_id=filters.partner_id,
@@ -195,19 +200,21 @@ def run_list_page(request: HttpRequest, filters: Query[AdminRunListFilters]):
             late=filters.late,
             q=filters.q,
             order=filters.order,
-        )
+        ),
+        limit=filters.limit,
+        offset=filters.offset,
     )
-    return paginate(runs, filters, "production_runs", run_out)
+    return page_out(page, "production_runs", run_out)
 
 
 @router.get("/production-runs/{run_id}", response=responses({200: AdminRunDetailEnvelope}, 404))
 def run_read(request: HttpRequest, run_id: PathId):
     """One run with its snapshot, tasks and subtasks, parent, parts and dependencies."""
     try:
-        family = run_family(run_id)
+        detail = admin_run_detail(run_id)
     except NotFound:
         raise NotFound(_("No production run with id %(id)s.") % {"id": run_id}) from None
-    return {"production_run": _detail_out(family)}
+    return {"production_run": _detail_out(detail)}
 
 
 @router.patch(
@@ -273,7 +280,8 @@ def run_send(request: HttpRequest, run_id: PathId, payload: AdminSendIn):
     templates_by_ids(payload.template_ids)
     run = _run(run_id)
     result = services.run_dispatch(run=run, template_ids=payload.template_ids, actor=request.actor)
-    return {**_run_envelope(run_id), "tasks": [task_out(task) for task in result.tasks]}
+    tasks = admin_tasks_by_id([task.pk for task in result.tasks])
+    return {**_run_envelope(run_id), "tasks": [task_out(task) for task in tasks]}
 
 
 @router.post(
@@ -292,7 +300,8 @@ def run_add_tasks(request: HttpRequest, run_id: PathId, payload: AdminAddTasksIn
         title=payload.title,
         description=payload.description,
     )
-    return Status(201, {"tasks": [task_out(task) for task in tasks]})
+    views = admin_tasks_by_id([task.pk for task in tasks])
+    return Status(201, {"tasks": [task_out(task) for task in views]})
 
 
 @router.post(
@@ -376,7 +385,7 @@ def run_history_page(request: HttpRequest, run_id: PathId):
 def task_comments(request: HttpRequest, task_id: PathId):
     """A task's conversation with the partner, oldest first."""
     task = _task(task_id)
-    return {"comments": [comment_out(c) for c in task.comments.order_by("created_at", "id")]}
+    return {"comments": [comment_out(c) for c in admin_task_comments(task.pk)]}
 
 
 @router.post(
@@ -386,7 +395,7 @@ def task_comment_add(request: HttpRequest, task_id: PathId, payload: AdminCommen
     """Write to the partner on a task, in any run status. A blank comment is 422."""
     task = _task(task_id)
     comment = services.task_comment_add(task=task, actor=request.actor, body=payload.body)
-    return Status(201, {"comment": comment_out(comment)})
+    return Status(201, {"comment": comment_out(comment_view(comment))})
 
 
 # ---------------------------------------------------------------- policy

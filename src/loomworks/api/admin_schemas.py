@@ -20,18 +20,23 @@ from ninja import Field, Schema
 from ninja.schema import DjangoGetter
 from pydantic import AfterValidator, ConfigDict, StringConstraints, WithJsonSchema, model_validator
 from pydantic import Strict as StrictType
+from pydantic_core import PydanticCustomError
 
 from loomworks.api.schemas import CommentOut, ErrorOut, HistoryOut, Out, PartnerRef, RunOut, TaskOut
 from loomworks.catalog.models import DesignStatus, Priority
 from loomworks.core.errors import NotFound
+from loomworks.core.limits import (
+    HEX_COLOUR_PATTERN,
+    MAX_AMOUNT,
+    MAX_DURATION_MINUTES,
+    MAX_OFFSET,
+    MAX_ORDER_GROUP,
+    MAX_QUANTITY,
+    MAX_TEXT,
+)
 from loomworks.partners.models import MemberRole, PartnerStatus
 from loomworks.production.models import RunStatus, RunType
-from loomworks.production.services import MAX_ORDER_GROUP
-from loomworks.work.services import MAX_DURATION_MINUTES
 
-MAX_QUANTITY = 1_000_000_000  # below PostgreSQL's integer limit, above any real order
-MAX_OFFSET = 1_000_000_000
-MAX_TEXT = 10_000
 MAX_JSON_DEPTH = 20
 
 # ---------------------------------------------------------------- scalar types
@@ -88,11 +93,23 @@ def text(max_length: int = MAX_TEXT) -> Any:
     return Annotated[str, StringConstraints(max_length=max_length), AfterValidator(_no_nul)]
 
 
+def _not_blank(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise PydanticCustomError(
+            "string_too_short", "String should have at least 1 character", {"min_length": 1}
+        )
+    return value
+
+
 def required(max_length: int) -> Any:
-    """Required text: surrounding blanks are dropped, and something must remain."""
+    """Required text: at most `max_length` characters as sent, blanks around it dropped,
+    and something must remain. The length is checked before the blanks go, so what
+    the API accepts is what the column (and every other door) accepts."""
     return Annotated[
         str,
-        StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length),
+        StringConstraints(min_length=1, max_length=max_length),
+        AfterValidator(_not_blank),
         AfterValidator(_no_nul),
     ]
 
@@ -117,6 +134,8 @@ Password = Annotated[str, StringConstraints(min_length=8, max_length=128)]
 Quantity = Annotated[int, StrictType(), Field(ge=1, le=MAX_QUANTITY)]
 Amount = Annotated[float, StrictType()]
 WholeNumber = Annotated[int, StrictType()]
+# A switch in a body: JSON `true` or `false`, never 0, 1 or "yes".
+Flag = Annotated[bool, StrictType()]
 JsonObject = Annotated[dict[str, Any], AfterValidator(_plain_json)]
 
 
@@ -261,7 +280,7 @@ class AdminSpecificationIn(Input):
 
 class AdminColorIn(Input):
     name: required(100)
-    hex_code: str = Field(pattern=r"^#[0-9A-Fa-f]{6}$", examples=["#1A2B3C"])
+    hex_code: str = Field(pattern=HEX_COLOUR_PATTERN, examples=["#1A2B3C"])
     usage_notes: text() = ""
 
 
@@ -275,7 +294,7 @@ class AdminDesignMaterialIn(Input):
 
     material_id: Id | None = None
     name: text(200) = ""
-    planned_quantity: Amount = Field(0, ge=0, lt=1e9, allow_inf_nan=False)
+    planned_quantity: Amount = Field(0, ge=0, lt=float(MAX_AMOUNT), allow_inf_nan=False)
     unit: text(20) = ""
 
 
@@ -375,7 +394,7 @@ class AdminMaterialIn(Input):
     sku: required(100)
     name: required(200)
     unit: required(20)
-    stock_on_hand: Amount | None = Field(None, ge=0, lt=1e9, allow_inf_nan=False)
+    stock_on_hand: Amount | None = Field(None, ge=0, lt=float(MAX_AMOUNT), allow_inf_nan=False)
 
 
 class AdminMaterialOut(Out):
@@ -625,6 +644,10 @@ class AdminRunList(AdminListing):
 
 class AdminRunDetailOut(RunOut):
     snapshot: dict[str, Any]
+    available_actions: list[str] = Field(
+        description="what an admin may do now, as the console offers it: "
+        "approve, dispatch, accept, start, finish, complete, reassign, edit, tasks_added, cancel"
+    )
     planned_template_ids: list[str]
     previous_partner: PartnerRef | None
     tasks: list[TaskOut]
@@ -685,6 +708,16 @@ def paginate(queryset, page: AdminPage, key: str, serialize) -> dict:
     return {
         key: [serialize(row) for row in rows],
         "count": queryset.count(),
+        "limit": page.limit,
+        "offset": page.offset,
+    }
+
+
+def page_out(page, key: str, serialize) -> dict:
+    """A page of read objects the domain already paged (`selectors.Page`), in the envelope."""
+    return {
+        key: [serialize(item) for item in page.items],
+        "count": page.count,
         "limit": page.limit,
         "offset": page.offset,
     }

@@ -11,10 +11,11 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from loomworks.accounts.services import user_preferences_set
-from loomworks.api.admin_schemas import MAX_OFFSET, Strict
+from loomworks.api.admin_schemas import Flag, Strict
 from loomworks.api.schemas import ErrorOut
 from loomworks.api.security import ADMIN, PARTNER, auth_for
 from loomworks.core.errors import InvalidInput
+from loomworks.core.limits import MAX_OFFSET
 from loomworks.notifications import selectors, services
 from loomworks.partners.services import member_whatsapp_set
 
@@ -166,10 +167,10 @@ class PreferencesIn(Strict):
     """
 
     time_zone: str | None = None
-    digest_enabled: bool | None = None
-    email_notifications: bool | None = None
+    digest_enabled: Flag | None = None
+    email_notifications: Flag | None = None
     phone: str | None = None
-    whatsapp_consent: bool | None = None
+    whatsapp_consent: Flag | None = None
 
 
 def _preferences_out(user, member=None) -> dict:

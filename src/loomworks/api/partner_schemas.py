@@ -1,8 +1,9 @@
 """Shapes of the partner API, and the functions that fill them.
 
-A partner's view of a run is an allowlist: it names every field a workshop
-may see, so a field added to the admin's run object later does not leak to
-partners by itself. Other workshops never appear: no partner ids or names
+A partner's view of a run is an allowlist (`read_models.PartnerRun`): it names
+every field a workshop may see, so a field added to the admin's run object
+later does not leak to partners by itself. Serialisers only format the read
+objects `production.partner_selectors` builds. Other workshops never appear: no partner ids or names
 besides the caller's own, no previous partner, no other workshop's tasks,
 comments or uploads.
 """
@@ -22,19 +23,20 @@ from loomworks.api.schemas import (
     Out,
     PartnerRef,
     Progress,
-    design_ref,
-    partner_ref,
+    run_facts_out,
 )
-from loomworks.production.models import (
-    ConsumptionLog,
-    ConsumptionType,
-    MediaFile,
-    ProductionRun,
-    RunStatus,
-    RunType,
+from loomworks.core.limits import AMOUNT_PLACES, MAX_AMOUNT, MAX_OFFSET
+from loomworks.production import read_models
+from loomworks.production.models import ConsumptionType, RunStatus, RunType
+from loomworks.production.read_models import (
+    ConsumptionView,
+    MediaView,
+    PartnerDesign,
+    PartnerRun,
+    PartnerRunDetail,
+    TaskView,
 )
-from loomworks.production.selectors import progress_of
-from loomworks.work.models import Task, TaskStatus
+from loomworks.work.models import TaskStatus
 
 # ---------------------------------------------------------------- input
 
@@ -53,7 +55,6 @@ def _plain_text(value: str) -> str:
 Text = Annotated[str, AfterValidator(_plain_text)]
 
 MAX_PAGE = 100
-MAX_OFFSET = 1_000_000_000
 
 
 class RunListQuery(Schema):
@@ -95,12 +96,12 @@ class DeclineIn(Schema):
 # A JSON number above zero with at most three decimals (0.125 m of ribbon).
 Quantity = Annotated[
     Decimal,
-    Field(gt=0, lt=1_000_000_000, decimal_places=3),
+    Field(gt=0, lt=MAX_AMOUNT, decimal_places=AMOUNT_PLACES),
     WithJsonSchema(
         {
             "type": "number",
             "exclusiveMinimum": 0,
-            "exclusiveMaximum": 1_000_000_000,
+            "exclusiveMaximum": int(MAX_AMOUNT),
             "multipleOf": 0.001,
         }
     ),
@@ -225,6 +226,10 @@ class PartnerDesignOut(Out):
 
 
 class PartnerRunDetailOut(PartnerRunOut):
+    available_actions: list[str] = Field(
+        description="what the workshop may do now, as the portal offers it: "
+        "accept, decline, start, finish, complete, media_added (upload files)"
+    )
     design: PartnerDesignOut
     snapshot: dict[str, Any]
     tasks: list[PartnerTaskOut]
@@ -320,150 +325,103 @@ class CommentEnvelope(Out):
 # ---------------------------------------------------------------- serialisers
 
 
-def partner_run_out(run: ProductionRun) -> dict:
-    """The partner's run object. Expects the design joined and progress annotated
-    (otherwise each costs one query, which is fine for a single run)."""
-    depends_on = getattr(run, "_prefetched_objects_cache", {}).get("depends_on")
-    if depends_on is None:
-        depends_on_ids = list(run.depends_on.values_list("pk", flat=True))
-    else:
-        depends_on_ids = [other.pk for other in depends_on]
-    return {
-        "id": run.pk,
-        "reference": run.reference,
-        "status": run.status,
-        "stage": run.stage,
-        "run_type": run.run_type,
-        "quantity": run.quantity,
-        "role": run.role,
-        "design_id": run.design_id,
-        "design": design_ref(run.design),
-        "partner_id": run.partner_id,
-        "partner": partner_ref(run.partner) if run.partner_id else None,
-        "parent_run_id": run.parent_id,
-        "order_group": run.order_group,
-        "depends_on_run_ids": depends_on_ids,
-        "order_id": run.order_id,
-        "order_line_id": run.order_line_id,
-        "product_id": run.product_id,
-        "variant_id": run.variant_id,
-        "accepted_at": run.accepted_at,
-        "started_at": run.started_at,
-        "finished_at": run.finished_at,
-        "completed_at": run.completed_at,
-        "cancelled_at": run.cancelled_at,
-        "cancelled_reason": run.cancelled_reason,
-        "due_date": run.due_date,
-        "promised_date": run.promised_date,
-        "is_late": run.is_late,
-        "notes": run.notes,
-        "progress": progress_of(run),
-        "created_at": run.created_at,
-        "updated_at": run.updated_at,
-    }
+def partner_run_out(run: PartnerRun) -> dict:
+    """The partner's run object: the facts both audiences see, nothing of the admin's."""
+    return run_facts_out(run)
 
 
-def media_out(media: MediaFile) -> dict:
+def media_out(media: MediaView) -> dict:
     return {
-        "id": media.pk,
-        "url": media.file.url,
+        "id": media.id,
+        "url": media.url,
         "preview_url": media.preview_url,
-        "name": media.original_name,
+        "name": media.name,
         "content_type": media.content_type,
         "size": media.size,
         "is_image": media.is_image,
-        "uploaded_by": media.uploaded_by_name,
+        "uploaded_by": media.uploaded_by,
         "created_at": media.created_at,
     }
 
 
-def _design_out(run: ProductionRun) -> dict:
-    """What the partner was asked to make: the run's snapshot of the design
-    (later edits to the design do not change it), with the live design's
-    basics where the snapshot lacks them, and the design's files."""
-    snapshot = run.snapshot or {}
-    taken = snapshot.get("design") or {}
-    design = run.design
+def _design_out(design: PartnerDesign) -> dict:
     return {
-        "id": design.pk,
-        "name": taken.get("name") or design.name,
-        "description": taken.get("description", design.description) or "",
-        "thumbnail_url": taken.get("thumbnail_url", design.thumbnail_url) or "",
-        "specifications": list(snapshot.get("specifications") or []),
-        "colors": list(snapshot.get("colors") or []),
-        "size_sets": list(snapshot.get("size_sets") or []),
-        "materials": list(snapshot.get("materials") or []),
-        "media": [media_out(m) for m in getattr(run, "design_media", [])],
+        "id": design.id,
+        "name": design.name,
+        "description": design.description,
+        "thumbnail_url": design.thumbnail_url,
+        "specifications": list(design.specifications),
+        "colors": list(design.colors),
+        "size_sets": list(design.size_sets),
+        "materials": list(design.materials),
+        "media": [media_out(m) for m in design.media],
     }
 
 
-def _related_item(other: ProductionRun, partner) -> dict:
+def _related_item(item: read_models.RelatedRun | None) -> dict | None:
+    if item is None:
+        return None
     return {
-        "id": other.pk,
-        "reference": other.reference,
-        "role": other.role,
-        "status": other.status,
-        "is_own": other.partner_id == partner.pk,
+        "id": item.id,
+        "reference": item.reference,
+        "role": item.role,
+        "status": item.status,
+        "is_own": item.is_own,
     }
 
 
-def related_runs_out(run: ProductionRun, partner) -> dict:
+def related_runs_out(related: read_models.RelatedRuns) -> dict:
     """Parent, siblings, dependencies and dependents: reference, role and status only."""
-    siblings = []
-    if run.parent_id:
-        siblings = [_related_item(s, partner) for s in run.parent.children.all() if s.pk != run.pk]
     return {
-        "parent": _related_item(run.parent, partner) if run.parent_id else None,
-        "siblings": siblings,
-        "depends_on": [_related_item(d, partner) for d in run.depends_on.all()],
-        "dependents": [_related_item(d, partner) for d in run.dependents.all()],
+        "parent": _related_item(related.parent),
+        "siblings": [_related_item(item) for item in related.siblings],
+        "depends_on": [_related_item(item) for item in related.depends_on],
+        "dependents": [_related_item(item) for item in related.dependents],
     }
 
 
-def partner_run_detail_out(run: ProductionRun, partner) -> dict:
-    """Expects a run from `partner_selectors.partner_run_detail`."""
+def partner_run_detail_out(detail: PartnerRunDetail) -> dict:
     return {
-        **partner_run_out(run),
-        "design": _design_out(run),
-        "snapshot": run.snapshot or {},
-        "tasks": [partner_task_out(task, run=run) for task in run.top_level_tasks],
-        "media": [media_out(m) for m in run.run_media],
-        "related_runs": related_runs_out(run, partner),
+        **partner_run_out(detail.run),
+        "design": _design_out(detail.design),
+        "snapshot": detail.snapshot,
+        "tasks": [partner_task_out(task) for task in detail.tasks],
+        "media": [media_out(m) for m in detail.media],
+        "related_runs": related_runs_out(detail.related),
+        "available_actions": list(detail.actions),
     }
 
 
-def partner_task_out(task: Task, *, run: ProductionRun | None = None) -> dict:
-    """A task with its own checklist (`own_subtasks`, set by the partner selectors)."""
-    run = run if run is not None else (task.run if task.run_id else None)
+def partner_task_out(task: TaskView) -> dict:
+    """A task with the partner's own checklist items."""
+    run = task.run
     return {
-        "id": task.pk,
+        "id": task.id,
         "title": task.title,
         "description": task.description,
         "status": task.status,
         "priority": task.priority,
         "position": task.position,
         "run_id": task.run_id,
-        "run": {"id": run.pk, "reference": run.reference, "status": run.status} if run else None,
-        "parent_task_id": task.parent_id,
+        "run": {"id": run.id, "reference": run.reference, "status": run.status} if run else None,
+        "parent_task_id": task.parent_task_id,
         "template_id": task.template_id,
         "due_date": task.due_date,
         "accepted_at": task.accepted_at,
         "completed_at": task.completed_at,
         "created_at": task.created_at,
-        "subtasks": [
-            partner_task_out(sub, run=run) for sub in getattr(task, "own_subtasks", None) or []
-        ],
+        "subtasks": [partner_task_out(sub) for sub in task.subtasks],
     }
 
 
-def consumption_out(log: ConsumptionLog) -> dict:
+def consumption_out(log: ConsumptionView) -> dict:
     return {
-        "id": log.pk,
-        "material": {"id": log.material.pk, "sku": log.material.sku, "name": log.material.name},
+        "id": log.id,
+        "material": {"id": log.material.id, "sku": log.material.sku, "name": log.material.name},
         "quantity": float(log.quantity),
         "unit": log.unit,
         "consumption_type": log.consumption_type,
         "notes": log.notes,
-        "logged_by": log.logged_by_name,
+        "logged_by": log.logged_by,
         "consumed_at": log.consumed_at,
     }

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import File, Query, Router, Status
 from ninja.files import UploadedFile
 
+from loomworks.api.admin_schemas import page_out
 from loomworks.api.partner_schemas import (
     AcceptIn,
     CommentEnvelope,
@@ -43,6 +44,12 @@ from loomworks.api.security import PARTNER, auth_for
 from loomworks.core.errors import InvalidInput
 from loomworks.production import partner_selectors as scope
 from loomworks.production import services
+from loomworks.production.run_records import (
+    comment_view,
+    consumption_view,
+    media_view,
+    run_consumption,
+)
 from loomworks.production.selectors import RunFilters
 
 router = Router(auth=auth_for(PARTNER), tags=["partners"])
@@ -54,17 +61,13 @@ WRITE = {400: ErrorOut, **READ}
 ACTION = {**WRITE, 409: ErrorOut}
 
 
-def _page(queryset, limit: int, offset: int) -> tuple[list, int]:
-    return list(queryset[offset : offset + limit]), queryset.count()
-
-
 # ---------------------------------------------------------------- runs
 
 
 @router.get("/production-runs", response={200: RunPage, **AUTH, 422: ErrorOut})
 def run_list(request, filters: Query[RunListQuery]):
     """The partner's runs from approval on, newest first, each with its progress."""
-    runs = scope.partner_run_list(
+    page = scope.partner_run_page(
         request.partner,
         RunFilters(
             status=filters.status,
@@ -72,21 +75,17 @@ def run_list(request, filters: Query[RunListQuery]):
             design_id=filters.design_id,
             q=filters.q,
         ),
+        limit=filters.limit,
+        offset=filters.offset,
     )
-    page, count = _page(runs, filters.limit, filters.offset)
-    return {
-        "production_runs": [partner_run_out(run) for run in page],
-        "count": count,
-        "limit": filters.limit,
-        "offset": filters.offset,
-    }
+    return page_out(page, "production_runs", partner_run_out)
 
 
 @router.get("/production-runs/{run_id}", response={200: RunDetailEnvelope, **READ})
 def run_detail(request, run_id: str):
     """The run with the design being made, its tasks, files, progress and related runs."""
-    run = scope.partner_run_detail(request.partner, run_id)
-    return {"production_run": partner_run_detail_out(run, request.partner)}
+    detail = scope.partner_run_detail(request.partner, run_id)
+    return {"production_run": partner_run_detail_out(detail)}
 
 
 def _note(payload: NoteIn | None) -> str:
@@ -95,7 +94,8 @@ def _note(payload: NoteIn | None) -> str:
 
 
 def _run_answer(run) -> dict:
-    return {"production_run": partner_run_out(run)}
+    """The run a service just acted on (even one the partner no longer holds: a decline)."""
+    return {"production_run": partner_run_out(scope.partner_run_view(run))}
 
 
 @router.post("/production-runs/{run_id}/accept", response={200: RunEnvelope, **ACTION})
@@ -167,7 +167,7 @@ def consumption_log_add(request, run_id: str, payload: ConsumptionIn):
         consumption_type=payload.consumption_type,
         notes=payload.notes or "",
     )
-    return Status(201, {"consumption_log": consumption_out(log)})
+    return Status(201, {"consumption_log": consumption_out(consumption_view(log))})
 
 
 @router.get(
@@ -176,7 +176,7 @@ def consumption_log_add(request, run_id: str, payload: ConsumptionIn):
 )
 def consumption_log_list(request, run_id: str):
     run = scope.partner_run(request.partner, run_id)
-    logs = list(scope.consumption_logs_of(run))
+    logs = run_consumption(run.pk)
     return {"consumption_logs": [consumption_out(log) for log in logs], "count": len(logs)}
 
 
@@ -194,7 +194,7 @@ def media_add(request, run_id: str, files: File[list[UploadedFile]]):
     """Upload photos (JPEG, PNG, WebP, GIF) or PDFs to a run; they show on its design too."""
     run = scope.partner_run(request.partner, run_id)
     created = services.media_add(run=run, actor=request.actor, files=files)
-    return Status(201, {"media": [media_out(item) for item in created]})
+    return Status(201, {"media": [media_out(media_view(item)) for item in created]})
 
 
 # ---------------------------------------------------------------- tasks
@@ -203,19 +203,19 @@ def media_add(request, run_id: str, files: File[list[UploadedFile]]):
 @router.get("/assigned-tasks", response={200: TaskPage, **AUTH, 422: ErrorOut})
 def task_list(request, filters: Query[TaskListQuery]):
     """The partner's top-level tasks, each with its checklist."""
-    tasks = scope.assigned_tasks(request.partner, status=filters.status, run_id=filters.run_id)
-    page, count = _page(tasks, filters.limit, filters.offset)
-    return {
-        "tasks": [partner_task_out(task) for task in page],
-        "count": count,
-        "limit": filters.limit,
-        "offset": filters.offset,
-    }
+    page = scope.partner_task_page(
+        request.partner,
+        status=filters.status,
+        run_id=filters.run_id,
+        limit=filters.limit,
+        offset=filters.offset,
+    )
+    return page_out(page, "tasks", partner_task_out)
 
 
 @router.get("/assigned-tasks/{task_id}", response={200: TaskEnvelope, **READ})
 def task_detail(request, task_id: str):
-    return {"task": partner_task_out(scope.assigned_task(request.partner, task_id))}
+    return {"task": partner_task_out(scope.partner_task(request.partner, task_id))}
 
 
 @router.post("/assigned-tasks/{task_id}/accept", response={200: TaskEnvelope, **ACTION})
@@ -223,7 +223,7 @@ def task_accept(request, task_id: str):
     """Accept a task of an accepted run."""
     task = scope.assigned_task(request.partner, task_id)
     services.run_task_accept(task=task, actor=request.actor)
-    return {"task": partner_task_out(scope.assigned_task(request.partner, task_id))}
+    return {"task": partner_task_out(scope.partner_task(request.partner, task_id))}
 
 
 @router.post("/assigned-tasks/{task_id}/finish", response={200: TaskEnvelope, **ACTION})
@@ -231,14 +231,13 @@ def task_finish(request, task_id: str):
     """Finish a task of an accepted run, with its open checklist items."""
     task = scope.assigned_task(request.partner, task_id)
     services.run_task_finish(task=task, actor=request.actor)
-    return {"task": partner_task_out(scope.assigned_task(request.partner, task_id))}
+    return {"task": partner_task_out(scope.partner_task(request.partner, task_id))}
 
 
 @router.get("/assigned-tasks/{task_id}/subtasks", response={200: SubtaskList, **READ})
 def subtask_list(request, task_id: str):
-    task = scope.assigned_task(request.partner, task_id)
-    run = task.run if task.run_id else None
-    subtasks = [partner_task_out(sub, run=run) for sub in task.own_subtasks]
+    task = scope.partner_task(request.partner, task_id)
+    subtasks = [partner_task_out(sub) for sub in task.subtasks]
     return {"subtasks": subtasks, "count": len(subtasks)}
 
 
@@ -251,9 +250,8 @@ def subtask_complete(request, task_id: str, subtask_id: str):
     task = scope.assigned_task(request.partner, task_id)
     subtask = scope.assigned_subtask(request.partner, task, subtask_id)
     result = services.run_subtask_complete(task=task, subtask=subtask, actor=request.actor)
-    run = task.run if task.run_id else None
     return {
-        "subtask": partner_task_out(result.task, run=run),
+        "subtask": partner_task_out(scope.subtask_view(result.task)),
         "parent_completed": result.parent_completed,
     }
 
@@ -262,7 +260,7 @@ def subtask_complete(request, task_id: str, subtask_id: str):
 def comment_list(request, task_id: str):
     """The conversation with the brand about a task, oldest first (any run status)."""
     task = scope.assigned_task(request.partner, task_id)
-    comments = scope.task_comments_for_partner(request.partner, task)
+    comments = scope.partner_task_comments(request.partner, task.pk)
     return {"comments": [comment_out(comment) for comment in comments]}
 
 
@@ -270,4 +268,4 @@ def comment_list(request, task_id: str):
 def comment_add(request, task_id: str, payload: CommentIn):
     task = scope.assigned_task(request.partner, task_id)
     comment = services.task_comment_add(task=task, actor=request.actor, body=payload.body)
-    return Status(201, {"comment": comment_out(comment)})
+    return Status(201, {"comment": comment_out(comment_view(comment))})

@@ -1,9 +1,10 @@
-"""The API: `/api/auth`, `/api/admin`, `/api/partners`, documented at `/api/openapi.json`."""
+"""The API: `/api/auth`, `/api/admin`, `/api/partners`, `/api/stores` (store webhooks),
+documented at `/api/openapi.json`."""
 
 from ninja import NinjaAPI
 
 from loomworks import __version__
-from loomworks.api import admin, auth, errors, notifications, partners
+from loomworks.api import admin, auth, errors, notifications, partners, stores
 
 api = NinjaAPI(
     title="Loomworks API",
@@ -19,3 +20,4 @@ api.add_router("/admin", admin.router)
 api.add_router("/partners", partners.router)
 api.add_router("/admin", notifications.admin_router)
 api.add_router("/partners", notifications.partner_router)
+api.add_router("/stores", stores.router)

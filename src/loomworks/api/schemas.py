@@ -1,8 +1,8 @@
 """Shapes shared by the admin and partner APIs, and the functions that fill them.
 
-Serialisers take objects loaded by the selectors (design and partner joined,
-progress annotated, tasks prefetched) and never query on their own, so a page
-of runs costs the same number of queries whatever its length.
+Serialisers format the domain's read objects (`production.read_models`) and
+never query or filter on their own: what a person may see is decided by the
+selectors, the same ones the console and the portal format.
 """
 
 from datetime import date, datetime
@@ -10,9 +10,18 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from loomworks.production.models import ProductionRun, RunHistory
-from loomworks.production.selectors import progress_of
-from loomworks.work.models import Task, TaskComment
+from loomworks.production.models import RunHistory
+from loomworks.production.read_models import (
+    AdminRun,
+    CommentView,
+    TaskView,
+)
+from loomworks.production.read_models import (
+    DesignRef as DesignView,
+)
+from loomworks.production.read_models import (
+    PartnerRef as PartnerView,
+)
 
 
 class Out(BaseModel):
@@ -125,29 +134,20 @@ class HistoryOut(Out):
     occurred_at: datetime
 
 
-def design_ref(design) -> dict:
-    return {"id": design.pk, "name": design.name, "thumbnail_url": design.thumbnail_url}
+def design_ref(design: DesignView) -> dict:
+    return {"id": design.id, "name": design.name, "thumbnail_url": design.thumbnail_url}
 
 
-def partner_ref(partner) -> dict | None:
+def partner_ref(partner: PartnerView | None) -> dict | None:
     if partner is None:
         return None
-    return {"id": partner.pk, "name": partner.name, "handle": partner.handle}
+    return {"id": partner.id, "name": partner.name, "handle": partner.handle}
 
 
-def _depends_on_ids(run: ProductionRun) -> list[str]:
-    if hasattr(run, "depends_on_run_ids"):  # loaded by `run_family`
-        return run.depends_on_run_ids
-    cache = getattr(run, "_prefetched_objects_cache", {})
-    if "depends_on" in cache:
-        return [other.pk for other in run.depends_on.all()]
-    return list(run.depends_on.values_list("pk", flat=True))
-
-
-def run_out(run: ProductionRun) -> dict:
-    """The run object of API.md. Expects design and partner joined, progress annotated."""
+def run_facts_out(run) -> dict:
+    """The run fields both APIs show, from a `RunFacts` (an admin's or a partner's run)."""
     return {
-        "id": run.pk,
+        "id": run.id,
         "reference": run.reference,
         "status": run.status,
         "stage": run.stage,
@@ -158,10 +158,9 @@ def run_out(run: ProductionRun) -> dict:
         "design": design_ref(run.design),
         "partner_id": run.partner_id,
         "partner": partner_ref(run.partner),
-        "previous_partner_id": run.previous_partner_id,
-        "parent_run_id": run.parent_id,
+        "parent_run_id": run.parent_run_id,
         "order_group": run.order_group,
-        "depends_on_run_ids": _depends_on_ids(run),
+        "depends_on_run_ids": list(run.depends_on_run_ids),
         "order_id": run.order_id,
         "order_line_id": run.order_line_id,
         "product_id": run.product_id,
@@ -176,39 +175,40 @@ def run_out(run: ProductionRun) -> dict:
         "promised_date": run.promised_date,
         "is_late": run.is_late,
         "notes": run.notes,
-        "progress": progress_of(run),
+        "progress": run.progress.as_dict(),
         "created_at": run.created_at,
         "updated_at": run.updated_at,
     }
 
 
-def task_out(task: Task, *, with_subtasks: bool = True) -> dict:
-    """A task; a top-level task carries its subtasks (`checklist`, else prefetched `subtasks`)."""
-    subtasks = []
-    if with_subtasks and task.parent_id is None:
-        checklist = task.checklist if hasattr(task, "checklist") else task.subtasks.all()
-        subtasks = [task_out(sub, with_subtasks=False) for sub in checklist]
+def run_out(run: AdminRun) -> dict:
+    """The run object of API.md, as an admin sees it."""
+    return {**run_facts_out(run), "previous_partner_id": run.previous_partner_id}
+
+
+def task_out(task: TaskView) -> dict:
+    """A task; a top-level task carries its checklist items (`subtasks`)."""
     return {
-        "id": task.pk,
+        "id": task.id,
         "title": task.title,
         "description": task.description,
         "status": task.status,
         "priority": task.priority,
         "position": task.position,
         "run_id": task.run_id,
-        "parent_task_id": task.parent_id,
+        "parent_task_id": task.parent_task_id,
         "template_id": task.template_id,
         "due_date": task.due_date,
         "accepted_at": task.accepted_at,
         "completed_at": task.completed_at,
         "created_at": task.created_at,
-        "subtasks": subtasks,
+        "subtasks": [task_out(sub) for sub in task.subtasks],
     }
 
 
-def comment_out(comment: TaskComment) -> dict:
+def comment_out(comment: CommentView) -> dict:
     return {
-        "id": comment.pk,
+        "id": comment.id,
         "body": comment.body,
         "author_type": comment.author_kind,
         "author_name": comment.author_name,

@@ -3,6 +3,9 @@
 Each router asks for a kind of user. The checks answer in the API's order:
 nobody recognised → 401; the wrong kind of user → 403. A partner user gets
 in only while both the membership and the partner are active.
+
+An API key (`lwk_…`) is accepted where a token is, on the admin API only,
+for the routes its scopes open (`loomworks.integrations.scopes`).
 """
 
 from django.conf import settings
@@ -15,6 +18,9 @@ from ninja.utils import check_csrf
 
 from loomworks.accounts.services import token_authenticate
 from loomworks.core.actors import Actor
+from loomworks.integrations.keys import api_key_authenticate
+from loomworks.integrations.models import ApiKey
+from loomworks.integrations.scopes import scope_for
 from loomworks.partners.models import PartnerMember
 
 ADMIN, PARTNER, ANYONE = "admin", "partner", "anyone"
@@ -64,12 +70,34 @@ def authorize(request: HttpRequest, user, role: str):
     return user
 
 
+def authorize_key(request: HttpRequest, key: ApiKey, role: str) -> ApiKey:
+    """Let a program in with `key` if the route is on the admin API and in its scopes."""
+    if role != ADMIN:
+        raise AuthorizationError(message=_("API keys work on the admin API (/api/admin/) only."))
+    scope = scope_for(request.method, request.path_info)
+    if scope is None:
+        raise AuthorizationError(
+            message=_("This route is for people: log in and use a token, not an API key.")
+        )
+    if scope not in key.scopes:
+        raise AuthorizationError(
+            message=_("This API key lacks the scope %(scope)s; create a key that has it.")
+            % {"scope": scope}
+        )
+    request.api_key = key
+    request.actor = Actor.api_key(key)
+    return key
+
+
 class BearerToken(HttpBearer):
     def __init__(self, role: str):
         self.role = role
         super().__init__()
 
     def authenticate(self, request: HttpRequest, token: str):
+        if token.startswith(ApiKey.PREFIX):
+            key = api_key_authenticate(raw=token)
+            return authorize_key(request, key, self.role) if key else None
         user = token_authenticate(raw=token)
         if user is None:
             return None

@@ -1,12 +1,17 @@
-"""Designs and what they are made of, materials, and the store's products."""
+"""Designs and what they are made of, materials, and the store's products.
+
+`Priority` lives in `core.choices` (tasks share it) and is re-exported here.
+"""
 
 from decimal import Decimal
 
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from loomworks.core.choices import Priority
 from loomworks.core.ids import PrefixedIdField
+from loomworks.core.limits import hex_colour_validator
 from loomworks.core.models import TimeStamped
 
 
@@ -21,13 +26,6 @@ class DesignStatus(models.TextChoices):
     ON_HOLD = "On_Hold", _("On hold")
     COMMERCE_READY = "Commerce_Ready", _("Commerce ready")
     SUPERSEDED = "Superseded", _("Superseded")
-
-
-class Priority(models.TextChoices):
-    LOW = "low", _("Low")
-    MEDIUM = "medium", _("Medium")
-    HIGH = "high", _("High")
-    URGENT = "urgent", _("Urgent")
 
 
 class Design(TimeStamped):
@@ -70,7 +68,7 @@ class DesignSpecification(models.Model):
         return str(self.title)
 
 
-hex_color = RegexValidator(r"^#[0-9A-Fa-f]{6}$", _("Use a colour like #1A2B3C."))
+hex_color = hex_colour_validator  # the one rule, in core.limits
 
 
 class DesignColor(models.Model):

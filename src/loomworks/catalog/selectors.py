@@ -1,4 +1,4 @@
-"""Reads of the catalogue: designs, materials, products and task templates.
+"""Reads of the catalogue: designs, materials and products (task templates: `work.selectors`).
 
 Lists prefetch what their serialisers show, so a page costs the same number
 of queries whatever its length.
@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 
 from loomworks.catalog.models import Design, DesignMaterial, Material, Product, ProductVariant
 from loomworks.core.errors import InvalidInput, NotFound
-from loomworks.work.models import TaskTemplate
 
 
 def _with_details(designs: QuerySet[Design]) -> QuerySet[Design]:
@@ -38,12 +37,11 @@ def json_number(value) -> float | int | None:
 def design_parts(design: Design) -> dict:
     """What a design is made of: specifications, colours, sizes and bill of materials.
 
-    One shape for the admin API and for the snapshot a run keeps. Uses the
-    prefetched rows when `design_get`/`design_list` loaded them.
+    One shape for the admin API and for the snapshot a run keeps. Expects a
+    design from `design_get`, `design_list` or `design_with_parts`, which load
+    its parts (materials with their material) in a fixed number of queries.
     """
     materials = design.materials.all()
-    if "materials" not in getattr(design, "_prefetched_objects_cache", {}):
-        materials = materials.select_related("material")
     return {
         "specifications": [
             {
@@ -92,6 +90,11 @@ def design_get(design_id: str) -> Design:
     return design
 
 
+def design_with_parts(design: Design) -> Design:
+    """The design again, with everything `design_parts` reads loaded."""
+    return _with_details(Design.objects.filter(pk=design.pk)).get()
+
+
 def design_for_input(design_id: str, *, field: str) -> Design:
     """A design named in a request body: unknown is invalid input (422), not a 404."""
     design = Design.objects.filter(pk=design_id).first()
@@ -114,14 +117,6 @@ def material_list(*, q: str | None = None) -> QuerySet[Material]:
         q = q.strip()
         materials = materials.filter(Q(name__icontains=q) | Q(sku__icontains=q))
     return materials.order_by("name", "id")
-
-
-def template_list(*, q: str | None = None) -> QuerySet[TaskTemplate]:
-    templates = TaskTemplate.objects.all()
-    if q and q.strip():
-        q = q.strip()
-        templates = templates.filter(Q(name__icontains=q) | Q(category__icontains=q))
-    return templates.order_by("name", "id")
 
 
 def _with_variants(products: QuerySet[Product]) -> QuerySet[Product]:

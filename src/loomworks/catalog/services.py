@@ -19,11 +19,11 @@ from loomworks.catalog.models import (
     Priority,
     Product,
     ProductVariant,
-    hex_color,
 )
 from loomworks.catalog.states import design_set_status
 from loomworks.core.actors import Actor
 from loomworks.core.errors import Conflict, InvalidInput
+from loomworks.core.limits import AMOUNT_STEP, MAX_AMOUNT, hex_colour_validator
 
 DESIGN_FIELDS = (
     "name",
@@ -49,9 +49,9 @@ def _decimal(value, field: str) -> Decimal:
         number = Decimal(str(value))
     except (InvalidOperation, ValueError):
         raise InvalidInput(field, _("Give a number.")) from None
-    if not number.is_finite() or number < 0 or number >= Decimal("1e9"):
+    if not number.is_finite() or number < 0 or number >= MAX_AMOUNT:
         raise InvalidInput(field, _("Give a number of zero or more."))
-    return number.quantize(Decimal("0.001"))
+    return number.quantize(AMOUNT_STEP)
 
 
 def _replace_children(
@@ -86,7 +86,7 @@ def _replace_children(
             )
             hex_code = (color.get("hex_code") or "").strip()
             try:
-                hex_color(hex_code)
+                hex_colour_validator(hex_code)
             except ValidationError:
                 raise InvalidInput(
                     f"colors[{index}].hex_code", _("Use a colour like #1A2B3C.")

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from loomworks.catalog.models import Design, DesignStatus
 from loomworks.core.actors import Actor
 from loomworks.core.errors import InvalidInput
-from loomworks.events.api import publish
+from loomworks.events.api import EventName, publish
 from loomworks.events.models import Event
 
 # Sample runs never pull a design back out of these.
@@ -52,7 +52,7 @@ def design_set_status(
         if (
             unless_changed_since is not None
             and Event.objects.filter(
-                name="design.status_changed",
+                name=EventName.DESIGN_STATUS_CHANGED,
                 aggregate_type="design",
                 aggregate_id=design_id,
                 occurred_at__gt=unless_changed_since,
@@ -63,7 +63,7 @@ def design_set_status(
         if not isinstance(design, str):
             design.status = to_status
         publish(
-            "design.status_changed",
+            EventName.DESIGN_STATUS_CHANGED,
             {
                 "design_id": design_id,
                 "name": current.name,

@@ -2,6 +2,10 @@
 
 History rows, comments and events record the actor's kind and name, so the
 audit trail says "Ana (Atelier Nord) accepted" or "system completed".
+
+A program calling with an API key acts for the brand (kind "admin", no user)
+within the key's scopes; `api_key_id` names the key, so what it wrote is
+attributed to it: "API key Shop sync" in history, the key's id beside it.
 """
 
 from dataclasses import dataclass
@@ -15,6 +19,7 @@ class Actor:
     user_id: int | None = None
     name: str = ""
     partner_id: str | None = None
+    api_key_id: str | None = None
 
     ADMIN = "admin"
     PARTNER = "partner"
@@ -32,8 +37,19 @@ class Actor:
     def is_system(self) -> bool:
         return self.kind == self.SYSTEM
 
+    @property
+    def is_api_key(self) -> bool:
+        return self.api_key_id is not None
+
     def as_payload(self) -> dict:
-        return {"kind": self.kind, "user_id": self.user_id, "name": self.name}
+        payload = {"kind": self.kind, "user_id": self.user_id, "name": self.name}
+        if self.api_key_id:
+            payload["api_key_id"] = self.api_key_id
+        return payload
+
+    def audit_details(self) -> dict:
+        """What a history row keeps beside the actor's kind and name: the key it used."""
+        return {"api_key_id": self.api_key_id} if self.api_key_id else {}
 
     @classmethod
     def system(cls) -> "Actor":
@@ -42,6 +58,12 @@ class Actor:
     @classmethod
     def admin(cls, user) -> "Actor":
         return cls(kind=cls.ADMIN, user_id=user.pk, name=user.display_name)
+
+    @classmethod
+    def api_key(cls, key) -> "Actor":
+        return cls(
+            kind=cls.ADMIN, name=_("API key %(name)s") % {"name": key.name}, api_key_id=key.pk
+        )
 
     @classmethod
     def partner(cls, user, partner) -> "Actor":

@@ -1,6 +1,8 @@
 """Shared model pieces."""
 
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -32,3 +34,33 @@ class Counter(models.Model):
             cls.objects.get_or_create(name=name)
             cls.objects.filter(name=name).update(value=models.F("value") + count)
         return cls.objects.values_list("value", flat=True).get(name=name) - count + 1
+
+
+class AuditEntry(models.Model):
+    """One row per change that is not a run's own history: who did what to which object.
+
+    Runs keep their history in `RunHistory`; everything else a person, a partner
+    member, an API key or the system changes (keys, endpoints, stores, orders,
+    set-up records) leaves a row here, written in the change's own transaction.
+    """
+
+    occurred_at = models.DateTimeField(default=timezone.now)
+    actor_kind = models.CharField(max_length=10)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    # The API key a program used, by id (keys live in `integrations`, above this app).
+    api_key_id = models.CharField(max_length=40, blank=True, null=True)
+    actor_name = models.CharField(max_length=300, blank=True)
+    action = models.CharField(max_length=60)
+    target_type = models.CharField(max_length=40)
+    target_id = models.CharField(max_length=60)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["target_type", "target_id"])]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.target_id} by {self.actor_name}"

@@ -2,8 +2,10 @@
 
 `publish()` writes the event and one delivery per subscriber inside the
 caller's transaction. After commit, the configured backend is told about the
-new deliveries: the in-process dispatcher thread wakes up, or Celery receives
-one message per delivery. Either way `run_delivery()` does the work:
+new deliveries through the notifier that `EventsConfig.ready()` installs
+(`backends.notify`): the in-process dispatcher thread wakes up, or Celery
+receives one message per delivery. The bus itself imports neither, so the
+workers can import the bus. Either way `run_delivery()` does the work:
 
 1. claim the delivery with a lease (a compare-and-set UPDATE, so two workers
    never run it at once, on SQLite and PostgreSQL alike);
@@ -22,6 +24,7 @@ import random
 import socket
 import threading
 import traceback
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -31,20 +34,35 @@ from django.utils import timezone
 
 from loomworks.events import registry
 from loomworks.events.models import Delivery, DeliveryState, Event
+from loomworks.events.names import EventName, check
 
 log = logging.getLogger("loomworks.events")
 
-DELIVERY_DEAD = "outbox.delivery_dead"
+DELIVERY_DEAD = EventName.OUTBOX_DELIVERY_DEAD
+
+Notifier = Callable[[list[int]], None]
+_notifier: Notifier | None = None
+
+
+def set_notifier(notifier: Notifier | None) -> None:
+    """Who hears of new deliveries after commit (the configured backend); set at start-up."""
+    global _notifier
+    _notifier = notifier
 
 
 def publish(name: str, payload: dict, *, aggregate_type: str = "", aggregate_id: str = "") -> Event:
-    """Record `name` with `payload` in the outbox. Must run inside `transaction.atomic()`."""
+    """Record `name` with `payload` in the outbox. Must run inside `transaction.atomic()`.
+
+    `name` must be an `EventName` (or declared by a test): an unknown name is a
+    ValueError, not an event nobody will ever hear.
+    """
+    name = check(name)
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("publish() must be called inside transaction.atomic().")
     event = Event.objects.create(
         name=name, payload=payload, aggregate_type=aggregate_type, aggregate_id=aggregate_id
     )
-    listeners = registry.subscribers_for(name)
+    listeners = [entry for entry in registry.subscribers_for(name) if entry.wants(name, payload)]
     if listeners:
         deliveries = Delivery.objects.bulk_create(
             [Delivery(event=event, subscriber=listener.name) for listener in listeners]
@@ -65,17 +83,19 @@ def publish_many(
     For a scheduler that fires a batch of reminders at once: the same rows as
     `publish()` once per event (the event, one delivery per subscriber), so a
     batch costs a constant number of queries. Must run inside
-    `transaction.atomic()`.
+    `transaction.atomic()`. Names are checked and subscribers' `when`
+    conditions asked exactly as `publish()` does.
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("publish_many() must be called inside transaction.atomic().")
     if not events:
         return []
-    ids = aggregate_ids or [""] * len(events)
+    checked = [(check(name), payload) for name, payload in events]
+    ids = aggregate_ids or [""] * len(checked)
     rows = Event.objects.bulk_create(
         [
             Event(name=name, payload=payload, aggregate_type=aggregate_type, aggregate_id=ref)
-            for (name, payload), ref in zip(events, ids, strict=True)
+            for (name, payload), ref in zip(checked, ids, strict=True)
         ]
     )
     deliveries = Delivery.objects.bulk_create(
@@ -83,6 +103,7 @@ def publish_many(
             Delivery(event=event, subscriber=listener.name)
             for event in rows
             for listener in registry.subscribers_for(event.name)
+            if listener.wants(event.name, event.payload)
         ]
     )
     delivery_ids = [delivery.pk for delivery in deliveries]
@@ -92,20 +113,10 @@ def publish_many(
 
 
 def _backend_notify(delivery_ids: list[int]) -> None:
-    if settings.EVENTS_BACKEND == "celery":
-        from loomworks.events.tasks import deliver
-
-        for delivery_id in delivery_ids:
-            try:
-                deliver.delay(delivery_id)
-            except Exception:  # the sweep re-sends it; the change itself is committed
-                log.exception(
-                    "Could not hand delivery %s to Celery; the sweep will retry", delivery_id
-                )
-    else:
-        from loomworks.events import dispatcher
-
-        dispatcher.wake()
+    # Without a notifier (a script that never started Django's apps) the
+    # deliveries wait for a sweep or `drain()`; nothing is lost.
+    if _notifier is not None:
+        _notifier(delivery_ids)
 
 
 def _worker_name() -> str:
@@ -165,7 +176,7 @@ def run_delivery(
             if not _mark_done(delivery_id, owner):
                 return "skipped"
     except Exception as exc:
-        return _record_failure(delivery, owner, exc)
+        return _record_failure(delivery, owner, exc, listener)
     return "done"
 
 
@@ -177,7 +188,9 @@ def _mark_done(delivery_id: int, owner: str) -> bool:
     )
 
 
-def _record_failure(delivery: Delivery, owner: str, exc: Exception) -> str:
+def _record_failure(
+    delivery: Delivery, owner: str, exc: Exception, listener: registry.Subscriber | None = None
+) -> str:
     error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
     log.warning(
         "Delivery %s of %s to %s failed (attempt %s): %s",
@@ -196,7 +209,12 @@ def _record_failure(delivery: Delivery, owner: str, exc: Exception) -> str:
             or current.lease_owner != owner
         ):
             return "skipped"
-        if current.attempts >= settings.EVENTS_MAX_ATTEMPTS or isinstance(exc, LookupError):
+        allowed = (
+            listener.attempts_allowed(settings.EVENTS_MAX_ATTEMPTS)
+            if listener
+            else settings.EVENTS_MAX_ATTEMPTS
+        )
+        if current.attempts >= allowed or isinstance(exc, LookupError):
             Delivery.objects.filter(pk=delivery.pk).update(
                 state=DeliveryState.DEAD,
                 finished_at=timezone.now(),

@@ -20,8 +20,7 @@ from typing import Protocol
 from django.db import transaction
 from django.utils import timezone, translation
 
-from loomworks.events.api import publish
-from loomworks.events.chase_names import WHATSAPP_QUEUED
+from loomworks.events.api import EventName, publish
 from loomworks.events.models import Event
 from loomworks.notifications import emails, services, whatsapp
 from loomworks.notifications.models import WhatsAppMessage
@@ -166,7 +165,7 @@ class WhatsAppChannel:
                 created_at=event.occurred_at or timezone.now(),
             )
             publish(
-                WHATSAPP_QUEUED,
+                EventName.NOTIFICATION_WHATSAPP_QUEUED,
                 {
                     "whatsapp_message_id": message.pk,
                     "kind": notice.kind,

@@ -15,8 +15,7 @@ from django.utils.translation import gettext as _
 
 from loomworks.core.actors import Actor
 from loomworks.core.errors import NotFound
-from loomworks.events.api import publish
-from loomworks.events.chase_names import DIGEST_DUE
+from loomworks.events.api import EventName, publish
 from loomworks.events.models import Event
 from loomworks.notifications import emails, selectors, summaries, whatsapp
 from loomworks.notifications.models import (
@@ -31,7 +30,7 @@ from loomworks.partners.models import Partner, PartnerMember
 from loomworks.partners.services import MEMBER_INVITED
 from loomworks.production.models import ProductionRun
 
-EMAIL_QUEUED = "notification.email_queued"
+EMAIL_QUEUED = EventName.NOTIFICATION_EMAIL_QUEUED
 INVITED = MEMBER_INVITED
 User = get_user_model()
 
@@ -202,7 +201,7 @@ def email_send(*, email_id: str) -> str:
             return email.state if email else ""
         if email.kind == INVITED:
             wanted = _still_invited(user_id=email.recipient_id, partner_id=email.partner_id)
-        elif email.kind == DIGEST_DUE:
+        elif email.kind == EventName.DIGEST_DUE:
             wanted = _still_wants_digest(email)
         elif email.partner_id:
             wanted = _still_wants_email(email)

@@ -14,8 +14,7 @@ the dead delivery reaches the admin feed.
 
 from django.contrib.auth import get_user_model
 
-from loomworks.events.api import DELIVERY_DEAD, subscriber
-from loomworks.events.chase_names import WHATSAPP_QUEUED
+from loomworks.events.api import DELIVERY_DEAD, EventName, subscriber
 from loomworks.events.models import Event
 from loomworks.notifications import channels, emails, notices, services, summaries
 from loomworks.notifications.models import Audience
@@ -23,23 +22,23 @@ from loomworks.partners.models import Partner, PartnerMember
 from loomworks.production.models import ProductionRun, RunStatus
 from loomworks.work.models import AuthorKind, TaskComment
 
-SENT = "production_run.sent_to_partner"
-REASSIGNED = "production_run.partner_reassigned"
-CANCELLED = "production_run.cancelled"
-COMPLETED = "production_run.completed"
+SENT = EventName.RUN_SENT_TO_PARTNER
+REASSIGNED = EventName.RUN_PARTNER_REASSIGNED
+CANCELLED = EventName.RUN_CANCELLED
+COMPLETED = EventName.RUN_COMPLETED
 
 PARTNER_NOTICE_EVENTS = (SENT, REASSIGNED, CANCELLED, COMPLETED)
 ADMIN_RUN_EVENTS = (
-    "production_run.accepted",
-    "production_run.declined",
-    "production_run.started",
-    "production_run.finished",
+    EventName.RUN_ACCEPTED,
+    EventName.RUN_DECLINED,
+    EventName.RUN_STARTED,
+    EventName.RUN_FINISHED,
     COMPLETED,
     CANCELLED,
-    "production_run.ready_to_dispatch",
-    "production_run.blocked",
+    EventName.RUN_READY_TO_DISPATCH,
+    EventName.RUN_BLOCKED,
 )
-COMMENT_ADDED = "task.comment_added"
+COMMENT_ADDED = EventName.TASK_COMMENT_ADDED
 SEND_EMAIL_SUBSCRIBER = "notifications.send_queued_email"
 SEND_WHATSAPP_SUBSCRIBER = "notifications.send_queued_whatsapp"
 
@@ -133,7 +132,7 @@ def send_queued_email(event: Event) -> None:
     services.email_send(email_id=event.payload["email_id"])
 
 
-@subscriber(WHATSAPP_QUEUED, name=SEND_WHATSAPP_SUBSCRIBER, atomic=False)
+@subscriber(EventName.NOTIFICATION_WHATSAPP_QUEUED, name=SEND_WHATSAPP_SUBSCRIBER, atomic=False)
 def send_queued_whatsapp(event: Event) -> None:
     """Outside a transaction, like e-mail: a slow API holds no lock. 5xx and time-outs raise (retried)."""
     services.whatsapp_send(message_id=event.payload["whatsapp_message_id"], event=event)

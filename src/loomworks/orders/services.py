@@ -1,4 +1,4 @@
-"""Order intake from the store."""
+"""Order intake from the store (cancelling an order and its runs: production.services.orders)."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -9,11 +9,9 @@ from django.utils.translation import gettext as _
 from loomworks.catalog.models import Product, ProductVariant
 from loomworks.core.actors import Actor
 from loomworks.core.errors import Conflict, InvalidInput
-from loomworks.events.api import publish
+from loomworks.core.limits import MAX_QUANTITY
+from loomworks.events.api import EventName, publish
 from loomworks.orders.models import Order, OrderLine
-
-# The largest quantity the integer columns hold on every database (see production).
-MAX_QUANTITY = 2_147_483_647
 
 
 @dataclass
@@ -79,6 +77,10 @@ def _validate_lines(lines: Sequence[dict]) -> list[dict]:
                 "variant": variant,
                 "product": product,
                 "sku": line.get("sku") or (variant.sku if variant else ""),
+                # From a store's SKU mapping: what to make, when no variant says it.
+                "design": line.get("design"),
+                "size": line.get("size") or "",
+                "color": line.get("color") or "",
             }
         )
     return cleaned
@@ -115,6 +117,9 @@ def order_place(*, external_id: str, lines: Sequence[dict], actor: Actor) -> Pla
                         product=line["product"],
                         variant=line["variant"],
                         sku=line["sku"],
+                        design=line["design"],
+                        size=line["size"],
+                        color=line["color"],
                         quantity=line["quantity"],
                         position=index,
                     )
@@ -122,7 +127,7 @@ def order_place(*, external_id: str, lines: Sequence[dict], actor: Actor) -> Pla
                 ]
             )
             publish(
-                "order.placed",
+                EventName.ORDER_PLACED,
                 {
                     "order_id": order.pk,
                     "external_id": order.external_id,

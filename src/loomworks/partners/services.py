@@ -8,15 +8,16 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from loomworks.core.audit import audit_record
 from loomworks.core.errors import Conflict, InvalidInput
-from loomworks.events.api import publish
+from loomworks.events.api import EventName, publish
 from loomworks.partners.models import MemberRole, Partner, PartnerMember, PartnerStatus
 
 User = get_user_model()
 
 # A member without a password is invited: the notifications app e-mails them a
 # link to set one (and again when an admin re-sends the invitation).
-MEMBER_INVITED = "partner_member.invited"
+MEMBER_INVITED = EventName.PARTNER_MEMBER_INVITED
 
 PARTNER_FIELDS = ("name", "email", "phone", "status")
 
@@ -231,7 +232,8 @@ def member_whatsapp_set(
 
     Consent is the member's own to give: a brand admin may correct the number
     or withdraw consent, never give it for them. Consent needs a number; its
-    time is kept (`whatsapp_consent_at`) and cleared when it is withdrawn.
+    time is kept (`whatsapp_consent_at`) and cleared when it is withdrawn. A
+    change leaves an audit row (who, the number and the consent before and after).
     """
     own = actor.user_id == member.user_id
     if not own and not actor.is_admin:
@@ -249,6 +251,17 @@ def member_whatsapp_set(
         values["whatsapp_consent_at"] = None
     values = {name: value for name, value in values.items() if getattr(member, name) != value}
     if values:
+        audit_record(
+            actor=actor,
+            action="partner_member.whatsapp_changed",
+            target_type="partner_member",
+            target_id=str(member.pk),
+            details={
+                name: [getattr(member, name), value]
+                for name, value in values.items()
+                if name in ("phone", "whatsapp_consent")
+            },
+        )
         PartnerMember.objects.filter(pk=member.pk).update(**values, updated_at=timezone.now())
         for name, value in values.items():
             setattr(member, name, value)

@@ -4,7 +4,6 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Coalesce
-from django.db.models.query import ModelIterable
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -32,61 +31,11 @@ class RunType(models.TextChoices):
     SAMPLE = "sample", _("Sample")
 
 
-class RunQuerySet(models.QuerySet):
-    """Runs; `.with_progress()` loads each fetched run's task progress in one more query.
+class DeadlineKind(models.TextChoices):
+    """Which date a run is held to, and so how people read it: "Promised …" or "Due …"."""
 
-    Progress is counted for the rows actually fetched (a page, a detail), after
-    they are fetched, like a prefetch: the page query itself stays a plain,
-    index-friendly SELECT, and counting the whole result costs nothing extra.
-    """
-
-    _progress = False
-
-    def with_progress(self) -> "RunQuerySet":
-        clone = self._chain()
-        clone._progress = True
-        return clone
-
-    def _clone(self):
-        clone = super()._clone()
-        clone._progress = self._progress
-        return clone
-
-    def _fetch_all(self):
-        fetched_now = self._result_cache is None
-        super()._fetch_all()
-        if fetched_now and self._progress and issubclass(self._iterable_class, ModelIterable):
-            attach_progress(self._result_cache)
-
-
-def attach_progress(runs) -> None:
-    """Set `progress_completed` and `progress_total` on each run, in one query for all.
-
-    Progress counts leaf tasks (subtasks, and tasks without subtasks) and
-    leaves cancelled ones out, as PRODUCT.md "Tasks" says.
-    """
-    from loomworks.work.models import Task, TaskStatus
-
-    runs = [run for run in runs if not hasattr(run, "progress_total")]
-    if not runs:
-        return
-    has_subtasks = models.Exists(Task.objects.filter(parent_id=models.OuterRef("pk")))
-    counted = (
-        Task.objects.filter(run_id__in=[run.pk for run in runs])
-        .exclude(status=TaskStatus.CANCELLED)
-        .filter(Q(parent__isnull=False) | ~has_subtasks)
-        .order_by()
-        .values("run_id")
-        .annotate(
-            total=models.Count("pk"),
-            completed=models.Count("pk", filter=Q(status=TaskStatus.COMPLETED)),
-        )
-    )
-    by_run = {row["run_id"]: row for row in counted}
-    for run in runs:
-        row = by_run.get(run.pk)
-        run.progress_total = row["total"] if row else 0
-        run.progress_completed = row["completed"] if row else 0
+    PROMISED = "promised", _("Promised")
+    DUE = "due", _("Due")
 
 
 class ProductionRun(TimeStamped):
@@ -158,8 +107,6 @@ class ProductionRun(TimeStamped):
     produced_quantity = models.PositiveIntegerField(_("produced"), null=True, blank=True)
     rejected_quantity = models.PositiveIntegerField(_("rejected"), null=True, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
-
-    objects = RunQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -238,9 +185,11 @@ class ProductionRun(TimeStamped):
         return self.promised_date or self.due_date
 
     @property
-    def deadline_is_promised(self) -> bool:
-        """True when the partner gave the date: people read it as "Promised", else "Due"."""
-        return self.promised_date is not None
+    def deadline_kind(self) -> str:
+        """`promised` when the partner gave the date, `due` for the brand's, "" without either."""
+        if self.promised_date is not None:
+            return DeadlineKind.PROMISED
+        return DeadlineKind.DUE if self.due_date is not None else ""
 
     @property
     def is_late(self) -> bool:

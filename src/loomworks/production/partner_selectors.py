@@ -1,32 +1,64 @@
-"""What a partner may read, beyond its scopes in `selectors`.
+"""What a partner may read: its read model, always built from its scope.
 
 Everything here starts from `runs_visible_to(partner)` or
 `tasks_visible_to(partner)`, so another partner's run, task, comment, log or
 file is not found — the same answer as an id that does not exist. A run the
 partner sees may share a design, a parent or dependencies with other
 partners' runs; those show up with reference, role and status only, and
-another partner's tasks, comments and uploads never show up at all.
+another partner's tasks, comments, uploads and people never show up at all:
+not in the API, not on the portal's pages, not through the file view.
 """
 
 import re
+from collections.abc import Iterable
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import F, Max, OuterRef, Q, QuerySet, Subquery
 
 from loomworks.catalog.models import Material
+from loomworks.core.actors import Actor
 from loomworks.core.errors import NotFound
-from loomworks.production.models import ConsumptionLog, MediaFile, ProductionRun
+from loomworks.partners.models import PartnerMember
+from loomworks.production.labels import history_label
+from loomworks.production.models import MediaFile, ProductionRun, RunDependency, RunHistory
+from loomworks.production.read_models import (
+    CommentView,
+    HistoryEntry,
+    MediaView,
+    PartnerDesign,
+    PartnerRun,
+    PartnerRunDetail,
+    RelatedRun,
+    RelatedRuns,
+    TaskView,
+)
+from loomworks.production.run_records import (
+    comment_threads,
+    comment_view,
+    media_view,
+    run_ref,
+    task_view,
+    task_views,
+)
 from loomworks.production.selectors import (
+    PARTNER_COMMANDS,
+    Page,
     RunFilters,
-    run_detail,
+    depends_on_ids,
+    progress_by_run,
+    run_facts,
     run_list,
     runs_visible_to,
     tasks_visible_to,
 )
+from loomworks.production.states import allowed_actions
 from loomworks.work.models import AuthorKind, Task, TaskComment
 
 # Ids are `prefix_` + base32. Anything else cannot name a row, and some
 # characters (NUL) would upset the database, so it is simply not found.
 _ID = re.compile(r"[A-Za-z0-9_-]{1,40}")
+
+# History kinds that put a run in the partner's hands.
+SENT_KINDS = ("dispatch", "reassign")
 
 
 def _checked_id(value: str) -> str:
@@ -46,55 +78,258 @@ def partner_run(partner, run_id: str) -> ProductionRun:
     return run
 
 
-def partner_run_list(partner, filters: RunFilters) -> QuerySet[ProductionRun]:
-    """The partner's runs, newest first, design joined and progress annotated."""
+def _partner_run(run: ProductionRun, *, progress, depends_on, sent_at=None) -> PartnerRun:
+    return PartnerRun(**run_facts(run, progress=progress, depends_on=depends_on), sent_at=sent_at)
+
+
+def _with_sent_at(queryset: QuerySet[ProductionRun]) -> QuerySet[ProductionRun]:
+    """When each run last came to its partner (sent, or reassigned to it)."""
+    sent = (
+        RunHistory.objects.filter(run_id=OuterRef("pk"), kind__in=SENT_KINDS)
+        .order_by()
+        .values("run_id")
+        .annotate(last=Max("occurred_at"))
+        .values("last")
+    )
+    return queryset.annotate(sent_at=Subquery(sent))
+
+
+def partner_run_queryset(partner, filters: RunFilters) -> QuerySet[ProductionRun]:
+    """The partner's runs, newest first, filtered; turn a page into `partner_run_rows`."""
     scoped = RunFilters(
         status=filters.status,
+        statuses=filters.statuses,
         run_type=filters.run_type,
         design_id=filters.design_id,
         q=filters.q,
         order="-created_at",
     )
-    return run_list(scoped, base=runs_visible_to(partner))
+    return _with_sent_at(run_list(scoped, base=runs_visible_to(partner))).defer("snapshot")
 
 
-def partner_run_detail(partner, run_id: str) -> ProductionRun:
-    """One of the partner's runs with what its page shows, in a fixed number of queries.
+def partner_run_rows(runs: Iterable[ProductionRun]) -> list[PartnerRun]:
+    """Read objects for fetched rows of `partner_run_queryset` (or `partner_run_view`):
+    two queries for any number of rows."""
+    runs = list(runs)
+    ids = [run.pk for run in runs]
+    progress = progress_by_run(ids)
+    depends_on = depends_on_ids(ids)
+    return [
+        _partner_run(
+            run,
+            progress=progress[run.pk],
+            depends_on=depends_on[run.pk],
+            sent_at=run.sent_at,
+        )
+        for run in runs
+    ]
 
-    Sets `top_level_tasks` to the partner's own tasks only (a run that was
-    declined by another workshop keeps that workshop's cancelled tasks),
-    `run_media` to the files on this run and `design_media` to the design's
-    files this partner may see.
-    """
-    run = run_detail(_checked_id(run_id), base=runs_visible_to(partner))
-    own_tasks = []
-    for task in run.top_level_tasks:
-        if task.partner_id != partner.pk:
-            continue
-        task.own_subtasks = [sub for sub in task.subtasks.all() if sub.partner_id == partner.pk]
-        own_tasks.append(task)
-    run.top_level_tasks = own_tasks
-    media = list(media_visible_to(partner).filter(Q(run=run) | Q(design_id=run.design_id)))
-    run.run_media = [item for item in media if item.run_id == run.pk]
-    run.design_media = [item for item in media if item.design_id == run.design_id]
-    return run
+
+def partner_run_page(partner, filters: RunFilters, *, limit: int, offset: int) -> Page:
+    queryset = partner_run_queryset(partner, filters)
+    rows = partner_run_rows(queryset[offset : offset + limit])
+    return Page(items=tuple(rows), count=queryset.count(), limit=limit, offset=offset)
+
+
+def partner_run_view(run: ProductionRun) -> PartnerRun:
+    """One run a partner service just acted on, as the partner sees it."""
+    run = _with_sent_at(ProductionRun.objects.select_related("design", "partner")).get(pk=run.pk)
+    return partner_run_rows([run])[0]
+
+
+# ---------------------------------------------------------------- files
 
 
 def media_visible_to(partner) -> QuerySet[MediaFile]:
-    """Files a partner may see: the brand's design files, and files on its own runs
-    uploaded by the brand or by its own members (never another workshop's)."""
-    own_runs = runs_visible_to(partner).values("pk")
+    """Files a partner may see: the brand's files of the designs of its runs, and the
+    files on its own runs uploaded by the brand or by its own members (never another
+    workshop's: a run declined by one workshop and given to another keeps the first
+    one's photos out of sight)."""
+    own_runs = runs_visible_to(partner)
     by_brand_or_own_members = Q(
         uploaded_by__membership__isnull=True, uploaded_by__isnull=False
     ) | Q(uploaded_by__membership__partner=partner)
+    brand_design_files = Q(run__isnull=True, design_id__in=own_runs.values("design_id"))
     return MediaFile.objects.filter(
-        Q(run__isnull=True) | (Q(run__in=own_runs) & by_brand_or_own_members)
+        brand_design_files | (Q(run__in=own_runs.values("pk")) & by_brand_or_own_members)
     ).order_by("created_at", "id")
 
 
-def consumption_logs_of(run: ProductionRun) -> QuerySet[ConsumptionLog]:
-    """The material logged on one run (the caller has scoped the run), newest first."""
-    return run.consumption_logs.select_related("material").order_by("-consumed_at", "-id")
+def partner_media_file(partner, name: str) -> MediaFile | None:
+    """The stored file (or its preview) `name`, when the partner's read model lists it."""
+    return media_visible_to(partner).filter(Q(file=name) | Q(preview=name)).first()
+
+
+# ---------------------------------------------------------------- the run page
+
+
+def _related(run: ProductionRun, partner) -> RelatedRuns:
+    """Parent, siblings, dependencies and dependents: reference, role and status only."""
+    edges = list(
+        RunDependency.objects.filter(Q(run_id=run.pk) | Q(depends_on_id=run.pk)).values_list(
+            "run_id", "depends_on_id"
+        )
+    )
+    depends_on = [target for source, target in edges if source == run.pk]
+    dependents = [source for source, target in edges if target == run.pk]
+    condition = Q(pk__in=[*depends_on, *dependents])
+    if run.parent_id:
+        condition |= Q(pk=run.parent_id) | Q(parent_id=run.parent_id)
+    around = list(
+        ProductionRun.objects.filter(condition)
+        .exclude(pk=run.pk)
+        .only("id", "number", "role", "status", "partner_id", "parent_id", "order_group")
+        .order_by("order_group", "number")
+    )
+
+    def item(other: ProductionRun) -> RelatedRun:
+        return RelatedRun(
+            id=other.pk,
+            reference=other.reference,
+            role=other.role,
+            status=other.status,
+            is_own=other.partner_id == partner.pk,
+        )
+
+    by_id = {other.pk: other for other in around}
+
+    def pick(ids) -> tuple[RelatedRun, ...]:
+        return tuple(
+            item(other)
+            for other in sorted((by_id[pk] for pk in ids if pk in by_id), key=lambda o: o.number)
+        )
+
+    return RelatedRuns(
+        parent=item(by_id[run.parent_id]) if run.parent_id in by_id else None,
+        siblings=tuple(
+            item(other) for other in around if run.parent_id and other.parent_id == run.parent_id
+        ),
+        depends_on=pick(depends_on),
+        dependents=pick(dependents),
+    )
+
+
+def partner_run_detail(partner, run_id: str) -> PartnerRunDetail:
+    """One of the partner's runs with what its page and the API detail show, in a fixed
+    number of queries. Only the partner's own tasks (a run declined by another workshop
+    keeps that workshop's cancelled tasks) and the files it may see."""
+    run = (
+        _with_sent_at(runs_visible_to(partner).select_related("design", "partner"))
+        .filter(pk=_checked_id(run_id))
+        .first()
+    )
+    if run is None:
+        raise NotFound()
+    progress = progress_by_run([run.pk])[run.pk]
+    view = _partner_run(
+        run,
+        progress=progress,
+        depends_on=depends_on_ids([run.pk])[run.pk],
+        sent_at=run.sent_at,
+    )
+    tasks = Task.objects.filter(run_id=run.pk, partner=partner).order_by(
+        "position", "created_at", "id"
+    )
+    files = [
+        media_view(media)
+        for media in media_visible_to(partner).filter(Q(run=run) | Q(design_id=run.design_id))
+    ]
+    # A split run has no partner (its parts have), so a partner's run never has parts.
+    checks = allowed_actions(run, Actor(kind=Actor.PARTNER, partner_id=partner.pk), has_parts=False)
+    allowed = {check.action for check in checks if check.allowed}
+    return PartnerRunDetail(
+        run=view,
+        design=_design(run, media=tuple(m for m in files if m.design_id == run.design_id)),
+        snapshot=run.snapshot or {},
+        tasks=tuple(task_views(tasks, runs={run.pk: run_ref(run)})),
+        media=tuple(m for m in files if m.run_id == run.pk),
+        related=_related(run, partner),
+        actions=tuple(action for action in PARTNER_COMMANDS if action in allowed),
+    )
+
+
+def _design(run: ProductionRun, *, media: tuple[MediaView, ...]) -> PartnerDesign:
+    """What the partner was asked to make: the run's snapshot of the design (later
+    edits to the design do not change it), the live design's basics where the
+    snapshot lacks them."""
+    snapshot = run.snapshot or {}
+    taken = snapshot.get("design") or {}
+    design = run.design
+    return PartnerDesign(
+        id=design.pk,
+        name=taken.get("name") or design.name,
+        description=taken.get("description", design.description) or "",
+        thumbnail_url=taken.get("thumbnail_url", design.thumbnail_url) or "",
+        tags=tuple(taken.get("tags") or ()),
+        notes=taken.get("notes") or "",
+        specifications=tuple(snapshot.get("specifications") or ()),
+        colors=tuple(snapshot.get("colors") or ()),
+        size_sets=tuple(snapshot.get("size_sets") or ()),
+        materials=tuple(snapshot.get("materials") or ()),
+        media=media,
+    )
+
+
+# ---------------------------------------------------------------- comments and history
+
+
+def _comments_for(partner) -> QuerySet[TaskComment]:
+    """Comments a partner may read: on its own tasks, by the brand or by its own members.
+
+    A task handed over from another workshop keeps that workshop's comments
+    (bodies and names) out of sight.
+    """
+    return TaskComment.objects.filter(task__in=tasks_visible_to(partner)).filter(
+        Q(author_kind=AuthorKind.ADMIN) | Q(author__membership__partner=partner)
+    )
+
+
+def partner_run_comments(partner, run_id: str) -> dict[str, tuple[CommentView, ...]]:
+    """The comments the partner may read on its tasks of a run, oldest first, by task id."""
+    return comment_threads(
+        _comments_for(partner).filter(task__run_id=run_id).order_by("created_at", "id")
+    )
+
+
+def partner_task_comments(partner, task_id: str) -> tuple[CommentView, ...]:
+    """One task's conversation as the partner sees it, oldest first."""
+    comments = _comments_for(partner).filter(task_id=task_id).order_by("created_at", "id")
+    return tuple(comment_view(comment) for comment in comments)
+
+
+def partner_thread_comments(partner, task_id: str) -> tuple[CommentView, ...]:
+    """A task's conversation and its checklist items', as the partner sees them, oldest first."""
+    comments = (
+        _comments_for(partner)
+        .filter(Q(task_id=task_id) | Q(task__parent_id=task_id))
+        .order_by("created_at", "id")
+    )
+    return tuple(comment_view(comment) for comment in comments)
+
+
+def partner_run_timeline(partner, run_id: str) -> tuple[HistoryEntry, ...]:
+    """The run's history; another workshop's steps show without its people or notes."""
+    own = set(PartnerMember.objects.filter(partner=partner).values_list("user_id", flat=True))
+    entries = []
+    for row in RunHistory.objects.filter(run_id=run_id).order_by("occurred_at", "id"):
+        other = row.actor_kind == Actor.PARTNER and row.actor_id not in own
+        entries.append(
+            HistoryEntry(
+                kind=row.kind,
+                label=history_label(row.kind, partner=True),
+                from_status=row.from_status,
+                to_status=row.to_status,
+                actor_kind=row.actor_kind,
+                actor_name="" if other else row.actor_name,
+                note="" if other else row.note,
+                occurred_at=row.occurred_at,
+                other_workshop=other,
+            )
+        )
+    return tuple(entries)
+
+
+# ---------------------------------------------------------------- materials
 
 
 def material_by_id(material_id: str) -> Material | None:
@@ -114,35 +349,54 @@ def materials_list(q: str | None = None) -> QuerySet[Material]:
 # ---------------------------------------------------------------- tasks
 
 
-def _with_subtasks(tasks: QuerySet[Task], partner) -> QuerySet[Task]:
-    subtasks = Task.objects.filter(partner=partner).order_by("position", "created_at")
-    return tasks.select_related("run").prefetch_related(
-        Prefetch("subtasks", queryset=subtasks, to_attr="own_subtasks")
-    )
-
-
 def assigned_tasks(
     partner, *, status: str | None = None, run_id: str | None = None
 ) -> QuerySet[Task]:
-    """The partner's top-level tasks with their checklists: newest runs first, then by position."""
+    """The partner's top-level tasks: newest runs first, then by position. Turn a page
+    into read objects with `partner_task_rows`."""
     tasks = tasks_visible_to(partner).filter(parent__isnull=True)
     if status:
         tasks = tasks.filter(status=status)
     if run_id:
         tasks = tasks.filter(run_id=run_id)
-    return _with_subtasks(tasks, partner).order_by(
+    return tasks.select_related("run").order_by(
         F("run__created_at").desc(nulls_last=True), "run_id", "position", "created_at", "id"
     )
 
 
+def partner_task_rows(partner, tasks: Iterable[Task]) -> list[TaskView]:
+    """Read objects for fetched top-level tasks (run joined), each with the partner's own
+    checklist items: one query for any number of tasks."""
+    tasks = list(tasks)
+    items = Task.objects.filter(
+        parent_id__in=[task.pk for task in tasks], partner=partner
+    ).order_by("position", "created_at", "id")
+    runs = {task.run_id: run_ref(task.run) for task in tasks if task.run_id}
+    return task_views([*tasks, *items], runs=runs)
+
+
+def partner_task_page(
+    partner, *, status: str | None, run_id: str | None, limit: int, offset: int
+) -> Page:
+    queryset = assigned_tasks(partner, status=status, run_id=run_id)
+    rows = partner_task_rows(partner, queryset[offset : offset + limit])
+    return Page(items=tuple(rows), count=queryset.count(), limit=limit, offset=offset)
+
+
 def assigned_task(partner, task_id: str) -> Task:
-    """One of the partner's tasks (a top-level task or a checklist item) with its checklist."""
-    task = (
-        _with_subtasks(tasks_visible_to(partner), partner).filter(pk=_checked_id(task_id)).first()
-    )
+    """One of the partner's tasks (a top-level task or a checklist item), for an action."""
+    task = tasks_visible_to(partner).select_related("run").filter(pk=_checked_id(task_id)).first()
     if task is None:
         raise NotFound()
     return task
+
+
+def partner_task(partner, task_id: str) -> TaskView:
+    """One of the partner's tasks as it sees it; a top-level task with its own checklist."""
+    task = assigned_task(partner, task_id)
+    if task.parent_id is None:
+        return partner_task_rows(partner, [task])[0]
+    return subtask_view(task)
 
 
 def assigned_subtask(partner, task: Task, subtask_id: str) -> Task:
@@ -158,12 +412,7 @@ def assigned_subtask(partner, task: Task, subtask_id: str) -> Task:
     return subtask
 
 
-def task_comments_for_partner(partner, task: Task) -> QuerySet[TaskComment]:
-    """A task's conversation as the partner sees it, oldest first: the brand's
-    comments and its own members'. A task handed over from another workshop
-    keeps that workshop's comments out of sight."""
-    return (
-        TaskComment.objects.filter(task=task)
-        .filter(Q(author_kind=AuthorKind.ADMIN) | Q(author__membership__partner=partner))
-        .order_by("created_at", "id")
-    )
+def subtask_view(subtask: Task) -> TaskView:
+    """A checklist item as the partner sees it, its run named."""
+    runs = {subtask.run_id: run_ref(subtask.run)} if subtask.run_id else {}
+    return task_view(subtask, runs=runs)

@@ -1,30 +1,43 @@
-"""Every read of runs that is more than a lookup.
+"""Every read of runs that is more than a lookup, and the admin's read model.
 
 Partner-facing reads start from `runs_visible_to(partner)` or
 `tasks_visible_to(partner)`: an object outside that scope is not found, the
-same as one that does not exist.
+same as one that does not exist. A partner's read objects are built in
+`partner_selectors`; the admin's here. Both use the scopes, progress and run
+facts below, and `run_records` for what surrounds a run (tasks, comments,
+files, material use, history). See `read_models` for the types.
 """
 
 import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db.models import (
-    Prefetch,
-    Q,
-    QuerySet,
-)
+from django.db.models import Count, Exists, F, JSONField, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from loomworks.catalog.models import Design
+from loomworks.core.actors import Actor
 from loomworks.core.errors import NotFound
 from loomworks.partners.models import Partner
 from loomworks.production.models import (
     TERMINAL_STATUSES,
+    ProductionPolicy,
     ProductionRun,
     RunDependency,
     RunStatus,
-    attach_progress,
 )
+from loomworks.production.read_models import (
+    AdminRun,
+    AdminRunDetail,
+    DesignRef,
+    PartnerRef,
+    Progress,
+    RunFacts,
+    RunOrigin,
+)
+from loomworks.production.run_records import task_views
+from loomworks.production.states import allowed_actions
 from loomworks.work.models import Task, TaskStatus
 
 # A partner sees its runs from approval on: an approved run is upcoming work.
@@ -35,6 +48,21 @@ PARTNER_VISIBLE_STATUSES = (
     RunStatus.COMPLETED,
     RunStatus.CANCELLED,
 )
+
+# The commands each audience's API and pages offer, in the order buttons show.
+ADMIN_COMMANDS = (
+    "approve",
+    "dispatch",
+    "accept",
+    "start",
+    "finish",
+    "complete",
+    "reassign",
+    "edit",
+    "tasks_added",
+    "cancel",
+)
+PARTNER_COMMANDS = ("accept", "decline", "start", "finish", "complete", "media_added")
 
 ORDERINGS = {
     "-created_at": ("-created_at", "-id"),
@@ -81,40 +109,60 @@ def task_visible_to(partner, task_id: str) -> Task:
 # ---------------------------------------------------------------- progress
 
 
-def with_progress(queryset: QuerySet[ProductionRun]) -> QuerySet[ProductionRun]:
-    """The runs, each fetched run given `progress_completed` and `progress_total`.
+def _leaf_tasks() -> QuerySet[Task]:
+    """Tasks that count for progress: subtasks, and tasks without subtasks; not cancelled."""
+    has_subtasks = Exists(Task.objects.filter(parent_id=OuterRef("pk")))
+    return Task.objects.exclude(status=TaskStatus.CANCELLED).filter(
+        Q(parent__isnull=False) | ~has_subtasks
+    )
 
-    Leaf tasks are counted, cancelled ones left out; see `RunQuerySet`.
+
+def _counted(tasks: QuerySet[Task], key: str) -> QuerySet:
+    return (
+        tasks.order_by()
+        .values(key)
+        .annotate(
+            total=Count("pk"),
+            completed=Count("pk", filter=Q(status=TaskStatus.COMPLETED)),
+        )
+        .values_list(key, "total", "completed")
+    )
+
+
+def progress_by_run(run_ids: Iterable[str]) -> dict[str, Progress]:
+    """`Progress` of each run, in one query for any number of runs.
+
+    A run counts its own leaf tasks and its parts' (a split run has none of
+    its own after the split: its progress is its parts').
     """
-    return queryset.with_progress()
+    run_ids = list(dict.fromkeys(run_ids))
+    if not run_ids:
+        return {}
+    own = _counted(_leaf_tasks().filter(run_id__in=run_ids), "run_id")
+    parts = _counted(_leaf_tasks().filter(run__parent_id__in=run_ids), "run__parent_id")
+    progress = dict.fromkeys(run_ids, Progress())
+    for run_id, total, completed in own.union(parts, all=True):
+        progress[run_id] = progress[run_id] + Progress(completed=completed, total=total)
+    return progress
 
 
-def progress_of(run: ProductionRun) -> dict:
-    """`{completed, total}`: from the annotation when present, else counted now."""
-    if hasattr(run, "progress_total"):
-        return {"completed": run.progress_completed, "total": run.progress_total}
-    if hasattr(run, "_prefetched_objects_cache") and "tasks" in run._prefetched_objects_cache:
-        tasks = list(run.tasks.all())
-        parents = {task.parent_id for task in tasks if task.parent_id}
-        leaves = [
-            t
-            for t in tasks
-            if t.status != TaskStatus.CANCELLED and (t.parent_id or t.pk not in parents)
-        ]
-        return {
-            "completed": sum(1 for t in leaves if t.status == TaskStatus.COMPLETED),
-            "total": len(leaves),
-        }
-    attach_progress([run])
-    return {"completed": run.progress_completed, "total": run.progress_total}
+def depends_on_ids(run_ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    edges: dict[str, list[str]] = defaultdict(list)
+    if run_ids:
+        for source, target in RunDependency.objects.filter(run_id__in=run_ids).values_list(
+            "run_id", "depends_on_id"
+        ):
+            edges[source].append(target)
+    return {run_id: tuple(edges.get(run_id, ())) for run_id in run_ids}
 
 
-# ---------------------------------------------------------------- lists
+# ---------------------------------------------------------------- filters and lists
 
 
 @dataclass
 class RunFilters:
     status: str | None = None
+    statuses: tuple[str, ...] | None = None
     partner_id: str | None = None
     run_type: str | None = None
     design_id: str | None = None
@@ -161,14 +209,17 @@ def late_condition() -> Q:
 def run_list(
     filters: RunFilters, *, base: QuerySet[ProductionRun] | None = None
 ) -> QuerySet[ProductionRun]:
-    """Runs matching `filters`, ordered, with design and partner joined and progress annotated.
+    """Runs matching `filters`, ordered, with design and partner joined.
 
-    Filters combine with AND; a blank search is ignored. The number of
-    queries does not depend on how many rows a page holds.
+    Filters combine with AND; a blank search is ignored. Turn the fetched rows
+    into read objects with `admin_run_rows` (or `partner_selectors.partner_run_rows`):
+    that costs two queries whatever the number of rows.
     """
     queryset = base if base is not None else ProductionRun.objects.all()
     if filters.status:
         queryset = queryset.filter(status=filters.status)
+    if filters.statuses is not None:
+        queryset = queryset.filter(status__in=filters.statuses)
     if filters.partner_id:
         queryset = queryset.filter(partner_id=filters.partner_id)
     if filters.run_type:
@@ -184,149 +235,266 @@ def run_list(
     if filters.q and filters.q.strip():
         queryset = _search(queryset, filters.q)
     ordering = ORDERINGS.get(filters.order or "-created_at", ORDERINGS["-created_at"])
-    return with_progress(
-        queryset.select_related("design", "partner").prefetch_related(
-            Prefetch("depends_on", queryset=ProductionRun.objects.only("id"))
-        )
-    ).order_by(*ordering)
+    return queryset.select_related("design", "partner").order_by(*ordering)
 
 
-# ---------------------------------------------------------------- detail
+@dataclass(frozen=True)
+class Page:
+    """One page of read objects and how many rows the whole list holds."""
+
+    items: tuple = ()
+    count: int = 0
+    limit: int = 20
+    offset: int = 0
 
 
-def _task_prefetch() -> Prefetch:
-    subtasks = Prefetch("subtasks", queryset=Task.objects.order_by("position", "created_at"))
-    return Prefetch(
-        "tasks",
-        queryset=Task.objects.filter(parent__isnull=True)
-        .order_by("position", "created_at")
-        .prefetch_related(subtasks),
-        to_attr="top_level_tasks",
+# ---------------------------------------------------------------- the admin's runs
+
+
+def design_ref(design) -> DesignRef:
+    return DesignRef(id=design.pk, name=design.name, thumbnail_url=design.thumbnail_url)
+
+
+def partner_ref(partner) -> PartnerRef | None:
+    if partner is None:
+        return None
+    return PartnerRef(id=partner.pk, name=partner.name, handle=partner.handle)
+
+
+def run_facts(run: ProductionRun, *, progress: Progress, depends_on: tuple[str, ...]) -> dict:
+    """The fields of `RunFacts`, from a run with design and partner loaded."""
+    return {
+        "id": run.pk,
+        "reference": run.reference,
+        "status": run.status,
+        "stage": run.stage,
+        "run_type": run.run_type,
+        "quantity": run.quantity,
+        "role": run.role,
+        "design": design_ref(run.design),
+        "partner": partner_ref(run.partner) if run.partner_id else None,
+        "parent_run_id": run.parent_id,
+        "order_group": run.order_group,
+        "depends_on_run_ids": depends_on,
+        "order_id": run.order_id,
+        "order_line_id": run.order_line_id,
+        "product_id": run.product_id,
+        "variant_id": run.variant_id,
+        "accepted_at": run.accepted_at,
+        "started_at": run.started_at,
+        "finished_at": run.finished_at,
+        "completed_at": run.completed_at,
+        "cancelled_at": run.cancelled_at,
+        "cancelled_reason": run.cancelled_reason,
+        "due_date": run.due_date,
+        "promised_date": run.promised_date,
+        "deadline": run.deadline,
+        "deadline_kind": str(run.deadline_kind),
+        "is_late": run.is_late,
+        "notes": run.notes,
+        "progress": progress,
+        "created_at": run.created_at,
+        "updated_at": run.updated_at,
+    }
+
+
+def _admin_run(
+    run: ProductionRun,
+    *,
+    progress: Progress,
+    depends_on: tuple[str, ...],
+    has_parts: bool,
+    parent_reference: str | None = None,
+) -> AdminRun:
+    return AdminRun(
+        **run_facts(run, progress=progress, depends_on=depends_on),
+        previous_partner_id=run.previous_partner_id,
+        has_parts=has_parts,
+        parent_reference=parent_reference,
     )
 
 
-def run_detail(run_id: str, *, base: QuerySet[ProductionRun] | None = None) -> ProductionRun:
-    """One run with everything a detail page shows, in a fixed number of queries."""
-    queryset = base if base is not None else ProductionRun.objects.all()
-    related = ProductionRun.objects.select_related("partner", "design")
-    # Joined: what every detail shows. Prefetched: where the run came from (no
-    # query when it was made by hand) and the runs around it. Joining all nine
-    # tables in one statement cost PostgreSQL ~11 ms to plan and 1 ms to run.
-    run = (
-        with_progress(queryset.filter(pk=run_id))
-        .select_related("design", "partner", "previous_partner", "parent")
-        .prefetch_related(
-            "order",
-            "order_line",
-            "product",
-            "variant",
-            _task_prefetch(),
-            Prefetch("children", queryset=with_progress(related).order_by("order_group", "number")),
-            Prefetch("dependents", queryset=related.order_by("number")),
-            Prefetch("depends_on", queryset=related.order_by("number")),
-            Prefetch(
-                "parent__children", queryset=ProductionRun.objects.order_by("order_group", "number")
-            ),
-        )
-        .first()
+def _with_parts_flag(queryset: QuerySet[ProductionRun]) -> QuerySet[ProductionRun]:
+    """`has_parts` and the parent's number, in the same SELECT (no query of their own)."""
+    return queryset.annotate(
+        has_parts_flag=Exists(ProductionRun.objects.filter(parent_id=OuterRef("pk"))),
+        parent_number=F("parent__number"),
     )
+
+
+def admin_run_queryset(filters: RunFilters) -> QuerySet[ProductionRun]:
+    """The admin's runs matching `filters`, ready for `admin_run_rows` (page them first)."""
+    return _with_parts_flag(run_list(filters))
+
+
+def admin_run_rows(runs: Iterable[ProductionRun]) -> list[AdminRun]:
+    """Read objects for fetched rows of `admin_run_queryset` (it selects what they need
+    besides the run): two queries for any number of rows."""
+    runs = list(runs)
+    ids = [run.pk for run in runs]
+    progress = progress_by_run(ids)
+    depends_on = depends_on_ids(ids)
+    return [
+        _admin_run(
+            run,
+            progress=progress[run.pk],
+            depends_on=depends_on[run.pk],
+            has_parts=run.has_parts_flag,
+            parent_reference=f"PR-{run.parent_number}" if run.parent_number else None,
+        )
+        for run in runs
+    ]
+
+
+def admin_run_page(filters: RunFilters, *, limit: int, offset: int) -> Page:
+    queryset = admin_run_queryset(filters)
+    rows = admin_run_rows(queryset[offset : offset + limit])
+    return Page(items=tuple(rows), count=queryset.count(), limit=limit, offset=offset)
+
+
+def admin_runs_by_id(run_ids: Iterable[str]) -> dict[str, AdminRun]:
+    """Runs as the admin's lists show them, by id (three queries for any number)."""
+    run_ids = list(run_ids)
+    if not run_ids:
+        return {}
+    runs = admin_run_queryset(RunFilters()).filter(pk__in=run_ids)
+    return {run.pk: run for run in admin_run_rows(runs)}
+
+
+def admin_run(run_id: str) -> AdminRun:
+    run = admin_runs_by_id([run_id]).get(run_id)
     if run is None:
         raise NotFound()
     return run
 
 
-@dataclass
-class RunFamily:
-    """A run and the runs around it, loaded for the admin detail in six queries.
-
-    Every run in it has design and partner joined, `progress_*` set and
-    `depends_on_run_ids` listed; `tasks` are the top-level tasks, each with
-    its subtasks in `checklist`.
-    """
-
-    run: ProductionRun
-    tasks: list[Task]
-    parent: ProductionRun | None
-    children: list[ProductionRun]
-    depends_on: list[ProductionRun]
-    dependents: list[ProductionRun]
+# ---------------------------------------------------------------- the admin's run page
 
 
-def _edges(condition: Q) -> list[tuple[str, str]]:
-    return list(RunDependency.objects.filter(condition).values_list("run_id", "depends_on_id"))
+def _number(run: AdminRun) -> int:
+    return int(run.reference.removeprefix("PR-"))
 
 
-def run_family(run_id: str) -> RunFamily:
-    """The admin detail's data: one query each for the run, its edges, the runs
-    around it, their progress, their own edges and the tasks; none per row."""
+def admin_run_detail(run_id: str) -> AdminRunDetail:
+    """One run with everything its admin page and the API detail show, in six queries:
+    the run (with the production policy), its edges, the runs around it, their
+    progress, their edges and the tasks; a seventh, where it came from, only for a
+    run made from a store order."""
+    # The policy that narrows admin actions comes with the run, in the same SELECT.
+    policy = ProductionPolicy.objects.filter(pk=1).values("config")[:1]
     run = (
-        ProductionRun.objects.select_related("design", "partner", "previous_partner")
+        _with_parts_flag(ProductionRun.objects.select_related("design", "partner"))
+        .select_related("previous_partner")
+        .annotate(policy_config=Subquery(policy, output_field=JSONField()))
         .filter(pk=run_id)
         .first()
     )
     if run is None:
         raise NotFound()
-    edges = _edges(Q(run_id=run.pk) | Q(depends_on_id=run.pk))
-    depends_on_ids = [target for source, target in edges if source == run.pk]
-    dependent_ids = [source for source, target in edges if target == run.pk]
-    around = list(
-        ProductionRun.objects.select_related("design", "partner")
-        .defer("snapshot", "metadata")
-        .filter(
-            Q(pk__in=[*depends_on_ids, *dependent_ids, run.parent_id or ""]) | Q(parent_id=run.pk)
+    edges = list(
+        RunDependency.objects.filter(Q(run_id=run.pk) | Q(depends_on_id=run.pk)).values_list(
+            "run_id", "depends_on_id"
         )
+    )
+    waits_for = [target for source, target in edges if source == run.pk]
+    dependent_ids = [source for source, target in edges if target == run.pk]
+    around_condition = Q(pk__in=[*waits_for, *dependent_ids, run.parent_id or ""]) | Q(
+        parent_id=run.pk
+    )
+    if run.parent_id:
+        around_condition |= Q(parent_id=run.parent_id)
+    around = list(
+        _with_parts_flag(
+            ProductionRun.objects.select_related("design", "partner").defer("snapshot", "metadata")
+        )
+        .filter(around_condition)
+        .exclude(pk=run.pk)
         .order_by("number")
     )
-    attach_progress([run, *around])
-    around_edges = _edges(Q(run_id__in=[other.pk for other in around]))
-    for other in around:
-        other.depends_on_run_ids = [t for s, t in around_edges if s == other.pk]
-    run.depends_on_run_ids = depends_on_ids
-    by_id = {other.pk: other for other in around}
-    children = sorted(
-        (other for other in around if other.parent_id == run.pk),
-        key=lambda other: (other.order_group is None, other.order_group or 0, other.number),
-    )
-    tasks = list(Task.objects.filter(run_id=run.pk).order_by("position", "created_at", "id"))
-    top_level = [task for task in tasks if task.parent_id is None]
-    for task in top_level:
-        task.checklist = [sub for sub in tasks if sub.parent_id == task.pk]
-    return RunFamily(
-        run=run,
-        tasks=top_level,
-        parent=by_id.get(run.parent_id) if run.parent_id else None,
-        children=children,
-        depends_on=[by_id[pk] for pk in sorted(depends_on_ids, key=lambda pk: by_id[pk].number)],
-        dependents=[by_id[pk] for pk in sorted(dependent_ids, key=lambda pk: by_id[pk].number)],
-    )
-
-
-def related_runs_for_partner(run: ProductionRun, partner) -> dict:
-    """The runs around a partner's run, with reference, role and status only.
-
-    Uses what `run_detail` prefetched: parent, siblings (the parent's other
-    parts), what this run waits for and what waits for it.
-    """
-
-    def item(other: ProductionRun) -> dict:
-        return {
-            "id": other.pk,
-            "reference": other.reference,
-            "role": other.role,
-            "status": other.status,
-            "is_own": other.partner_id == partner.pk,
-        }
-
-    siblings = []
-    if run.parent_id:
-        siblings = [item(s) for s in run.parent.children.all() if s.pk != run.pk]
-    return {
-        "parent": item(run.parent) if run.parent_id else None,
-        "siblings": siblings,
-        "depends_on": [item(d) for d in run.depends_on.all()],
-        "dependents": [item(d) for d in run.dependents.all()],
+    progress = progress_by_run([run.pk, *(other.pk for other in around)])
+    around_edges = depends_on_ids([other.pk for other in around])
+    views = {
+        other.pk: _admin_run(
+            other,
+            progress=progress[other.pk],
+            depends_on=around_edges[other.pk],
+            has_parts=other.has_parts_flag,
+        )
+        for other in around
     }
+    this = _admin_run(
+        run,
+        progress=progress[run.pk],
+        depends_on=tuple(waits_for),
+        has_parts=run.has_parts_flag,
+        parent_reference=f"PR-{run.parent_number}" if run.parent_number else None,
+    )
+    tasks = Task.objects.filter(run_id=run.pk).order_by("position", "created_at", "id")
+    children = sorted(
+        (views[other.pk] for other in around if other.parent_id == run.pk),
+        key=lambda other: (other.order_group is None, other.order_group or 0, _number(other)),
+    )
+    siblings = (
+        sorted(
+            (
+                views[other.pk]
+                for other in around
+                if run.parent_id and other.parent_id == run.parent_id
+            ),
+            key=lambda other: (other.order_group is None, other.order_group or 0, _number(other)),
+        )
+        if run.parent_id
+        else []
+    )
+
+    def by_number(ids: Iterable[str]) -> tuple[AdminRun, ...]:
+        return tuple(sorted((views[pk] for pk in ids if pk in views), key=_number))
+
+    admin = Actor(kind=Actor.ADMIN)
+    checks = allowed_actions(this, admin, has_parts=this.has_parts, policy=run.policy_config or {})
+    allowed = {check.action for check in checks if check.allowed}
+    return AdminRunDetail(
+        run=this,
+        snapshot=run.snapshot or {},
+        planned_template_ids=tuple(run.planned_template_ids or ()),
+        previous_partner=partner_ref(run.previous_partner),
+        tasks=tuple(task_views(tasks)),
+        parent=views.get(run.parent_id) if run.parent_id else None,
+        siblings=tuple(siblings),
+        children=tuple(children),
+        depends_on=by_number(waits_for),
+        dependents=by_number(dependent_ids),
+        actions=tuple(action for action in ADMIN_COMMANDS if action in allowed),
+        origin=_origin(run),
+        produced_quantity=run.produced_quantity,
+        rejected_quantity=run.rejected_quantity,
+    )
 
 
-def run_history(run: ProductionRun):
-    return run.history.select_related("actor").order_by("occurred_at", "id")
+def _origin(run: ProductionRun) -> RunOrigin:
+    """Where the run came from; a query only for a run that came from the store."""
+    if not (run.order_id or run.order_line_id or run.product_id or run.variant_id):
+        return RunOrigin()
+    row = (
+        ProductionRun.objects.filter(pk=run.pk)
+        .values(
+            "order__external_id",
+            "order_line__external_id",
+            "product__title",
+            "variant__sku",
+        )
+        .first()
+    ) or {}
+    return RunOrigin(
+        order_external_id=row.get("order__external_id"),
+        order_line_external_id=row.get("order_line__external_id"),
+        product_title=row.get("product__title"),
+        variant_sku=row.get("variant__sku"),
+    )
+
+
+def admin_actions(run: RunFacts | ProductionRun, *, has_parts: bool) -> tuple[str, ...]:
+    """The commands an admin may give on `run` now (one query, for the policy)."""
+    checks = allowed_actions(run, Actor(kind=Actor.ADMIN), has_parts=has_parts)
+    allowed = {check.action for check in checks if check.allowed}
+    return tuple(action for action in ADMIN_COMMANDS if action in allowed)

@@ -26,8 +26,7 @@ from django.utils.translation import gettext_lazy
 from loomworks.core.actors import Actor
 from loomworks.core.errors import NotFound, TransitionNotAllowed
 from loomworks.core.models import Counter
-from loomworks.events.api import publish
-from loomworks.events.chase_names import RUN_LATE
+from loomworks.events.api import EventName, publish
 from loomworks.production.models import (
     OPEN_STATUSES,
     TERMINAL_STATUSES,
@@ -81,7 +80,7 @@ TRANSITIONS: dict[str, RunTransition] = {
             gettext_lazy("approve"),
             frozenset({S.DRAFT, S.PENDING_REVIEW}),
             S.APPROVED,
-            "production_run.approved",
+            EventName.RUN_APPROVED,
             frozenset({ADMIN}),
             policy=True,
         ),
@@ -90,7 +89,7 @@ TRANSITIONS: dict[str, RunTransition] = {
             gettext_lazy("send to production"),
             frozenset({S.APPROVED}),
             S.SENT_TO_PARTNER,
-            "production_run.sent_to_partner",
+            EventName.RUN_SENT_TO_PARTNER,
             frozenset({ADMIN, SYSTEM}),
             stamp="last_sent_at",
             on_parent=False,
@@ -101,7 +100,7 @@ TRANSITIONS: dict[str, RunTransition] = {
             gettext_lazy("accept"),
             frozenset({S.SENT_TO_PARTNER}),
             S.IN_PROGRESS,
-            "production_run.accepted",
+            EventName.RUN_ACCEPTED,
             frozenset({PARTNER, ADMIN}),
             already_done=lambda r: r.accepted_at is not None and r.status in _IN_WORK,
             stamp="accepted_at",
@@ -113,7 +112,7 @@ TRANSITIONS: dict[str, RunTransition] = {
             gettext_lazy("decline"),
             frozenset({S.SENT_TO_PARTNER}),
             S.AWAITING_REASSIGNMENT,
-            "production_run.declined",
+            EventName.RUN_DECLINED,
             frozenset({PARTNER}),
             on_parent=False,
         ),
@@ -122,7 +121,7 @@ TRANSITIONS: dict[str, RunTransition] = {
             gettext_lazy("start"),
             frozenset({S.IN_PROGRESS}),
             None,
-            "production_run.started",
+            EventName.RUN_STARTED,
             frozenset({PARTNER, ADMIN}),
             already_done=lambda r: r.started_at is not None and r.status in _IN_WORK,
             stamp="started_at",
@@ -134,7 +133,7 @@ TRANSITIONS: dict[str, RunTransition] = {
             gettext_lazy("mark finished"),
             frozenset({S.IN_PROGRESS}),
             None,
-            "production_run.finished",
+            EventName.RUN_FINISHED,
             frozenset({PARTNER, ADMIN}),
             already_done=lambda r: r.finished_at is not None and r.status in _IN_WORK,
             stamp="finished_at",
@@ -146,7 +145,7 @@ TRANSITIONS: dict[str, RunTransition] = {
             gettext_lazy("complete"),
             frozenset({S.IN_PROGRESS}),
             S.COMPLETED,
-            "production_run.completed",
+            EventName.RUN_COMPLETED,
             frozenset({PARTNER, ADMIN, SYSTEM}),
             already_done=lambda r: r.status == S.COMPLETED,
             stamp="completed_at",
@@ -158,7 +157,7 @@ TRANSITIONS: dict[str, RunTransition] = {
             gettext_lazy("reassign"),
             _BEFORE_ACCEPTANCE,
             None,
-            "production_run.partner_reassigned",
+            EventName.RUN_PARTNER_REASSIGNED,
             frozenset({ADMIN}),
             on_parent=False,
             policy=True,
@@ -168,8 +167,9 @@ TRANSITIONS: dict[str, RunTransition] = {
             gettext_lazy("cancel"),
             frozenset(OPEN_STATUSES),
             S.CANCELLED,
-            "production_run.cancelled",
-            frozenset({ADMIN}),
+            EventName.RUN_CANCELLED,
+            # The system cancels the runs of an order the store cancelled.
+            frozenset({ADMIN, SYSTEM}),
             already_done=lambda r: r.status == S.CANCELLED,
             stamp="cancelled_at",
             policy=True,
@@ -181,7 +181,7 @@ TRANSITIONS: dict[str, RunTransition] = {
             gettext_lazy("follow its parts"),
             frozenset({S.APPROVED}),
             S.IN_PROGRESS,
-            "production_run.accepted",
+            EventName.RUN_ACCEPTED,
             frozenset({SYSTEM}),
             already_done=lambda r: r.status != S.APPROVED,
             kind="parts_started",
@@ -191,7 +191,7 @@ TRANSITIONS: dict[str, RunTransition] = {
             gettext_lazy("complete"),
             frozenset({S.APPROVED, S.IN_PROGRESS}),
             S.COMPLETED,
-            "production_run.completed",
+            EventName.RUN_COMPLETED,
             frozenset({SYSTEM}),
             already_done=lambda r: r.status in TERMINAL_STATUSES,
             stamp="completed_at",
@@ -202,7 +202,7 @@ TRANSITIONS: dict[str, RunTransition] = {
             gettext_lazy("cancel"),
             frozenset({S.APPROVED, S.IN_PROGRESS}),
             S.CANCELLED,
-            "production_run.cancelled",
+            EventName.RUN_CANCELLED,
             frozenset({SYSTEM}),
             already_done=lambda r: r.status in TERMINAL_STATUSES,
             stamp="cancelled_at",
@@ -214,7 +214,7 @@ TRANSITIONS: dict[str, RunTransition] = {
             gettext_lazy("mark ready to dispatch"),
             frozenset({S.APPROVED}),
             None,
-            "production_run.ready_to_dispatch",
+            EventName.RUN_READY_TO_DISPATCH,
             frozenset({SYSTEM}),
         ),
         RunTransition(
@@ -222,7 +222,7 @@ TRANSITIONS: dict[str, RunTransition] = {
             gettext_lazy("mark blocked"),
             frozenset(OPEN_STATUSES),
             None,
-            "production_run.blocked",
+            EventName.RUN_BLOCKED,
             frozenset({SYSTEM}),
         ),
         # The promised (else due) date passed: recorded once per missed date by
@@ -232,7 +232,7 @@ TRANSITIONS: dict[str, RunTransition] = {
             gettext_lazy("mark late"),
             frozenset(OPEN_STATUSES),
             None,
-            RUN_LATE,
+            EventName.RUN_LATE,
             frozenset({SYSTEM}),
         ),
         RunTransition(
@@ -297,12 +297,18 @@ def _labels(statuses) -> str:
     return ", ".join(_("“%(status)s”") % {"status": status_label(s)} for s in ordered)
 
 
-def allowed_from(action: str, *, actor: Actor) -> frozenset[str]:
+def policy_config() -> dict:
+    """The production policy's narrowing of admin actions (one query); pass it to
+    `allowed_actions` so a page asks once, not once per action."""
+    return ProductionPolicy.current().config
+
+
+def allowed_from(action: str, *, actor: Actor, policy: dict | None = None) -> frozenset[str]:
     """The statuses `action` may start from for `actor`, the admin policy applied."""
     spec = TRANSITIONS[action]
     statuses = spec.from_statuses
     if actor.is_admin and spec.policy:
-        configured = ProductionPolicy.current().config.get(action)
+        configured = (policy if policy is not None else policy_config()).get(action)
         if configured is not None:
             statuses = statuses & frozenset(configured)
     return statuses
@@ -319,10 +325,21 @@ def _not_permitted(spec: RunTransition, run: ProductionRun, actor: Actor) -> str
     return None
 
 
-def _refusal(spec: RunTransition, run: ProductionRun, actor: Actor) -> str | None:
-    """Why `actor` may not apply `spec` to `run` now, or None when it may."""
+def _refusal(
+    spec: RunTransition,
+    run,
+    actor: Actor,
+    *,
+    has_parts: bool | None = None,
+    policy: dict | None = None,
+) -> str | None:
+    """Why `actor` may not apply `spec` to `run` now, or None when it may.
+
+    `run` is a `ProductionRun` or a read object with the same fields. Without
+    `has_parts` the run's parts are looked up (one query).
+    """
     reference = run.reference
-    statuses = allowed_from(spec.action, actor=actor)
+    statuses = allowed_from(spec.action, actor=actor, policy=policy)
     if run.status not in statuses:
         if run.status in TERMINAL_STATUSES:
             return _("%(ref)s is %(status)s; nothing more can be done with it.") % {
@@ -339,7 +356,9 @@ def _refusal(spec: RunTransition, run: ProductionRun, actor: Actor) -> str | Non
             "status": status_label(run.status),
             "allowed": _labels(statuses),
         }
-    if not spec.on_parent and ProductionRun.objects.filter(parent_id=run.pk).exists():
+    if has_parts is None and not spec.on_parent:
+        has_parts = ProductionRun.objects.filter(parent_id=run.pk).exists()
+    if not spec.on_parent and has_parts:
         return _("%(ref)s is split into parts, one per partner; %(action)s its parts instead.") % {
             "ref": reference,
             "action": spec.label,
@@ -351,6 +370,45 @@ def _refusal(spec: RunTransition, run: ProductionRun, actor: Actor) -> str | Non
     if spec.action == "complete" and actor.is_partner and run.finished_at is None:
         return _("Mark %(ref)s finished before completing it.") % {"ref": reference}
     return None
+
+
+@dataclass(frozen=True)
+class ActionCheck:
+    """One action of the table for one actor and run: allowed now, or why not."""
+
+    action: str
+    reason: str | None
+
+    @property
+    def allowed(self) -> bool:
+        return self.reason is None
+
+
+def allowed_actions(
+    run, actor: Actor, *, has_parts: bool, policy: dict | None = None
+) -> tuple[ActionCheck, ...]:
+    """Every action of the table `actor` may ever take, each allowed now or refused with
+    the reason `transition()` would give. Repeating what is already done is not offered.
+
+    From the same table and the same checks as `transition()`, so a button is
+    shown exactly when the action would go through the state machine (a
+    service's own guard, such as "a dispatch needs a partner", may still say no).
+    Pass `has_parts` and, for admins, `policy` (`policy_config()`): this runs no query.
+    """
+    if actor.is_admin and policy is None:
+        policy = policy_config()
+    checks = []
+    for spec in TRANSITIONS.values():
+        if _not_permitted(spec, run, actor):
+            continue
+        if spec.already_done(run):
+            reason = _("%(ref)s is already where this action would take it.") % {
+                "ref": run.reference
+            }
+        else:
+            reason = _refusal(spec, run, actor, has_parts=has_parts, policy=policy)
+        checks.append(ActionCheck(spec.action, reason))
+    return tuple(checks)
 
 
 def run_payload(run: ProductionRun, **extra) -> dict:
@@ -442,7 +500,7 @@ def transition(
             actor_id=actor.user_id,
             actor_name=actor.name,
             note=note,
-            details=details or {},
+            details={**(details or {}), **actor.audit_details()},
             related_run=related_run,
             occurred_at=now,
         )
@@ -483,10 +541,11 @@ def record_creation(
             actor_id=actor.user_id,
             actor_name=actor.name,
             note=note,
+            details=actor.audit_details(),
             occurred_at=run.created_at,
         )
         publish(
-            "production_run.created",
+            EventName.RUN_CREATED,
             run_payload(run, to_status=status, actor=actor.as_payload()),
             aggregate_type="production_run",
             aggregate_id=run.pk,

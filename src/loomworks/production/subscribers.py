@@ -15,7 +15,7 @@ from loomworks.catalog.models import DesignStatus
 from loomworks.catalog.states import design_set_status
 from loomworks.core.actors import Actor
 from loomworks.core.errors import DomainError
-from loomworks.events.api import subscriber
+from loomworks.events.api import EventName, subscriber
 from loomworks.events.models import Event
 from loomworks.orders.models import Order
 from loomworks.production import services
@@ -33,7 +33,13 @@ from loomworks.work.models import OPEN_TASK_STATUSES, Task, TaskStatus
 log = logging.getLogger("loomworks.production")
 
 
-@subscriber("task.completed")
+def _top_level_task_of_a_run(event_name: str, payload: dict) -> bool:
+    """Only a run's own tasks can finish it; a checklist item finishing completes its task
+    (which publishes its own event) when it was the last one."""
+    return bool(payload.get("run_id")) and not payload.get("parent_task_id")
+
+
+@subscriber(EventName.TASK_COMPLETED, when=_top_level_task_of_a_run)
 def complete_run_when_its_tasks_are_done(event: Event) -> None:
     """A run completes when it has a task and every task that is not cancelled is completed."""
     run_id = event.payload.get("run_id")
@@ -62,7 +68,7 @@ def complete_run_when_its_tasks_are_done(event: Event) -> None:
         )
 
 
-@subscriber("production_run.completed", "production_run.cancelled")
+@subscriber(EventName.RUN_COMPLETED, EventName.RUN_CANCELLED)
 def follow_parts_and_release_dependents(event: Event) -> None:
     run = ProductionRun.objects.filter(pk=event.payload["run_id"]).first()
     if run is None or run.status not in TERMINAL_STATUSES:
@@ -144,7 +150,7 @@ def _block(dependent: ProductionRun, *, cause: ProductionRun) -> None:
         )
 
 
-@subscriber("production_run.accepted", "production_run.started", "production_run.completed")
+@subscriber(EventName.RUN_ACCEPTED, EventName.RUN_STARTED, EventName.RUN_COMPLETED)
 def move_design_with_sample_runs(event: Event) -> None:
     """A sample run in work puts its design in sample production; a completed one in review."""
     payload = event.payload
@@ -171,21 +177,27 @@ def move_design_with_sample_runs(event: Event) -> None:
     )
 
 
-@subscriber("order.placed")
+@subscriber(EventName.ORDER_PLACED)
 def create_runs_for_order(event: Event) -> None:
     """One run per order line whose variant or product has a design; never two per line."""
-    order = Order.objects.filter(pk=event.payload["order_id"]).first()
-    if order is None:
+    # Under the order's lock, which cancelling takes too: a cancelled order makes no runs.
+    order = Order.objects.select_for_update().filter(pk=event.payload["order_id"]).first()
+    if order is None or order.cancelled_at is not None:
         return
     lines = order.lines.select_related(
-        "product", "variant__product", "variant__design", "product__design"
+        "design", "product", "variant__product", "variant__design", "product__design"
     )
     for line in lines:
         if ProductionRun.objects.filter(order_line=line).exists():
             continue
-        design = (line.variant.design if line.variant else None) or (
-            (line.variant.product.design if line.variant else None)
-            or (line.product.design if line.product else None)
+        # A store's SKU mapping names the design itself; else the variant's, the product's.
+        design = (
+            line.design
+            or (line.variant.design if line.variant else None)
+            or (
+                (line.variant.product.design if line.variant else None)
+                or (line.product.design if line.product else None)
+            )
         )
         if design is None:
             log.warning(

@@ -25,8 +25,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from loomworks.events.api import publish_many
-from loomworks.events.chase_names import DIGEST_DUE
+from loomworks.events.api import EventName, publish_many
 from loomworks.events.models import Event
 from loomworks.notifications import emails
 from loomworks.notifications.channels import Notice, Person, WhatsAppTemplate, notify
@@ -99,7 +98,7 @@ def _claim(user_ids: list[int], *, day, zone: str, now: datetime) -> int:
         publish_many(
             [
                 (
-                    DIGEST_DUE,
+                    EventName.DIGEST_DUE,
                     {
                         "digest_id": pk,
                         "user_id": user_id,
@@ -165,7 +164,7 @@ def _admin_notice(*, now: datetime, day) -> Notice | None:
         "site_url": settings.SITE_URL,
     }
     return Notice(
-        kind=DIGEST_DUE,
+        kind=EventName.DIGEST_DUE,
         audience=Audience.ADMIN,
         summary=lambda: _("Your morning digest"),
         email=lambda user: _render("digest_admin", context, user=user),
@@ -187,7 +186,7 @@ def _partner_notice(member: PartnerMember, *, day) -> Notice | None:
         "site_url": settings.SITE_URL,
     }
     return Notice(
-        kind=DIGEST_DUE,
+        kind=EventName.DIGEST_DUE,
         audience=Audience.PARTNER,
         summary=lambda: _("Your morning digest"),
         email=lambda user: _render("digest_partner", context, user=user),

@@ -9,6 +9,7 @@ otherwise.
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from loomworks.events.api import EventName
 from loomworks.notifications import emails
 from loomworks.notifications.channels import Notice, WhatsAppTemplate
 from loomworks.notifications.models import Audience
@@ -181,7 +182,7 @@ def late_for_partner(run: ProductionRun) -> Notice:
         }
 
     return Notice(
-        kind="production_run.late",
+        kind=EventName.RUN_LATE,
         audience=Audience.PARTNER,
         summary=summary,
         email=lambda user: emails.render_notice(
@@ -214,7 +215,7 @@ def late_for_admins(run: ProductionRun) -> Notice:
         }
 
     return Notice(
-        kind="production_run.late",
+        kind=EventName.RUN_LATE,
         audience=Audience.ADMIN,
         summary=summary,
         email=lambda user: emails.render_notice(

@@ -27,9 +27,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from loomworks.core.actors import Actor
+from loomworks.core.audit import audit_record
 from loomworks.core.errors import InvalidInput, NotFound, TransitionNotAllowed
-from loomworks.events.api import publish_many
-from loomworks.events.chase_names import REMINDER_DUE
+from loomworks.events.api import EventName, publish_many
 from loomworks.events.models import Event
 from loomworks.notifications.channels import admin_people, notify, partner_people
 from loomworks.production.models import ProductionRun
@@ -97,7 +97,7 @@ def _fire(rule: str, moment_field: str, candidates: list[Candidate], *, now: dat
         publish_many(
             [
                 (
-                    REMINDER_DUE,
+                    EventName.REMINDER_DUE,
                     {"reminder_id": pk, "rule": rule, "run_id": run_id, "occurrence": occurrence},
                 )
                 for pk, run_id, occurrence in claimed
@@ -154,7 +154,7 @@ def _act(reminder: Reminder, run: ProductionRun, *, event: Event) -> None:
 
 def _transition_late(reminder: Reminder, run: ProductionRun) -> None:
     missed = run.deadline.isoformat()
-    kind = "promised" if run.deadline_is_promised else "due"
+    kind = str(run.deadline_kind)
     # Completed or cancelled since it was read: nothing is late any more.
     with contextlib.suppress(TransitionNotAllowed):
         transition(
@@ -257,5 +257,14 @@ def rules_update(*, actor: Actor, changes: dict) -> ChaseRules:
         actor_id=actor.user_id,
         actor_name=actor.name,
         changes=diff,
+    )
+    # The rules page shows its own change log; every change also joins the
+    # general audit trail, beside keys, webhooks, stores and preferences.
+    audit_record(
+        actor=actor,
+        action="reminder_rules.changed",
+        target_type="reminder_rules",
+        target_id=str(rules.pk),
+        details=diff,
     )
     return rules

@@ -5,22 +5,21 @@ reminder and digest rows' `handled_at`, and the channels' per-recipient keys,
 make a second delivery a no-op.
 """
 
-from loomworks.events.api import subscriber
-from loomworks.events.chase_names import DIGEST_DUE, REMINDER_DUE, RUN_LATE
+from loomworks.events.api import EventName, subscriber
 from loomworks.events.models import Event
 from loomworks.reminders import digests, services
 
 
-@subscriber(REMINDER_DUE, name="reminders.act")
+@subscriber(EventName.REMINDER_DUE, name="reminders.act")
 def act_on_a_reminder(event: Event) -> None:
     services.reminder_act(reminder_id=event.payload["reminder_id"], event=event)
 
 
-@subscriber(RUN_LATE, name="reminders.tell_late")
+@subscriber(EventName.RUN_LATE, name="reminders.tell_late")
 def tell_people_a_run_is_late(event: Event) -> None:
     services.late_run_tell(event=event)
 
 
-@subscriber(DIGEST_DUE, name="reminders.digest")
+@subscriber(EventName.DIGEST_DUE, name="reminders.digest")
 def write_a_digest(event: Event) -> None:
     digests.digest_send(digest_id=event.payload["digest_id"], event=event)

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from loomworks.catalog.models import Priority
+from loomworks.core.choices import Priority
 from loomworks.core.ids import PrefixedIdField
 from loomworks.core.models import TimeStamped
 

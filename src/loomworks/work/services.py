@@ -9,11 +9,13 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Max
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from loomworks.core.actors import Actor
 from loomworks.core.errors import InvalidInput
-from loomworks.events.api import publish
+from loomworks.core.limits import MAX_DURATION_MINUTES, MAX_TEXT
+from loomworks.events.api import EventName, publish
 from loomworks.work.models import (
     OPEN_TASK_STATUSES,
     AuthorKind,
@@ -38,10 +40,6 @@ def templates_by_ids(
             field, _("Unknown task template: %(ids)s.") % {"ids": ", ".join(map(str, missing))}
         )
     return [found[tid] for tid in template_ids]
-
-
-# About two years of work: beyond it a duration is a typing slip, not a plan.
-MAX_DURATION_MINUTES = 1_000_000
 
 
 @transaction.atomic
@@ -213,8 +211,12 @@ def comment_add(*, task: Task, actor: Actor, body: str) -> TaskComment:
     body = (body or "").strip()
     if not body:
         raise InvalidInput("body", _("Write something before sending the comment."))
-    if len(body) > 10_000:
-        raise InvalidInput("body", _("Comments are limited to 10,000 characters."))
+    if len(body) > MAX_TEXT:
+        raise InvalidInput(
+            "body",
+            _("Comments are limited to %(max)s characters.")
+            % {"max": number_format(MAX_TEXT, force_grouping=True)},
+        )
     comment = TaskComment.objects.create(
         task=task,
         author_id=actor.user_id,
@@ -223,7 +225,7 @@ def comment_add(*, task: Task, actor: Actor, body: str) -> TaskComment:
         body=body,
     )
     publish(
-        "task.comment_added",
+        EventName.TASK_COMMENT_ADDED,
         {
             "comment_id": comment.pk,
             "task_id": task.pk,

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from loomworks.core.actors import Actor
 from loomworks.core.errors import NotFound, TransitionNotAllowed
-from loomworks.events.api import publish
+from loomworks.events.api import EventName, publish
 from loomworks.work.models import Task, TaskStatus
 
 T = TaskStatus
@@ -41,7 +41,7 @@ TASK_TRANSITIONS: dict[str, TaskTransition] = {
             frozenset({T.PENDING}),
             T.ACCEPTED,
             frozenset({T.ACCEPTED}),
-            "task.accepted",
+            EventName.TASK_ACCEPTED,
             stamp="accepted_at",
         ),
         TaskTransition(
@@ -50,7 +50,7 @@ TASK_TRANSITIONS: dict[str, TaskTransition] = {
             frozenset({T.PENDING, T.ACCEPTED, T.IN_PROGRESS}),
             T.COMPLETED,
             frozenset({T.COMPLETED}),
-            "task.completed",
+            EventName.TASK_COMPLETED,
             stamp="completed_at",
         ),
         TaskTransition(
@@ -59,7 +59,7 @@ TASK_TRANSITIONS: dict[str, TaskTransition] = {
             frozenset({T.PENDING, T.ACCEPTED, T.IN_PROGRESS}),
             T.CANCELLED,
             frozenset({T.CANCELLED}),
-            "task.cancelled",
+            EventName.TASK_CANCELLED,
             stamp="cancelled_at",
         ),
     ]
@@ -134,7 +134,7 @@ def record_task_creation(task: Task, *, actor: Actor) -> Task:
     task.status = T.PENDING
     task.save(force_insert=True)
     publish(
-        "task.created",
+        EventName.TASK_CREATED,
         task_payload(task, actor=actor.as_payload()),
         aggregate_type="task",
         aggregate_id=task.pk,

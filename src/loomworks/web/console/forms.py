@@ -10,10 +10,10 @@ from django.utils.translation import gettext_lazy as _
 
 from loomworks.catalog.models import Priority
 from loomworks.core.errors import InvalidInput
+from loomworks.core.limits import MAX_DURATION_MINUTES, MAX_ORDER_GROUP, MAX_QUANTITY, MAX_TEXT
 from loomworks.partners.models import MemberRole, PartnerStatus
 from loomworks.production.models import RunStatus, RunType
-from loomworks.production.services import MAX_ORDER_GROUP, MAX_QUANTITY, Assignment
-from loomworks.work.services import MAX_DURATION_MINUTES
+from loomworks.production.services import Assignment
 
 ORDER_CHOICES = [
     ("-created_at", _("Newest first")),
@@ -203,12 +203,6 @@ class AssignmentRows:
         else:
             self.non_field_errors.append(error.detail)
 
-    @property
-    def has_errors(self) -> bool:
-        return bool(self.non_field_errors) or any(
-            form.is_bound and form.errors for form in self.forms
-        )
-
 
 # ---------------------------------------------------------------- dispatch and tasks
 
@@ -360,7 +354,7 @@ class EditRunForm(forms.Form):
 class CommentForm(forms.Form):
     body = forms.CharField(
         label=_("Reply"),
-        max_length=10_000,
+        max_length=MAX_TEXT,
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": _("Write something before sending the comment.")},
     )

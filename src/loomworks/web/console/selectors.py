@@ -4,10 +4,6 @@ lists, what a run page shows beside the run, and the directory pages.
 Every function here runs a fixed number of queries, whatever the data.
 """
 
-import re
-from collections import defaultdict
-from decimal import Decimal
-
 from django.db.models import (
     Count,
     Exists,
@@ -16,28 +12,29 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    Sum,
     Value,
 )
 from django.db.models.functions import Coalesce
 from django.utils.dateparse import parse_date, parse_datetime
 
 from loomworks.catalog.models import Design, DesignStatus, Priority
+from loomworks.core.formatting import amount_text
+from loomworks.core.limits import swatch
 from loomworks.partners.models import Partner, PartnerMember
 from loomworks.production.models import (
     OPEN_STATUSES,
-    ConsumptionLog,
-    ProductionPolicy,
     ProductionRun,
     RunHistory,
     RunStatus,
 )
-from loomworks.production.selectors import late_condition, with_progress
-from loomworks.production.states import TRANSITIONS
-from loomworks.work.models import TaskComment
+from loomworks.production.selectors import (
+    RunFilters,
+    admin_run_queryset,
+    admin_run_rows,
+    late_condition,
+)
 
 DASHBOARD_LIST_LENGTH = 5
-_HEX = re.compile(r"^#[0-9A-Fa-f]{6}$")
 
 
 # ---------------------------------------------------------------- dashboard
@@ -73,7 +70,12 @@ def runs_overdue() -> QuerySet[ProductionRun]:
 
 
 def needs_someone() -> list[dict]:
-    """The dashboard's lists of runs that wait for a person, each with its total."""
+    """The dashboard's lists of runs that wait for a person, each with its total.
+
+    The runs are the admin's read objects (`AdminRun`), so the dashboard shows
+    a run's date, late mark and missed date exactly as the run list does; the
+    read objects of all five lists are built together, in two queries.
+    """
     lists = [
         (
             "pending_review",
@@ -89,147 +91,23 @@ def needs_someone() -> list[dict]:
         ("blocked", runs_blocked(), ""),
         ("overdue", runs_overdue(), "?late=true"),
     ]
-    result = []
+    rows = admin_run_queryset(RunFilters())
+    fetched = []
     for key, queryset, query in lists:
-        runs = list(
-            queryset.select_related("design", "partner").order_by("due_date", "number")[
-                :DASHBOARD_LIST_LENGTH
-            ]
-        )
+        runs = list((rows & queryset).order_by("due_date", "number")[:DASHBOARD_LIST_LENGTH])
         count = len(runs)
         if count == DASHBOARD_LIST_LENGTH:
             count = queryset.count()
-        result.append({"key": key, "runs": runs, "count": count, "query": query})
-    return result
+        fetched.append((key, runs, count, query))
+    unique = {run.pk: run for _key, runs, _count, _query in fetched for run in runs}
+    views = {view.pk: view for view in admin_run_rows(unique.values())}
+    return [
+        {"key": key, "runs": [views[run.pk] for run in runs], "count": count, "query": query}
+        for key, runs, count, query in fetched
+    ]
 
 
 # ---------------------------------------------------------------- run page
-
-
-def policy_config() -> dict:
-    return ProductionPolicy.current().config
-
-
-def available_actions(run: ProductionRun, *, has_parts: bool, policy: dict) -> set[str]:
-    """The actions whose buttons the run page shows: what the state machine and
-    the production policy allow from the run's status, and what its stage allows.
-
-    The services stay the judge; this only keeps buttons off the page that
-    would certainly be refused.
-    """
-
-    def allowed(action: str) -> bool:
-        statuses = TRANSITIONS[action].from_statuses
-        if action in policy:
-            statuses = statuses & frozenset(policy[action])
-        return run.status in statuses
-
-    actions = set()
-    if allowed("approve"):
-        actions.add("approve")
-    if allowed("cancel"):
-        actions.add("cancel")
-    if allowed("edit") and run.accepted_at is None:
-        actions.add("edit")
-    if has_parts:
-        return actions
-    if allowed("dispatch"):
-        actions.add("dispatch")
-    if allowed("reassign") and run.accepted_at is None:
-        actions.add("reassign")
-    if allowed("tasks_added"):
-        actions.add("add_tasks")
-    if run.partner_id:
-        if allowed("accept"):
-            actions.add("accept")
-        if allowed("start") and run.accepted_at and not run.started_at:
-            actions.add("start")
-        if allowed("finish") and run.started_at and not run.finished_at:
-            actions.add("finish")
-        if allowed("complete"):
-            actions.add("complete")
-    return actions
-
-
-def comments_by_task(run: ProductionRun) -> dict[str, list[TaskComment]]:
-    """Every comment on the run's tasks and subtasks, oldest first, by task id."""
-    threads: dict[str, list[TaskComment]] = defaultdict(list)
-    for comment in TaskComment.objects.filter(task__run_id=run.pk).order_by("created_at", "id"):
-        threads[comment.task_id].append(comment)
-    return threads
-
-
-def task_thread(task_id: str) -> list[TaskComment]:
-    return list(TaskComment.objects.filter(task_id=task_id).order_by("created_at", "id"))
-
-
-def _decimal(value) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    try:
-        return Decimal(str(value))
-    except ArithmeticError:
-        return None
-
-
-def amount_text(value) -> str:
-    """A quantity as people write it: 1.3, 104, 52.25 (at most three decimals)."""
-    number = _decimal(value)
-    if number is None:
-        return ""
-    return format(number.quantize(Decimal("0.001")).normalize(), "f")
-
-
-def material_use(run: ProductionRun) -> list[dict]:
-    """Planned use (the snapshot's bill of materials × the run's quantity) beside
-    what the partner logged, per material, with the difference (used − planned)."""
-    logged: dict[str, dict] = {}
-    for row in (
-        ConsumptionLog.objects.filter(run_id=run.pk)
-        .values("material_id", "material__name", "material__sku", "material__unit")
-        .annotate(total=Sum("quantity"))
-        .order_by("material__name")
-    ):
-        logged[row["material_id"]] = row
-
-    rows = []
-    for line in run.snapshot.get("materials") or []:
-        per_piece = _decimal(line.get("planned_quantity"))
-        planned = per_piece * run.quantity if per_piece is not None else None
-        used_row = logged.pop(line.get("material_id"), None) if line.get("material_id") else None
-        used = used_row["total"] if used_row else None
-        difference = used - planned if planned is not None and used is not None else None
-        rows.append(
-            {
-                "name": line.get("name") or "",
-                "sku": line.get("sku") or "",
-                "unit": line.get("unit") or "",
-                "per_piece": amount_text(per_piece),
-                "planned": amount_text(planned),
-                "used": amount_text(used),
-                "difference": difference,
-                "difference_text": (
-                    ("+" if difference > 0 else "") + amount_text(difference)
-                    if difference is not None
-                    else ""
-                ),
-            }
-        )
-    for row in logged.values():
-        rows.append(
-            {
-                "name": row["material__name"],
-                "sku": row["material__sku"],
-                "unit": row["material__unit"],
-                "per_piece": "",
-                "planned": "",
-                "used": amount_text(row["total"]),
-                "difference": None,
-                "difference_text": "",
-                "unplanned": True,
-            }
-        )
-    return rows
 
 
 def size_table(sizes: list[dict]) -> tuple[list[str], list[dict]]:
@@ -269,7 +147,7 @@ def snapshot_view(snapshot: dict) -> dict:
         "colors": [
             {
                 **color,
-                "swatch": color.get("hex_code") if _HEX.match(color.get("hex_code") or "") else "",
+                "swatch": swatch(color.get("hex_code")),
             }
             for color in snapshot.get("colors") or []
         ],
@@ -328,6 +206,5 @@ def partner_members(partner: Partner) -> QuerySet[PartnerMember]:
 
 
 def runs_of_design(design: Design) -> QuerySet[ProductionRun]:
-    return with_progress(
-        ProductionRun.objects.filter(design=design).select_related("partner", "parent")
-    ).order_by("-created_at", "-id")
+    """The design's runs, newest first; turn a page into read objects with `admin_run_rows`."""
+    return admin_run_queryset(RunFilters(design_id=design.pk))

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from loomworks.web.console.views import dashboard, directory, reminders, runs
+from loomworks.web.console.views import connect, dashboard, directory, reminders, runs
 
 app_name = "console"
 urlpatterns = [
@@ -47,6 +47,45 @@ urlpatterns = [
     # task templates
     path("templates/", directory.template_list, name="template_list"),
     path("templates/new/", directory.template_create, name="template_create"),
+    # orders
+    path("orders/", connect.order_list, name="order_list"),
+    path("orders/<str:order_id>/", connect.order_detail, name="order_detail"),
+    path("orders/<str:order_id>/cancel/", connect.order_cancel, name="order_cancel"),
+    # connections: API keys, webhooks, stores
+    path("connections/", connect.api_keys, name="api_keys"),
+    path(
+        "connections/api-keys/<str:key_id>/revoke/", connect.api_key_revoke, name="api_key_revoke"
+    ),
+    path("connections/webhooks/", connect.webhook_list, name="webhook_list"),
+    path("connections/webhooks/new/", connect.webhook_create, name="webhook_create"),
+    path("connections/webhooks/<str:webhook_id>/", connect.webhook_detail, name="webhook_detail"),
+    path(
+        "connections/webhooks/<str:webhook_id>/enabled/",
+        connect.webhook_toggle,
+        name="webhook_toggle",
+    ),
+    path(
+        "connections/webhooks/<str:webhook_id>/delete/",
+        connect.webhook_delete,
+        name="webhook_delete",
+    ),
+    path(
+        "connections/webhooks/<str:webhook_id>/deliveries/<str:delivery_id>/",
+        connect.webhook_delivery,
+        name="webhook_delivery",
+    ),
+    path(
+        "connections/webhooks/<str:webhook_id>/deliveries/<str:delivery_id>/replay/",
+        connect.webhook_delivery_replay,
+        name="webhook_delivery_replay",
+    ),
+    path("connections/stores/", connect.store_list, name="store_list"),
+    path("connections/stores/<str:store_id>/", connect.store_detail, name="store_detail"),
+    path(
+        "connections/stores/<str:store_id>/sku-mappings/",
+        connect.sku_mapping_add,
+        name="sku_mapping_add",
+    ),
     # reminders: the rules, and each admin's own settings
     path("reminders/", reminders.reminder_rules, name="reminder_rules"),
     path("me/notifications/", reminders.my_notifications, name="my_notifications"),

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from loomworks.catalog.models import Material
+from loomworks.core.limits import AMOUNT_PLACES, MAX_TEXT
 from loomworks.production.models import ConsumptionType
 from loomworks.production.services import DECLINE_REASONS
 
@@ -34,7 +35,7 @@ class DeclineForm(forms.Form):
 class CommentForm(forms.Form):
     body = forms.CharField(
         label=_("Comment"),
-        max_length=10_000,
+        max_length=MAX_TEXT,
         error_messages={"required": _("Write something before sending the comment.")},
     )
 
@@ -51,7 +52,7 @@ class ConsumptionForm(forms.Form):
     quantity = forms.DecimalField(
         label=_("Quantity"),
         max_digits=12,
-        decimal_places=3,
+        decimal_places=AMOUNT_PLACES,
         error_messages={
             "required": _("Give the quantity."),
             "invalid": _("The quantity must be a number."),

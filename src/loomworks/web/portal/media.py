@@ -1,9 +1,11 @@
 """Uploaded files, behind the same scope as the pages that show them.
 
-Brand admins may open any file. A partner member may open the files of its
-own runs and the brand's files of those runs' designs. Everyone else, and
-every other file, gets 404: a file's existence is not confirmed to those who
-may not see it.
+Brand admins may open any file. A partner member may open exactly the files
+its read model lists (`partner_selectors.media_visible_to`): the brand's
+files of its runs' designs, and the files on its own runs uploaded by the
+brand or its own members, never another workshop's. Everyone else, and every
+other file, gets 404: a file's existence is not confirmed to those who may
+not see it.
 """
 
 from django.conf import settings
@@ -14,8 +16,8 @@ from django.views.decorators.http import require_GET
 from django.views.static import serve
 
 from loomworks.production.models import MediaFile
+from loomworks.production.partner_selectors import partner_media_file
 from loomworks.web.portal.access import active_membership
-from loomworks.web.portal.selectors import media_visible_to
 
 
 def _harden(response):
@@ -60,7 +62,7 @@ def protected_media(request, path: str):
     membership = active_membership(user)
     if membership is None:
         raise Http404
-    media = media_visible_to(membership.partner, path)
+    media = partner_media_file(membership.partner, path)
     if media is None:
         raise Http404
     return _file_response(media, path)

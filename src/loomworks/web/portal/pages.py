@@ -1,86 +1,62 @@
-"""What the run page and a task card show, gathered in a fixed number of queries.
+"""What the run page and a task card show, formatted from the partner's read model.
 
-The selectors load; this module decides what a partner may do next and
-phrases it: the one primary action, why a checklist is locked, who did
-what in the timeline (another workshop stays anonymous).
+`production.partner_selectors` decides what the workshop may see and do
+(its own tasks, the comments and files it may read, the commands it may
+give); this module only phrases it: the one primary action, why a
+checklist is locked, who did what in the timeline (another workshop stays
+anonymous), and the task cards' buttons.
 """
 
-import re
+from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from loomworks.core.actors import Actor
-from loomworks.production.models import ProductionRun, RunStatus
-from loomworks.production.selectors import progress_of, related_runs_for_partner
-from loomworks.web.portal.forms import AcceptForm, CommentForm, ConsumptionForm, DeclineForm
-from loomworks.web.portal.selectors import (
-    comments_by_task,
-    material_choices,
-    material_use,
-    member_user_ids,
-    my_run,
-    my_task,
-    recent_consumption,
-    run_media,
-    run_timeline,
+from loomworks.core.limits import swatch
+from loomworks.production.models import RunStatus
+from loomworks.production.partner_selectors import (
+    materials_list,
+    partner_run_comments,
+    partner_run_detail,
+    partner_run_timeline,
+    partner_task,
+    partner_thread_comments,
 )
-from loomworks.work.models import AuthorKind, TaskStatus
+from loomworks.production.read_models import CommentView, PartnerDesign, PartnerRun, TaskView
+from loomworks.production.run_records import material_use, run_consumption
+from loomworks.production.selectors import progress_by_run
+from loomworks.web.portal.forms import AcceptForm, CommentForm, ConsumptionForm, DeclineForm
+from loomworks.work.models import TaskStatus
 
-HISTORY_LABELS = {
-    "created": gettext_lazy("Created"),
-    "approve": gettext_lazy("Approved"),
-    "dispatch": gettext_lazy("Sent to the workshop"),
-    "accept": gettext_lazy("Accepted"),
-    "decline": gettext_lazy("Declined"),
-    "start": gettext_lazy("Started"),
-    "finish": gettext_lazy("Marked finished"),
-    "complete": gettext_lazy("Completed"),
-    "cancel": gettext_lazy("Cancelled"),
-    "reassign": gettext_lazy("Given to a workshop"),
-    "parts_started": gettext_lazy("Work began on a part"),
-    "ready_to_dispatch": gettext_lazy("Ready to send"),
-    "blocked": gettext_lazy("Blocked"),
-    "edit": gettext_lazy("Details changed"),
-    "media_added": gettext_lazy("Files added"),
-    "tasks_added": gettext_lazy("Tasks added"),
-}
-
-HEX_COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
+# The order in which the one next step is chosen among what the workshop may do.
+PRIMARY_ACTIONS = ("accept", "start", "finish", "complete")
 
 
 # ---------------------------------------------------------------- what the partner may do
 
 
-def work_lock(run: ProductionRun) -> str:
-    """Why the run's checklist cannot be worked on now ("" when it can)."""
-    if run.status == RunStatus.IN_PROGRESS:
+def work_lock(status: str) -> str:
+    """Why a run's checklist cannot be worked on in `status` ("" when it can)."""
+    if status == RunStatus.IN_PROGRESS:
         return ""
-    if run.status == RunStatus.SENT_TO_PARTNER:
+    if status == RunStatus.SENT_TO_PARTNER:
         return _("Accept the run first.")
-    if run.status == RunStatus.APPROVED:
+    if status == RunStatus.APPROVED:
         return _("The brand has not sent this run yet.")
-    if run.status == RunStatus.COMPLETED:
+    if status == RunStatus.COMPLETED:
         return _("The run is completed.")
-    if run.status == RunStatus.CANCELLED:
+    if status == RunStatus.CANCELLED:
         return _("The run was cancelled.")
     return _("This run cannot be worked on now.")
 
 
-def primary_action(run: ProductionRun) -> str:
-    """The one next step for the workshop: accept, start, finish, complete, or nothing."""
-    if run.status == RunStatus.SENT_TO_PARTNER:
-        return "accept"
-    if run.status == RunStatus.IN_PROGRESS:
-        if not run.started_at:
-            return "start"
-        if not run.finished_at:
-            return "finish"
-        return "complete"
-    return ""
+def primary_action(actions: tuple[str, ...]) -> str:
+    """The one next step for the workshop among what it may do: accept, start, finish,
+    complete, or nothing."""
+    return next((action for action in PRIMARY_ACTIONS if action in actions), "")
 
 
-def guidance(run: ProductionRun) -> str:
+def guidance(run: PartnerRun) -> str:
     if run.status == RunStatus.APPROVED:
         return _("Upcoming work: the brand will send it to you when it is ready.")
     if run.status == RunStatus.SENT_TO_PARTNER:
@@ -100,20 +76,114 @@ def guidance(run: ProductionRun) -> str:
     return ""
 
 
-def decorate_task(task, lock: str) -> None:
-    """Mark what may be done with a top-level task and its checklist."""
+@dataclass(frozen=True)
+class ThreadComment:
+    """A comment in a task card's thread; `about` names the checklist item it is on."""
+
+    comment: CommentView
+    about: str = ""
+
+    @property
+    def id(self) -> str:
+        return self.comment.id
+
+    @property
+    def body(self) -> str:
+        return self.comment.body
+
+    @property
+    def author_kind(self) -> str:
+        return self.comment.author_kind
+
+    @property
+    def author_name(self) -> str:
+        return self.comment.author_name
+
+    @property
+    def created_at(self):
+        return self.comment.created_at
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    item: TaskView
+    can_tick: bool
+
+    @property
+    def pk(self) -> str:
+        return self.item.id
+
+    @property
+    def title(self) -> str:
+        return self.item.title
+
+    @property
+    def status(self) -> str:
+        return self.item.status
+
+
+@dataclass
+class TaskCard:
+    """A top-level task as its card shows it: what may be done with it and its checklist."""
+
+    task: TaskView
+    checklist: list[ChecklistItem]
+    checklist_done: int
+    checklist_total: int
+    can_accept: bool
+    can_finish: bool
+    lock: str
+    thread: list[ThreadComment] = field(default_factory=list)
+    comment_form: CommentForm | None = None
+    notice: str = ""
+    error: str = ""
+
+    @property
+    def pk(self) -> str:
+        return self.task.id
+
+    @property
+    def title(self) -> str:
+        return self.task.title
+
+    @property
+    def status(self) -> str:
+        return self.task.status
+
+    @property
+    def description(self) -> str:
+        return self.task.description
+
+
+def _open(task: TaskView) -> bool:
+    return task.status in (TaskStatus.PENDING, TaskStatus.ACCEPTED, TaskStatus.IN_PROGRESS)
+
+
+def task_card(task: TaskView, lock: str, comments: dict[str, tuple[CommentView, ...]]) -> TaskCard:
+    """What may be done with a top-level task and its checklist, and its thread: the task's
+    comments and its items' (each item named), oldest first."""
     can_work = not lock
-    checklist = getattr(task, "checklist", [])
-    live = [item for item in checklist if item.status != TaskStatus.CANCELLED]
-    task.checklist_done = sum(1 for item in live if item.status == TaskStatus.COMPLETED)
-    task.checklist_total = len(live)
-    for item in checklist:
-        item.can_tick = can_work and item.is_open
-    # Accepting is the workshop saying "we are on it"; once an item is ticked it goes without saying.
-    task.can_accept = can_work and task.status == TaskStatus.PENDING and not task.checklist_done
-    task.can_finish = can_work and task.is_open and not live
-    has_open_work = task.is_open or any(item.is_open for item in checklist)
-    task.lock = lock if has_open_work else ""
+    live = [item for item in task.subtasks if item.status != TaskStatus.CANCELLED]
+    done = sum(1 for item in live if item.status == TaskStatus.COMPLETED)
+    has_open_work = _open(task) or any(_open(item) for item in task.subtasks)
+    thread = [ThreadComment(c) for c in comments.get(task.id, ())]
+    for item in task.subtasks:
+        thread.extend(ThreadComment(c, about=item.title) for c in comments.get(item.id, ()))
+    thread.sort(key=lambda entry: (entry.comment.created_at, entry.comment.id))
+    return TaskCard(
+        task=task,
+        checklist=[
+            ChecklistItem(item, can_tick=can_work and _open(item)) for item in task.subtasks
+        ],
+        checklist_done=done,
+        checklist_total=len(live),
+        # Accepting is the workshop saying "we are on it"; once an item is ticked it goes
+        # without saying.
+        can_accept=can_work and task.status == TaskStatus.PENDING and not done,
+        can_finish=can_work and _open(task) and not live,
+        lock=lock if has_open_work else "",
+        thread=thread,
+    )
 
 
 # ---------------------------------------------------------------- the design, from the snapshot
@@ -129,13 +199,11 @@ def _measurements_text(measurements) -> str:
     return str(measurements or "")
 
 
-def design_facts(run: ProductionRun) -> dict:
+def design_facts(design: PartnerDesign) -> dict:
     """What the partner was asked to make: the design as it was when the run was created."""
-    snapshot = run.snapshot or {}
-    design = snapshot.get("design") or {}
     sizes = [
         (size.get("size_label", ""), size.get("measurements") or {})
-        for size in snapshot.get("size_sets", [])
+        for size in design.size_sets
         if isinstance(size, dict)
     ]
     sizes = [(label, m if isinstance(m, dict) else {}) for label, m in sizes]
@@ -147,18 +215,18 @@ def design_facts(run: ProductionRun) -> dict:
         for label, measurements in sizes
     ]
     return {
-        "name": design.get("name") or run.design.name,
-        "description": design.get("description", run.design.description),
-        "thumbnail_url": design.get("thumbnail_url") or run.design.thumbnail_url,
-        "tags": design.get("tags") or [],
-        "notes": design.get("notes") or "",
+        "name": design.name,
+        "description": design.description,
+        "thumbnail_url": design.thumbnail_url,
+        "tags": list(design.tags),
+        "notes": design.notes,
         "colors": [
             {
                 "name": c.get("name", ""),
-                "hex": c.get("hex_code") if HEX_COLOUR.match(str(c.get("hex_code", ""))) else "",
+                "hex": swatch(c.get("hex_code")),
                 "notes": c.get("usage_notes", ""),
             }
-            for c in snapshot.get("colors", [])
+            for c in design.colors
             if isinstance(c, dict)
         ],
         "size_columns": [_label(key) for key in columns],
@@ -170,7 +238,7 @@ def design_facts(run: ProductionRun) -> dict:
                 "details": s.get("details", ""),
                 "measurements": _measurements_text(s.get("measurements")),
             }
-            for s in snapshot.get("specifications", [])
+            for s in design.specifications
             if isinstance(s, dict)
         ],
     }
@@ -179,35 +247,27 @@ def design_facts(run: ProductionRun) -> dict:
 # ---------------------------------------------------------------- the timeline
 
 
-def anonymise_other_workshops(comments, own_user_ids: set[int]) -> None:
-    """Comments written by people of another workshop (before a reassignment) lose their names."""
-    for comment in comments:
-        if comment.author_kind == AuthorKind.PARTNER and comment.author_id not in own_user_ids:
-            comment.author_name = _("Another workshop")
-
-
-def timeline(run: ProductionRun, own: set[int]) -> list[dict]:
-    """The run's history; another workshop's steps show without its people or notes."""
+def timeline(partner, run_id: str) -> list[dict]:
+    """The run's history in the workshop's words; another workshop stays anonymous."""
     entries = []
-    for row in run_timeline(run):
-        other_workshop = row.actor_kind == Actor.PARTNER and row.actor_id not in own
-        if other_workshop:
+    for entry in partner_run_timeline(partner, run_id):
+        if entry.other_workshop:
             who = _("Another workshop")
-        elif row.actor_kind == Actor.SYSTEM:
+        elif entry.actor_kind == Actor.SYSTEM:
             who = _("Loomworks")
-        elif row.actor_kind == Actor.ADMIN:
-            who = _("%(name)s (brand)") % {"name": row.actor_name}
+        elif entry.actor_kind == Actor.ADMIN:
+            who = _("%(name)s (brand)") % {"name": entry.actor_name}
         else:
-            who = row.actor_name
+            who = entry.actor_name
         entries.append(
             {
-                "label": HISTORY_LABELS.get(row.kind, _label(row.kind)),
+                "label": entry.label,
                 "who": who,
-                "at": row.occurred_at,
-                "from_status": row.from_status,
-                "to_status": row.to_status,
-                "changed": bool(row.from_status) and row.from_status != row.to_status,
-                "note": "" if other_workshop else row.note,
+                "at": entry.occurred_at,
+                "from_status": entry.from_status,
+                "to_status": entry.to_status,
+                "changed": entry.changed,
+                "note": entry.note,
             }
         )
     return entries
@@ -216,44 +276,47 @@ def timeline(run: ProductionRun, own: set[int]) -> list[dict]:
 # ---------------------------------------------------------------- the pages
 
 
-def _material_options(run: ProductionRun) -> dict:
-    planned_ids = {m.get("material_id") for m in run.snapshot.get("materials", [])}
+def _material_options(snapshot: dict) -> dict:
+    planned_ids = {
+        m.get("material_id") for m in snapshot.get("materials", []) if isinstance(m, dict)
+    }
     planned, others = [], []
-    for material in material_choices(run):
+    for material in materials_list():
         (planned if material.pk in planned_ids else others).append(material)
     return {"planned": planned, "others": others}
 
 
 def run_page_context(request, run_id: str, *, forms: dict) -> dict:
     partner = request.partner
-    run = my_run(partner, run_id)
-    lock = work_lock(run)
-    own = member_user_ids(partner)
-    threads = comments_by_task(partner, run=run)
+    detail = partner_run_detail(partner, run_id)
+    run = detail.run
+    lock = work_lock(run.status)
+    comments = partner_run_comments(partner, run.id)
     comment_task_id, comment_form = forms.get("comment", (None, None))
-    for task in run.my_tasks:
-        decorate_task(task, lock)
-        task.thread = threads.get(task.pk, [])
-        anonymise_other_workshops(task.thread, own)
-        task.comment_form = comment_form if task.pk == comment_task_id else None
-    progress = progress_of(run)
+    cards = []
+    for task in detail.tasks:
+        card = task_card(task, lock, comments)
+        card.comment_form = comment_form if task.id == comment_task_id else None
+        cards.append(card)
     return {
+        "detail": detail,
         "run": run,
         "nav": "runs",
-        "progress": progress,
-        "open_leaves": progress["total"] - progress["completed"],
-        "action": primary_action(run),
+        "progress": run.progress,
+        "open_leaves": run.progress.open,
+        "actions": detail.actions,
+        "action": primary_action(detail.actions),
         "guidance": guidance(run),
-        "design": design_facts(run),
-        "tasks": run.my_tasks,
-        "related": related_runs_for_partner(run, partner),
-        "timeline": timeline(run, own),
-        "material_use": material_use(run),
-        "consumption_logs": recent_consumption(run),
-        "materials": _material_options(run),
+        "design": design_facts(detail.design),
+        "tasks": cards,
+        "related": detail.related,
+        "timeline": timeline(partner, run.id),
+        "material_use": material_use(run.id, detail.snapshot, run.quantity),
+        "consumption_logs": run_consumption(run.id, limit=20),
+        "materials": _material_options(detail.snapshot),
         "can_log": run.status == RunStatus.IN_PROGRESS,
-        "media": run_media(run),
-        "can_upload": run.status != RunStatus.CANCELLED,
+        "media": detail.gallery,
+        "can_upload": "media_added" in detail.actions,
         "accept_form": forms.get("accept") or AcceptForm(),
         "decline_form": forms.get("decline") or DeclineForm(),
         "consumption_form": forms.get("consumption") or ConsumptionForm(),
@@ -265,19 +328,20 @@ def run_page_context(request, run_id: str, *, forms: dict) -> dict:
 def task_card_context(request, task_id: str, *, notice="", error="", comment_form=None) -> dict:
     """One task card after an htmx action, with the run's progress to swap in beside it."""
     partner = request.partner
-    task = my_task(partner, task_id)
+    task = partner_task(partner, task_id)
     run = task.run
-    lock = work_lock(run) if run else ""
-    decorate_task(task, lock)
-    task.thread = comments_by_task(partner, task=task).get(task.pk, [])
-    anonymise_other_workshops(task.thread, member_user_ids(partner))
-    task.comment_form = comment_form
-    task.notice = notice
-    task.error = error
+    lock = work_lock(run.status) if run else ""
+    threads: dict[str, tuple[CommentView, ...]] = {}
+    for comment in partner_thread_comments(partner, task.id):
+        threads[comment.task_id] = (*threads.get(comment.task_id, ()), comment)
+    card = task_card(task, lock, threads)
+    card.comment_form = comment_form
+    card.notice = notice
+    card.error = error
     return {
-        "task": task,
+        "task": card,
         "run": run,
-        "progress": progress_of(run) if run else None,
+        "progress": progress_by_run([run.id])[run.id] if run else None,
         "oob": True,
         "empty_comment_form": CommentForm(),
     }

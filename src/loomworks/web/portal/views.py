@@ -23,7 +23,8 @@ from loomworks.notifications import services as notification_services
 from loomworks.notifications import whatsapp
 from loomworks.partners import services as partner_services
 from loomworks.production import services
-from loomworks.production.selectors import progress_of, run_visible_to, task_visible_to
+from loomworks.production.partner_selectors import partner_run_queryset, partner_run_rows
+from loomworks.production.selectors import RunFilters, run_visible_to, task_visible_to
 from loomworks.web.portal.access import partner_required
 from loomworks.web.portal.forms import (
     AcceptForm,
@@ -41,7 +42,6 @@ from loomworks.web.portal.selectors import (
     SHOWS,
     is_new,
     my_run_counts,
-    my_runs,
 )
 from loomworks.web.views import notification_mark_read
 
@@ -64,11 +64,13 @@ def runs(request):
     show = show if show in SHOWS else DEFAULT_SHOW
     member = request.member
     last_seen = member.last_seen_runs_at
-    page = Paginator(my_runs(request.partner, run_type=run_type, show=show), RUNS_PER_PAGE)
-    page = page.get_page(request.GET.get("page"))
+    runs = partner_run_queryset(
+        request.partner, RunFilters(run_type=run_type, statuses=SHOWS[show])
+    )
+    page = Paginator(runs, RUNS_PER_PAGE).get_page(request.GET.get("page"))
     cards = [
-        {"run": run, "is_new": is_new(run, last_seen), "progress": progress_of(run)}
-        for run in page.object_list
+        {"run": run, "is_new": is_new(run, last_seen), "progress": run.progress}
+        for run in partner_run_rows(page.object_list)
     ]
     response = _page(
         request,

@@ -74,8 +74,12 @@ def ago(value) -> str:
 
 
 @register.inclusion_tag("web/includes/progress.html")
-def progress_bar(progress: dict, label: bool = True):
-    completed, total = progress.get("completed", 0), progress.get("total", 0)
+def progress_bar(progress, label: bool = True):
+    """A `read_models.Progress` (or a `{completed, total}` dict) as a bar."""
+    if isinstance(progress, dict):
+        completed, total = progress.get("completed", 0), progress.get("total", 0)
+    else:
+        completed, total = progress.completed, progress.total
     percent = round(100 * completed / total) if total else 0
     return {"completed": completed, "total": total, "percent": percent, "label": label}
 

@@ -10,13 +10,13 @@ from django.views.decorators.http import require_POST
 
 from loomworks.catalog import services as catalog
 from loomworks.core.errors import Conflict, InvalidInput
+from loomworks.core.formatting import amount_text
 from loomworks.notifications import selectors as notification_selectors
 from loomworks.partners import services as partners
 from loomworks.partners.models import Partner, PartnerStatus
-from loomworks.production import selectors as production
 from loomworks.production import services as production_services
 from loomworks.production.models import RunType
-from loomworks.production.selectors import RunFilters, progress_of
+from loomworks.production.selectors import RunFilters, admin_run_queryset, admin_run_rows
 from loomworks.web.console import selectors
 from loomworks.web.console.forms import (
     DesignForm,
@@ -66,13 +66,11 @@ def _render_design(request, design_id: str, *, bound_run_form=None, status=200):
     design = selectors.design_detail(design_id)
     if design is None:
         return render_not_found(request, _("There is no design with that id."))
-    runs = list(selectors.runs_of_design(design)[:RUNS_ON_A_PAGE])
-    for run in runs:
-        run.progress = progress_of(run)
+    runs = admin_run_rows(selectors.runs_of_design(design)[:RUNS_ON_A_PAGE])
     forms = _new_run_forms(bound_run_form)
     materials = list(design.materials.all())
     for line in materials:
-        line.amount = selectors.amount_text(line.planned_quantity)
+        line.amount = amount_text(line.planned_quantity)
     size_columns, size_rows = selectors.size_table(
         [
             {"size_label": s.size_label, "measurements": s.measurements}
@@ -207,10 +205,8 @@ def _render_partner(request, partner_id: str, *, member_form=None):
     partner = Partner.objects.filter(pk=partner_id).first()
     if partner is None:
         return render_not_found(request, _("There is no partner with that id."))
-    runs_query = production.run_list(RunFilters(partner_id=partner.pk)).select_related("parent")
-    runs = list(runs_query[:RUNS_ON_A_PAGE])
-    for run in runs:
-        run.progress = progress_of(run)
+    runs_query = admin_run_queryset(RunFilters(partner_id=partner.pk))
+    runs = admin_run_rows(runs_query[:RUNS_ON_A_PAGE])
     failures = notification_selectors.whatsapp_failures_by_member(partner.pk)
     members = list(selectors.partner_members(partner))
     context = {

@@ -7,10 +7,10 @@ as a flash with the service's reason.
 """
 
 import json
+from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -21,10 +21,24 @@ from django_htmx.http import push_url
 from loomworks.catalog.models import Design
 from loomworks.core.errors import Conflict, InvalidInput, NotFound, TransitionNotAllowed
 from loomworks.partners.models import Partner, PartnerStatus
-from loomworks.production import selectors as production
 from loomworks.production import services
 from loomworks.production.models import ProductionRun, RunStatus
-from loomworks.production.selectors import RunFilters, progress_of
+from loomworks.production.read_models import CommentView, TaskView
+from loomworks.production.run_records import (
+    admin_run_comments,
+    admin_run_history,
+    admin_run_media,
+    admin_task_comments,
+    material_use,
+    task_view,
+)
+from loomworks.production.selectors import (
+    RunFilters,
+    admin_actions,
+    admin_run_detail,
+    admin_run_queryset,
+    admin_run_rows,
+)
 from loomworks.web.console import selectors
 from loomworks.web.console.forms import (
     AddTasksForm,
@@ -71,25 +85,6 @@ COLUMNS = [
     ("created_at", gettext_lazy("Created")),
 ]
 
-HISTORY_KINDS = {
-    "created": gettext_lazy("Created"),
-    "approve": gettext_lazy("Approved"),
-    "dispatch": gettext_lazy("Sent to the partner"),
-    "accept": gettext_lazy("Accepted"),
-    "decline": gettext_lazy("Declined"),
-    "start": gettext_lazy("Started"),
-    "finish": gettext_lazy("Marked finished"),
-    "complete": gettext_lazy("Completed"),
-    "reassign": gettext_lazy("Reassigned"),
-    "cancel": gettext_lazy("Cancelled"),
-    "parts_started": gettext_lazy("A part was accepted"),
-    "ready_to_dispatch": gettext_lazy("Ready to dispatch"),
-    "blocked": gettext_lazy("Blocked"),
-    "edit": gettext_lazy("Details edited"),
-    "media_added": gettext_lazy("Files added"),
-    "tasks_added": gettext_lazy("Tasks added"),
-}
-
 
 def _run(run_id: str) -> ProductionRun | None:
     return ProductionRun.objects.select_related("design", "partner").filter(pk=run_id).first()
@@ -104,12 +99,9 @@ def _detail_url(run: ProductionRun, anchor: str = "") -> str:
     return f"{url}#{anchor}" if anchor else url
 
 
-def _actions_for(run: ProductionRun) -> set[str]:
-    return selectors.available_actions(
-        run,
-        has_parts=ProductionRun.objects.filter(parent_id=run.pk).exists(),
-        policy=selectors.policy_config(),
-    )
+def _actions_for(run: ProductionRun) -> tuple[str, ...]:
+    """What an admin may do with the run now (the domain decides: `states.allowed_actions`)."""
+    return admin_actions(run, has_parts=ProductionRun.objects.filter(parent_id=run.pk).exists())
 
 
 def _not_now(request, run: ProductionRun, what: str):
@@ -164,12 +156,8 @@ def run_list(request):
         q=params.get("q"),
         order=params.get("order", "-created_at"),
     )
-    runs = production.run_list(filters).annotate(
-        has_parts=Exists(ProductionRun.objects.filter(parent_id=OuterRef("pk")))
-    )
-    page = Paginator(runs, RUNS_PER_PAGE).get_page(page_number)
-    for run in page:
-        run.progress = progress_of(run)
+    page = Paginator(admin_run_queryset(filters), RUNS_PER_PAGE).get_page(page_number)
+    rows = admin_run_rows(page.object_list)
 
     order = filters.order
     columns = []
@@ -197,6 +185,7 @@ def run_list(request):
     context = {
         "form": form,
         "page": page,
+        "rows": rows,
         "columns": columns,
         "order": order,
         "filtered": filtered,
@@ -224,60 +213,71 @@ def run_list(request):
 # ---------------------------------------------------------------- detail
 
 
-def _detail_context(request, run: ProductionRun, *, comment_forms=None) -> dict:
-    comment_forms = comment_forms or {}
-    children = list(run.children.all())
-    for child in children:
-        child.progress = progress_of(child)
-    actions = selectors.available_actions(
-        run, has_parts=bool(children), policy=selectors.policy_config()
+@dataclass
+class TaskPanel:
+    """A task on the run page: the task, its conversation, and the reply form."""
+
+    task: TaskView
+    thread: tuple[CommentView, ...]
+    comment_form: CommentForm
+    checklist: list["TaskPanel"] = field(default_factory=list)
+
+    @property
+    def pk(self) -> str:
+        return self.task.id
+
+    @property
+    def title(self) -> str:
+        return self.task.title
+
+    @property
+    def status(self) -> str:
+        return self.task.status
+
+    @property
+    def description(self) -> str:
+        return self.task.description
+
+
+def _panel(task: TaskView, threads: dict, comment_forms: dict) -> TaskPanel:
+    return TaskPanel(
+        task=task,
+        thread=threads.get(task.id, ()),
+        comment_form=comment_forms.get(task.id) or CommentForm(),
+        checklist=[_panel(sub, threads, comment_forms) for sub in task.subtasks],
     )
-    threads = selectors.comments_by_task(run)
-    tasks = list(run.top_level_tasks)
-    for task in tasks:
-        task.thread = threads.get(task.pk, [])
-        task.comment_form = comment_forms.get(task.pk) or CommentForm()
-        task.checklist = list(task.subtasks.all())
-        for subtask in task.checklist:
-            subtask.thread = threads.get(subtask.pk, [])
-            subtask.comment_form = comment_forms.get(subtask.pk) or CommentForm()
-    siblings = []
-    if run.parent_id:
-        siblings = [other for other in run.parent.children.all() if other.pk != run.pk]
-    history = list(production.run_history(run))
-    for row in history:
-        row.label = HISTORY_KINDS.get(row.kind, row.kind.replace("_", " ").capitalize())
-    progress = progress_of(run)
-    if children:
-        # A split run has no tasks of its own: its progress is its parts'.
-        progress = {
-            "completed": sum(child.progress["completed"] for child in children),
-            "total": sum(child.progress["total"] for child in children),
-        }
+
+
+def _detail_context(request, run_id: str, *, comment_forms=None) -> dict:
+    """Everything the run page shows, from the admin's read model (404 when unknown)."""
+    detail = admin_run_detail(run_id)
+    run = detail.run
+    threads = admin_run_comments(run.id)
     return {
+        "detail": detail,
         "run": run,
-        "actions": actions,
-        "progress": progress,
-        "tasks": tasks,
-        "children": children,
-        "siblings": siblings,
-        "depends_on": list(run.depends_on.all()),
-        "dependents": list(run.dependents.all()),
-        "history": history,
-        "materials": selectors.material_use(run),
-        "media": list(run.media.all()),
-        "snapshot": selectors.snapshot_view(run.snapshot or {}),
-        "raw_snapshot": json.dumps(run.snapshot, indent=2, ensure_ascii=False, sort_keys=True),
+        "parent": detail.parent,
+        "actions": detail.actions,
+        "progress": run.progress,
+        "tasks": [_panel(task, threads, comment_forms or {}) for task in detail.tasks],
+        "children": detail.children,
+        "siblings": detail.siblings,
+        "depends_on": detail.depends_on,
+        "dependents": detail.dependents,
+        "history": admin_run_history(run.id),
+        "materials": material_use(run.id, detail.snapshot, run.quantity),
+        "media": admin_run_media(run.id),
+        "snapshot": selectors.snapshot_view(detail.snapshot),
+        "raw_snapshot": json.dumps(detail.snapshot, indent=2, ensure_ascii=False, sort_keys=True),
         "cancel_form": CancelForm(),
     }
 
 
 def _render_detail(request, run_id: str, *, comment_forms=None, status: int = 200):
     try:
-        run = production.run_detail(run_id)
+        context = _detail_context(request, run_id, comment_forms=comment_forms)
     except NotFound:
         return _run_missing(request)
-    context = _detail_context(request, run, comment_forms=comment_forms)
     return render_console(
         request, "console/runs/detail.html", context, section="runs", status=status
     )
@@ -444,7 +444,7 @@ def run_add_tasks(request, run_id):
                 )
                 return redirect(_detail_url(run, "tasks"))
     else:
-        if "add_tasks" not in _actions_for(run):
+        if "tasks_added" not in _actions_for(run):
             return _not_now(request, run, _("given more tasks"))
         form = AddTasksForm(templates=templates)
     context = {"run": run, "form": form, "templates": templates}
@@ -629,9 +629,8 @@ def task_comment(request, run_id, task_id):
 
 
 def _render_thread(request, task: Task, form: CommentForm, *, sent: bool = False):
-    task.thread = selectors.task_thread(task.pk)
-    task.comment_form = form
-    context = {"task": task, "run": task.run, "sent": sent}
+    panel = TaskPanel(task=task_view(task), thread=admin_task_comments(task.pk), comment_form=form)
+    context = {"task": panel, "run": task.run, "sent": sent}
     return render_console(
         request, "console/runs/_thread.html", context, section="runs", partial=True
     )

@@ -1,0 +1,1 @@
+"""Loomworks and other programs: API keys, outgoing webhooks, store orders in."""

@@ -1,0 +1,90 @@
+"""Every write to production runs: one function per action, with an explicit actor.
+
+Status changes go through `states.transition()`; the services decide what
+else an action does (make children, create tasks, cancel tasks, follow the
+parent) and validate input first, so a refused action writes nothing.
+
+One module per concept; callers keep writing `services.run_approve(...)`:
+
+- `snapshots`: what a run keeps of its design;
+- `approval`: create, edit, approve (and split), create from a design;
+- `dispatch`: send to the partner with tasks, add tasks (a redo);
+- `lifecycle`: accept, decline, start, finish, complete, reassign, cancel;
+- `task_work`: work and comment on a run's tasks;
+- `consumption`: material logged on a run;
+- `media`: photos and PDFs;
+- `policy`: which statuses each admin action may start from;
+- `orders`: cancelling a store order and the runs it made.
+"""
+
+from loomworks.production.services.approval import (
+    EDITABLE_FIELDS,
+    ApproveResult,
+    Assignment,
+    run_approve,
+    run_create,
+    run_create_from_design,
+    run_update,
+)
+from loomworks.production.services.consumption import consumption_log_add
+from loomworks.production.services.dispatch import DispatchResult, run_add_tasks, run_dispatch
+from loomworks.production.services.lifecycle import (
+    DECLINE_REASONS,
+    CancelResult,
+    run_accept,
+    run_cancel,
+    run_complete,
+    run_decline,
+    run_finish,
+    run_reassign,
+    run_start,
+)
+from loomworks.production.services.media import media_add
+from loomworks.production.services.orders import (
+    RUN_IN_WORK,
+    CancelOrderResult,
+    RunOutcome,
+    order_cancel,
+)
+from loomworks.production.services.policy import policy_update
+from loomworks.production.services.snapshots import design_snapshot
+from loomworks.production.services.task_work import (
+    run_subtask_complete,
+    run_task_accept,
+    run_task_finish,
+    task_comment_add,
+)
+
+__all__ = [
+    "DECLINE_REASONS",
+    "EDITABLE_FIELDS",
+    "RUN_IN_WORK",
+    "ApproveResult",
+    "Assignment",
+    "CancelOrderResult",
+    "CancelResult",
+    "DispatchResult",
+    "RunOutcome",
+    "consumption_log_add",
+    "design_snapshot",
+    "media_add",
+    "order_cancel",
+    "policy_update",
+    "run_accept",
+    "run_add_tasks",
+    "run_approve",
+    "run_cancel",
+    "run_complete",
+    "run_create",
+    "run_create_from_design",
+    "run_decline",
+    "run_dispatch",
+    "run_finish",
+    "run_reassign",
+    "run_start",
+    "run_subtask_complete",
+    "run_task_accept",
+    "run_task_finish",
+    "run_update",
+    "task_comment_add",
+]
