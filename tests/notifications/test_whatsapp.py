@@ -4,11 +4,14 @@ The Cloud API is stood in for by a local HTTP server (`whatsapp_server.py`)
 that checks each request's shape and answers as the API documents.
 """
 
+import socket
+
 import pytest
 from django.utils import timezone
 
 from loomworks.events.api import drain
 from loomworks.events.models import Delivery, DeliveryState
+from loomworks.notifications import whatsapp
 from loomworks.notifications.models import Notification, WhatsAppMessage, WhatsAppState
 from loomworks.production import services as production
 from tests.factories import TemplateFactory
@@ -196,3 +199,38 @@ def test_a_member_who_withdrew_consent_before_the_send_gets_nothing(
     drain()
     assert api.requests == []
     assert WhatsAppMessage.objects.get().state == WhatsAppState.SKIPPED
+
+
+# ---------------------------------------------------------------- no answer at all
+
+
+@pytest.fixture
+def configured(settings):
+    settings.WHATSAPP_TOKEN = TOKEN
+    settings.WHATSAPP_PHONE_NUMBER_ID = PHONE_NUMBER_ID
+    settings.WHATSAPP_API_VERSION = VERSION
+    settings.WHATSAPP_TIMEOUT = 0.3
+    return settings
+
+
+def _send():
+    return whatsapp.send_template(
+        to=PHONE, template="loomworks_run_late", language="fr", parameters=["PR-1"]
+    )
+
+
+def test_a_refused_connection_is_a_failure_to_try_again(configured):
+    with socket.socket() as closed:  # a port nobody listens on
+        closed.bind(("127.0.0.1", 0))
+        configured.WHATSAPP_API_URL = f"http://127.0.0.1:{closed.getsockname()[1]}"
+    with pytest.raises(whatsapp.WhatsAppUnavailable):
+        _send()
+
+
+def test_a_server_that_never_answers_times_out_as_a_failure_to_try_again(configured):
+    with socket.socket() as silent:  # accepts the connection, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        configured.WHATSAPP_API_URL = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        with pytest.raises(whatsapp.WhatsAppUnavailable):
+            _send()

@@ -19,7 +19,7 @@ The answer decides what happens next:
 
 from dataclasses import dataclass
 
-import requests
+import httpx
 from django.conf import settings
 
 # Our languages as WhatsApp names them (its own list: "pt_PT" is European Portuguese).
@@ -92,7 +92,7 @@ def send_template(*, to: str, template: str, language: str, parameters: list[str
             0, "not_configured", "WHATSAPP_TOKEN or WHATSAPP_PHONE_NUMBER_ID is not set."
         )
     try:
-        response = requests.post(
+        response = httpx.post(
             messages_url(),
             json=template_message(
                 to=to, template=template, language=language, parameters=parameters
@@ -100,7 +100,7 @@ def send_template(*, to: str, template: str, language: str, parameters: list[str
             headers={"Authorization": f"Bearer {settings.WHATSAPP_TOKEN}"},
             timeout=settings.WHATSAPP_TIMEOUT,
         )
-    except (requests.Timeout, requests.ConnectionError) as error:
+    except httpx.TransportError as error:  # a time-out, a refused or broken connection
         raise WhatsAppUnavailable(f"No answer from the WhatsApp API: {error}") from error
     if response.status_code >= 500 or response.status_code == 429:
         raise WhatsAppUnavailable(
