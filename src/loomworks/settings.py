@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "loomworks.work",
     "loomworks.production",
     "loomworks.notifications",
+    "loomworks.reminders",
     "loomworks.integrations",
     "loomworks.api",
     "loomworks.web",
@@ -333,6 +334,24 @@ EVENTS_SWEEP_SECONDS = float(
 EVENTS_SWEEP_GRACE_SECONDS = float(os.environ.get("EVENTS_SWEEP_GRACE_SECONDS", "60"))
 
 API_TOKEN_IDLE_DAYS = 30
+
+# Chasing late work (loomworks.reminders): how often the rules are evaluated,
+# how far back a missed evaluation is caught up, and how many runs one batch
+# takes. In the default one-process setup `loomworks run` evaluates them on a
+# thread; with Celery the beat does (`loomworks worker` or `loomworks beat`).
+REMINDERS_EVERY_SECONDS = float(os.environ.get("REMINDERS_EVERY_SECONDS", "300"))
+REMINDERS_CATCH_UP_DAYS = int(os.environ.get("REMINDERS_CATCH_UP_DAYS", "7"))
+REMINDERS_BATCH = int(os.environ.get("REMINDERS_BATCH", "500"))
+REMINDERS_SCHEDULER = env_bool("REMINDERS_SCHEDULER", True)
+
+# WhatsApp Business Cloud API: off unless both the token and the sending
+# number's id are set. The base URL is a setting so tests (or a proxy) can
+# stand in for Meta's server.
+WHATSAPP_TOKEN = os.environ.get("WHATSAPP_TOKEN", "")
+WHATSAPP_PHONE_NUMBER_ID = os.environ.get("WHATSAPP_PHONE_NUMBER_ID", "")
+WHATSAPP_API_URL = os.environ.get("WHATSAPP_API_URL", "https://graph.facebook.com")
+WHATSAPP_API_VERSION = os.environ.get("WHATSAPP_API_VERSION", "v21.0")
+WHATSAPP_TIMEOUT = float(os.environ.get("WHATSAPP_TIMEOUT", "10"))
 
 # Outgoing webhooks (loomworks.integrations). Targets on private, loopback and
 # link-local addresses are refused unless WEBHOOKS_ALLOW_PRIVATE=1 (tests, development).

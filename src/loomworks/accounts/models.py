@@ -45,6 +45,17 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
     language = models.CharField(_("language"), max_length=10, blank=True)
+    # Where the person is: their morning digest goes out at 08:00 there, and
+    # its times read in that zone. Blank: the brand's TIME_ZONE.
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True, db_default="")
+    digest_enabled = models.BooleanField(
+        _("send me a morning digest"), default=True, db_default=True
+    )
+    # Brand admins' e-mail about reminders and late runs (partner members choose
+    # on their membership, `PartnerMember.email_notifications`).
+    email_notifications = models.BooleanField(
+        _("e-mail me reminders"), default=True, db_default=True
+    )
 
     objects = UserManager()
 

@@ -153,6 +153,8 @@ Password = Annotated[str, StringConstraints(min_length=8, max_length=128)]
 Quantity = Annotated[int, StrictType(), Field(ge=1, le=MAX_QUANTITY)]
 Amount = Annotated[float, StrictType()]
 WholeNumber = Annotated[int, StrictType()]
+# A switch in a body: JSON `true` or `false`, never 0, 1 or "yes".
+Flag = Annotated[bool, StrictType()]
 JsonObject = Annotated[dict[str, Any], AfterValidator(_plain_json)]
 # http(s) or a path on this site: it lands in <img src> (checked by catalog.services).
 ThumbnailUrl = Annotated[

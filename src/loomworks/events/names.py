@@ -22,6 +22,8 @@ class EventName(StrEnum):
     RUN_PARTNER_REASSIGNED = "production_run.partner_reassigned"
     RUN_READY_TO_DISPATCH = "production_run.ready_to_dispatch"
     RUN_BLOCKED = "production_run.blocked"
+    # a run whose promised (else due) date has passed: the `late` mark in
+    # production/states.py, written with its history row like `blocked`
     RUN_LATE = "production_run.late"
     # files uploaded to a run (images get their preview from a subscriber)
     MEDIA_UPLOADED = "media.uploaded"
@@ -39,6 +41,12 @@ class EventName(StrEnum):
     PARTNER_MEMBER_INVITED = "partner_member.invited"
     # notifications
     NOTIFICATION_EMAIL_QUEUED = "notification.email_queued"
+    # one WhatsApp message stored and waiting to be sent through the Cloud API
+    NOTIFICATION_WHATSAPP_QUEUED = "notification.whatsapp_queued"
+    # chasing late work (reminders/): one rule fired for one run and occurrence,
+    # one person's morning digest for one local day (each key unique)
+    REMINDER_DUE = "reminder.due"
+    DIGEST_DUE = "digest.due"
     # outgoing webhooks
     WEBHOOK_DELIVERY_QUEUED = "webhook.delivery_queued"
     WEBHOOK_ENDPOINT_DISABLED = "webhook.endpoint_disabled"

@@ -19,6 +19,7 @@ from loomworks.production.models import (
     RunStatus,
 )
 from loomworks.production.states import (
+    record_progress,
     status_label,
 )
 
@@ -52,6 +53,7 @@ def consumption_log_add(
             status=current.status,
             action="log_consumption",
         )
+    record_progress(current.pk)
     return ConsumptionLog.objects.create(
         run=current,
         material=material,
