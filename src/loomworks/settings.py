@@ -100,6 +100,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Before anything reads the body: a declared size over the limit is a 413.
     "loomworks.core.request_limits.RequestSizeLimitMiddleware",
+    "loomworks.core.request_limits.RepeatedQueryParameterMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

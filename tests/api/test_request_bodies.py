@@ -11,6 +11,7 @@ import json
 import pytest
 from django.test import override_settings
 
+from loomworks.accounts.services import token_issue
 from loomworks.production.models import MediaFile, RunHistory
 from tests.api.partner_support import PNG, PartnerApi
 
@@ -114,3 +115,14 @@ def test_errors_of_the_api_carry_the_usual_shape(client):
     response = client.get("/api/auth/me")
 
     assert_api_error(response, 401, "not_authenticated")
+
+
+def test_a_query_parameter_given_twice_is_refused_naming_it(client, admin_user):
+    """No API parameter is a list: `?q=a&q=b` is ambiguous, so it is a 422, not a guess."""
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token_issue(user=admin_user)}"}
+
+    response = client.get("/api/admin/designs?q=linen&q=wool", **headers)
+
+    body = assert_api_error(response, 422, "invalid")
+    assert body["field"] == "q"
+    assert client.get("/api/admin/designs?q=linen", **headers).status_code == 200

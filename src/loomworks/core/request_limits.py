@@ -59,6 +59,31 @@ class RequestSizeLimitMiddleware:
         return self.get_response(request)
 
 
+class RepeatedQueryParameterMiddleware:
+    """Refuse an API request that gives one query parameter twice (`?q=a&q=b`).
+
+    No API parameter is a list, and the parser would quietly keep one of the
+    values: a 422 naming the parameter says what to change instead.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info.startswith(API_PREFIX):
+            repeated = next((k for k, v in request.GET.lists() if len(v) > 1), None)
+            if repeated is not None:
+                return JsonResponse(
+                    {
+                        "detail": _("Give %(name)s once.") % {"name": repeated},
+                        "code": "invalid",
+                        "field": repeated,
+                    },
+                    status=422,
+                )
+        return self.get_response(request)
+
+
 def too_large_response(request, limit: int) -> HttpResponse:
     message = too_large_message(limit)
     if request.path_info.startswith(API_PREFIX):
