@@ -60,11 +60,12 @@ def main(argv=None) -> int:
         "--throughput-runs", type=int, default=int(os.environ.get("BENCH_THROUGHPUT_RUNS", "200"))
     )
     parser.add_argument("--no-throughput", action="store_true")
+    parser.add_argument("--no-latency", action="store_true")
     args = parser.parse_args(argv)
     sizes = [parse_size(s) for s in args.sizes.split(",") if s.strip()]
 
     bench.setup(migrate=True)
-    from benchmarks import latency, throughput
+    from benchmarks import latency, reminders, throughput
 
     results_dir = ROOT / "benchmarks" / "results"
     results_dir.mkdir(parents=True, exist_ok=True)
@@ -83,8 +84,16 @@ def main(argv=None) -> int:
         if made.get("peak_mib"):
             rows.append({"size": label, "kind": "memory", "case": "generator",
                          "value": round(made["peak_mib"]), "unit": "MiB peak RSS"})  # fmt: skip
-        print(f"Latency (median of {args.repeat}, in-process, DEBUG off):", flush=True)
-        for t in latency.measure(repeat=args.repeat):
+        print("Reminder rules and digests (one evaluation, rolled back):", flush=True)
+        for r in reminders.measure(repeat=5):
+            print(f"  {r.case:<12} {r.queries:>3} queries {r.median_ms:>8.1f} ms"
+                  f"  fired {r.fired}, pages {r.pages}", flush=True)  # fmt: skip
+            rows.append({"size": label, "kind": "reminders", "case": r.case,
+                         "what": f"fired {r.fired}, pages {r.pages}",
+                         "median_ms": round(r.median_ms, 2), "queries": r.queries})  # fmt: skip
+        if not args.no_latency:
+            print(f"Latency (median of {args.repeat}, in-process, DEBUG off):", flush=True)
+        for t in [] if args.no_latency else latency.measure(repeat=args.repeat):
             rows.append({
                 "size": label, "kind": "latency", "case": t.case, "what": t.what,
                 "path": t.path, "median_ms": round(t.median_ms, 2), "p95_ms": round(t.p95_ms, 2),
@@ -126,6 +135,11 @@ def print_table(rows: list[dict]) -> None:
             print(f"{row['size']:>5} {row['case']:<20} {row['path']:<8} {row['median_ms']:>9.1f} "
                   f"{row['p95_ms']:>8.1f} {row['floor_ms']:>8.1f} {row['ratio']:>6.1f} "
                   f"{row['queries']:>7}")  # fmt: skip
+    print("\nReminder rules and digests: one evaluation")
+    for row in rows:
+        if row["kind"] == "reminders":
+            print(f"{row['size']:>5} {row['case']:<12} {row['queries']:>3} queries "
+                  f"{row['median_ms']:>8.1f} ms  {row['what']}")  # fmt: skip
     print("\nThroughput and memory")
     for row in rows:
         if row["kind"] in ("throughput", "memory", "generate"):

@@ -322,6 +322,7 @@ class Generator:
             return (when if status == "completed" else None,
                     (ended or when) if status == "cancelled" else None, when)  # fmt: skip
 
+        latest_done = None
         for position, (template_id, name, checklist, task_id, subs) in enumerate(tree):
             sub_rows = []
             for index, (item, sub_id) in enumerate(zip(checklist, subs, strict=True)):
@@ -341,6 +342,10 @@ class Generator:
                  completed_at, cancelled_at, None, partner_id, run_id, template_id)
             )  # fmt: skip
             self.rows.tasks.extend(sub_rows)
+            for row in (*sub_rows, self.rows.tasks[-len(sub_rows) - 1]):
+                if row[10] and (latest_done is None or row[10] > latest_done):
+                    latest_done = row[10]
+        return latest_done
 
     def _run(
         self,
@@ -405,20 +410,24 @@ class Generator:
                           note="No capacity")  # fmt: skip
             previous, partner_id = partner_id, None
 
+        latest_done = None
         if steps.dispatched:
             mode = {"sent_to_partner": "pending", "in_progress": "partial", "completed": "done",
                     "awaiting_reassignment": "cancelled"}.get(status)  # fmt: skip
             if status == "cancelled":
                 mode = "partial_cancelled" if steps.accepted else "cancelled"
-            self._tasks(run_id, partner[0], steps.dispatched, mode, due,
-                        steps.ended if status != "in_progress" else None)  # fmt: skip
+            latest_done = self._tasks(run_id, partner[0], steps.dispatched, mode, due,
+                                      steps.ended if status != "in_progress" else None)  # fmt: skip
+        # What the reminder rules read: when it was last sent, when it last moved forward.
+        stage = steps.finished or steps.started or steps.accepted
+        last_progress = max(t for t in (stage, latest_done) if t) if stage else None
         updated = steps.ended or steps.finished or steps.started or steps.accepted
         updated = updated or steps.dispatched or steps.approved or steps.created
         self.rows.runs.append(
             (steps.created, updated, run_id, number, kind, quantity, ended_status, role, group,
              json.dumps(list(planned)), snapshot, steps.accepted, steps.started, steps.finished,
              completed_at, cancelled_at, reason, due, promised, "", "{}", design_id,
-             parent[0] if parent else None, partner_id, previous)
+             parent[0] if parent else None, partner_id, previous, steps.dispatched, last_progress)
         )  # fmt: skip
         return run_id, number
 
@@ -519,7 +528,7 @@ class Generator:
             (created, completed_at or cancelled_at or accepted_at or at, parent_id, parent_number,
              "production", quantity, parent_status, "", None, "[]", design[1], accepted_at, None,
              None, completed_at, cancelled_at, "Order withdrawn" if cancelled_at else "", due,
-             None, "", "{}", design[0], None, None, None)
+             None, "", "{}", design[0], None, None, None, None, None)
         )  # fmt: skip
         return parts + 1
 
@@ -540,7 +549,7 @@ RUN_COLUMNS = (
     "created_at, updated_at, id, number, run_type, quantity, status, role, order_group,"
     " planned_template_ids, snapshot, accepted_at, started_at, finished_at, completed_at,"
     " cancelled_at, cancelled_reason, due_date, promised_date, notes, metadata, design_id,"
-    " parent_id, partner_id, previous_partner_id"
+    " parent_id, partner_id, previous_partner_id, last_sent_at, last_progress_at"
 )
 TASK_COLUMNS = (
     "created_at, updated_at, id, title, description, status, priority, position, due_date,"
@@ -655,6 +664,13 @@ CHECKS = {
         AND EXISTS (SELECT 1 FROM work_task s WHERE s.parent_id = p.id)
         AND (p.status = 'completed') <> NOT EXISTS (SELECT 1 FROM work_task s
              WHERE s.parent_id = p.id AND s.status <> 'completed')""",
+    "sent runs without the time they were sent (reminders read it)": """
+        SELECT count(*) FROM production_productionrun
+        WHERE status = 'sent_to_partner' AND last_sent_at IS NULL""",
+    "accepted runs in work without their last progress (reminders read it)": """
+        SELECT count(*) FROM production_productionrun
+        WHERE status = 'in_progress' AND accepted_at IS NOT NULL AND partner_id IS NOT NULL
+        AND last_progress_at IS NULL""",
 }
 
 

@@ -15,7 +15,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "loomworks.settings")
 
 app = Celery("loomworks")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["loomworks.events"])
+app.autodiscover_tasks(["loomworks.events", "loomworks.reminders"])
 
 
 @setup_logging.connect
@@ -28,12 +28,21 @@ def keep_our_logging(**kwargs) -> None:
 
 
 def beat_schedule() -> dict:
-    """The sweep, every `EVENTS_SWEEP_SECONDS`."""
+    """The sweep, every `EVENTS_SWEEP_SECONDS`; the reminder rules and digests, every
+    `REMINDERS_EVERY_SECONDS` (unless `REMINDERS_SCHEDULER=0`)."""
     from django.conf import settings
 
-    return {
+    schedule = {
         "loomworks-sweep": {
             "task": "loomworks.events.sweep",
             "schedule": settings.EVENTS_SWEEP_SECONDS,
         }
     }
+    if settings.REMINDERS_SCHEDULER:
+        schedule["loomworks-reminders"] = {
+            "task": "loomworks.reminders.tick",
+            "schedule": settings.REMINDERS_EVERY_SECONDS,
+            # A tick that waited longer than its period is superseded by the next.
+            "options": {"expires": settings.REMINDERS_EVERY_SECONDS},
+        }
+    return schedule

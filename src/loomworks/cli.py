@@ -49,8 +49,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     from django.conf import settings
     from django.core.servers.basehttp import WSGIServer, run
 
+    from loomworks.reminders import schedule
     from loomworks.wsgi import application
 
+    reminders_here = schedule.start_if_inline()
     url = f"http://{args.host}:{args.port}/"
     print()
     print(
@@ -61,6 +63,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         print("Demo logins:")
         for role, email, password in logins:
             print(f"  {role:<28} {email:<32} {password}")
+    if reminders_here:
+        print(
+            f"Reminders and digests: evaluated here every {settings.REMINDERS_EVERY_SECONDS:g}s.",
+            flush=True,
+        )
     print(f"Events: {settings.EVENTS_BACKEND}. Press Ctrl+C to stop.", flush=True)
     try:
         run(args.host, args.port, application, threading=True, server_cls=WSGIServer)
@@ -126,9 +133,15 @@ def _celery_app():
 def _describe(app, settings) -> str:
     from kombu.utils.url import maybe_sanitize_url
 
+    reminders = (
+        f", reminders every {settings.REMINDERS_EVERY_SECONDS:g}s"
+        if settings.REMINDERS_SCHEDULER
+        else ", reminders off"
+    )
     return (
         f"broker {maybe_sanitize_url(app.conf.broker_url)}, queue {app.conf.task_default_queue}, "
         f"lease {settings.EVENTS_LEASE_SECONDS}s, sweep every {settings.EVENTS_SWEEP_SECONDS:g}s"
+        f"{reminders}"
     )
 
 
@@ -166,7 +179,7 @@ def cmd_beat(args: argparse.Namespace) -> int:
     app, settings = _celery_app()
     if app is None:
         return 2
-    print(f"Loomworks sweep (beat): {_describe(app, settings)}", flush=True)
+    print(f"Loomworks beat (sweep, reminders): {_describe(app, settings)}", flush=True)
     app.start(["beat", "--loglevel", args.loglevel, "--scheduler", IN_MEMORY_SCHEDULER])
     return 0
 
@@ -291,7 +304,9 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--hostname", default=None, help="Celery node name, e.g. w1@%%h")
     worker.set_defaults(func=cmd_worker)
 
-    beat = commands.add_parser("beat", help="only the periodic sweep (for workers run --no-beat)")
+    beat = commands.add_parser(
+        "beat", help="only the periodic sweep and reminders (for workers run --no-beat)"
+    )
     beat.add_argument("--loglevel", default="info")
     beat.set_defaults(func=cmd_beat)
 

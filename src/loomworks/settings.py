@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "axes",
     "django_htmx",
+    "csp",
     "ninja",
     "loomworks.core",
     "loomworks.accounts",
@@ -83,6 +84,7 @@ INSTALLED_APPS = [
     "loomworks.work",
     "loomworks.production",
     "loomworks.notifications",
+    "loomworks.reminders",
     "loomworks.integrations",
     "loomworks.api",
     "loomworks.web",
@@ -96,6 +98,9 @@ MIDDLEWARE = [
     "loomworks.ops.middleware.OperationsMiddleware",
     "loomworks.ops.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the body: a declared size over the limit is a 413.
+    "loomworks.core.request_limits.RequestSizeLimitMiddleware",
+    "loomworks.core.request_limits.RepeatedQueryParameterMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -107,6 +112,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Pages and API answers for a logged-in person are never cached (Back shows them anew).
+    "loomworks.core.middleware.PrivateResponsesMiddleware",
 ]
 
 ROOT_URLCONF = "loomworks.urls"
@@ -179,6 +187,11 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "/login"
 # How long an invitation or "forgot your password?" link works, in seconds.
 PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", str(3 * 24 * 3600)))
+# "Forgot your password?" floods (accounts/throttle.py): per e-mail address and
+# per client address, within a window.
+PASSWORD_RESET_EMAIL_LIMIT = int(os.environ.get("PASSWORD_RESET_EMAIL_LIMIT", "3"))
+PASSWORD_RESET_CLIENT_LIMIT = int(os.environ.get("PASSWORD_RESET_CLIENT_LIMIT", "10"))
+PASSWORD_RESET_WINDOW_MINUTES = int(os.environ.get("PASSWORD_RESET_WINDOW_MINUTES", "60"))
 LOGOUT_REDIRECT_URL = "/login"
 
 LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "en")
@@ -197,15 +210,54 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+# Uploads and request bodies (docs/operations/configuration.md). Each limit is checked
+# before the work it protects: the declared size of a request before its body
+# is read (core/request_limits.py), the number of files while it is parsed,
+# an image's pixel count from its header before it is decoded.
 MEDIA_MAX_UPLOAD_BYTES = int(os.environ.get("MEDIA_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
-DATA_UPLOAD_MAX_MEMORY_SIZE = MEDIA_MAX_UPLOAD_BYTES + 1024 * 1024
+MEDIA_MAX_FILES_PER_UPLOAD = int(os.environ.get("MEDIA_MAX_FILES_PER_UPLOAD", "10"))
+MEDIA_MAX_UPLOAD_REQUEST_BYTES = int(
+    os.environ.get("MEDIA_MAX_UPLOAD_REQUEST_BYTES", str(40 * 1024 * 1024))
+)
+MEDIA_MAX_IMAGE_PIXELS = int(os.environ.get("MEDIA_MAX_IMAGE_PIXELS", str(40_000_000)))
+# A body that is not an upload (JSON, a form): Django refuses a larger one.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("REQUEST_MAX_BODY_BYTES", str(2 * 1024 * 1024)))
+DATA_UPLOAD_MAX_NUMBER_FILES = MEDIA_MAX_FILES_PER_UPLOAD
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
+# ---------------------------------------------------------------- response headers
+# Served over https (SITE_URL says so): cookies only over TLS, and browsers
+# told to use nothing else (HSTS, HSTS_SECONDS; the header is sent on https
+# requests, so behind a TLS proxy set TRUST_X_FORWARDED_PROTO=1, below).
+SERVED_OVER_HTTPS = os.environ.get("SITE_URL", "").strip().lower().startswith("https://")
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", SERVED_OVER_HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_HSTS_SECONDS = int(
+    os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600 if SERVED_OVER_HTTPS else 0))
+)
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): scripts and styles from this site only,
+# no inline script; style attributes (progress bars, colour swatches) allowed.
+# Pictures may come from the web (designs' thumbnails). /api/docs loads its
+# viewer from a CDN with an inline script, so it goes without the header.
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/api/docs"],
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "https:", "http:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 # E-mail: console by default; EMAIL_URL (smtp://user:pass@host:port) or
 # EMAIL_BACKEND picks another transport.
@@ -283,6 +335,24 @@ EVENTS_SWEEP_SECONDS = float(
 EVENTS_SWEEP_GRACE_SECONDS = float(os.environ.get("EVENTS_SWEEP_GRACE_SECONDS", "60"))
 
 API_TOKEN_IDLE_DAYS = 30
+
+# Chasing late work (loomworks.reminders): how often the rules are evaluated,
+# how far back a missed evaluation is caught up, and how many runs one batch
+# takes. In the default one-process setup `loomworks run` evaluates them on a
+# thread; with Celery the beat does (`loomworks worker` or `loomworks beat`).
+REMINDERS_EVERY_SECONDS = float(os.environ.get("REMINDERS_EVERY_SECONDS", "300"))
+REMINDERS_CATCH_UP_DAYS = int(os.environ.get("REMINDERS_CATCH_UP_DAYS", "7"))
+REMINDERS_BATCH = int(os.environ.get("REMINDERS_BATCH", "500"))
+REMINDERS_SCHEDULER = env_bool("REMINDERS_SCHEDULER", True)
+
+# WhatsApp Business Cloud API: off unless both the token and the sending
+# number's id are set. The base URL is a setting so tests (or a proxy) can
+# stand in for Meta's server.
+WHATSAPP_TOKEN = os.environ.get("WHATSAPP_TOKEN", "")
+WHATSAPP_PHONE_NUMBER_ID = os.environ.get("WHATSAPP_PHONE_NUMBER_ID", "")
+WHATSAPP_API_URL = os.environ.get("WHATSAPP_API_URL", "https://graph.facebook.com")
+WHATSAPP_API_VERSION = os.environ.get("WHATSAPP_API_VERSION", "v21.0")
+WHATSAPP_TIMEOUT = float(os.environ.get("WHATSAPP_TIMEOUT", "10"))
 
 # Outgoing webhooks (loomworks.integrations). Targets on private, loopback and
 # link-local addresses are refused unless WEBHOOKS_ALLOW_PRIVATE=1 (tests, development).

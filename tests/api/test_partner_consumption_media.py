@@ -224,7 +224,9 @@ def test_another_workshops_uploads_on_the_same_design_stay_hidden(
     assert other_workshop.user.display_name not in str(detail)
 
 
-def test_a_phone_photo_gets_an_upright_preview_of_480_pixels(api, workshop, make_run):
+def test_a_phone_photo_gets_an_upright_preview_of_480_pixels_after_the_upload(
+    api, workshop, make_run, drained
+):
     run = make_run("in_progress", partner=workshop.partner, actor=workshop.actor)
     exif = Image.Exif()
     exif[0x0112] = 6  # orientation: the camera was held upright, the pixels lie on their side
@@ -234,8 +236,11 @@ def test_a_phone_photo_gets_an_upright_preview_of_480_pixels(api, workshop, make
 
     assert response.status_code == 201, response.content
     [media] = response.json()["media"]
+    assert media["preview_url"] == media["url"]  # until the preview exists: the photo itself
+    drained()
     stored = MediaFile.objects.get(pk=media["id"])
-    assert media["preview_url"] == stored.preview.url != media["url"]
+    detail = api.get(f"/production-runs/{run.pk}").json()["production_run"]
+    assert detail["media"][0]["preview_url"] == stored.preview.url != media["url"]
     with stored.preview.open("rb") as handle:
         preview = handle.read()
     with Image.open(io.BytesIO(preview)) as image:
@@ -244,11 +249,14 @@ def test_a_phone_photo_gets_an_upright_preview_of_480_pixels(api, workshop, make
     assert len(preview) < len(photo) / 2
 
 
-def test_a_transparent_png_preview_is_laid_on_white_and_a_pdf_has_none(api, workshop, make_run):
+def test_a_transparent_png_preview_is_laid_on_white_and_a_pdf_has_none(
+    api, workshop, make_run, drained
+):
     run = make_run("in_progress", partner=workshop.partner, actor=workshop.actor)
     logo = image_bytes(size=(64, 64), mode="RGBA")
 
     response = api.upload(f"/production-runs/{run.pk}/media", ("logo.png", logo), ("a.pdf", PDF))
+    drained()
 
     png, pdf = response.json()["media"]
     with (

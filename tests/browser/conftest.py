@@ -73,8 +73,18 @@ def _page(browser, viewport, request):
 
     page.on("request", watch)
     page.external_requests = external
+    # Every page must work under its Content-Security-Policy: Chromium reports
+    # what the policy blocked (an inline script or style, an eval) on the console.
+    blocked = []
+    page.on(
+        "console",
+        lambda message: (
+            blocked.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     yield page
     context.close()
+    assert not blocked, f"the Content-Security-Policy blocked: {blocked}"
 
 
 @pytest.fixture

@@ -200,9 +200,8 @@ def test_approve_with_two_partners_in_two_groups_then_dispatch_the_first(
     page.click("text=Send to production…")
     page.wait_for_url("**/dispatch/")
     page.check(f"#use-{shop['cutting'].pk}")
-    page.wait_for_function(
-        "document.querySelector('#dispatch-preview').innerText.includes('Cutting')"
-    )
+    # A locator waits without evaluating a string (the page's CSP forbids eval).
+    page.locator("#dispatch-preview", has_text="Cutting").wait_for()
     assert "3 checklist items" in page.locator("#dispatch-preview").inner_text()
     page.get_by_role("button", name="Send to Atelier Nord").click()
     page.wait_for_url(f"**/production-runs/{parts[0].pk}/")

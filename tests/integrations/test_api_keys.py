@@ -120,6 +120,9 @@ PEOPLE_ONLY = {
     ("GET", "/api/admin/notifications"),
     ("POST", "/api/admin/notifications/read-all"),
     ("POST", "/api/admin/notifications/{notification_id}/read"),
+    ("GET", "/api/admin/notifications/preferences"),
+    ("PATCH", "/api/admin/notifications/preferences"),
+    ("PATCH", "/api/admin/reminder-rules"),
 }
 
 

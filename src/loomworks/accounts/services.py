@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from loomworks.accounts.models import ApiToken, User
+from loomworks.core.audit import audit_record
 from loomworks.core.errors import InvalidInput
 
 
@@ -68,4 +69,57 @@ def user_language_set(*, user: User, language: str) -> User:
     if user.language != language:
         User.objects.filter(pk=user.pk).update(language=language)
         user.language = language
+    return user
+
+
+def time_zone_names() -> list[str]:
+    """Every IANA zone name Python knows ("Europe/Lisbon"), sorted."""
+    import zoneinfo
+
+    return sorted(zoneinfo.available_timezones())
+
+
+@transaction.atomic
+def user_preferences_set(
+    *,
+    user: User,
+    actor,
+    time_zone: str | None = None,
+    digest_enabled: bool | None = None,
+    email_notifications: bool | None = None,
+) -> User:
+    """A person's own settings: their time zone, the morning digest, e-mail (for brand admins).
+
+    Only what is given changes. People set their own; a brand admin may set
+    anyone's. A zone Python does not know is refused, naming the field. A
+    change leaves an audit row (who, and each setting before and after).
+    """
+    if not actor.is_admin and actor.user_id != user.pk:
+        raise InvalidInput("user", _("You can change only your own settings."))
+    changes = {}
+    if time_zone is not None:
+        time_zone = time_zone.strip()
+        if time_zone and time_zone not in time_zone_names():
+            raise InvalidInput(
+                "time_zone",
+                _("“%(zone)s” is not a time zone; give one like Europe/Lisbon.")
+                % {"zone": time_zone},
+            )
+        changes["time_zone"] = time_zone
+    if digest_enabled is not None:
+        changes["digest_enabled"] = bool(digest_enabled)
+    if email_notifications is not None:
+        changes["email_notifications"] = bool(email_notifications)
+    changes = {name: value for name, value in changes.items() if getattr(user, name) != value}
+    if changes:
+        audit_record(
+            actor=actor,
+            action="user.preferences_changed",
+            target_type="user",
+            target_id=str(user.pk),
+            details={name: [getattr(user, name), value] for name, value in changes.items()},
+        )
+        User.objects.filter(pk=user.pk).update(**changes)
+        for name, value in changes.items():
+            setattr(user, name, value)
     return user

@@ -9,6 +9,7 @@ that may surface as a 500.
 """
 
 import math
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -18,15 +19,7 @@ from django.core.validators import validate_email
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Schema
-from ninja.schema import DjangoGetter
-from pydantic import (
-    AfterValidator,
-    ConfigDict,
-    StrictBool,
-    StringConstraints,
-    WithJsonSchema,
-    model_validator,
-)
+from pydantic import AfterValidator, ConfigDict, StrictBool, StringConstraints, WithJsonSchema
 from pydantic import Strict as StrictType
 from pydantic_core import PydanticCustomError
 
@@ -35,6 +28,7 @@ from loomworks.api.schemas import (
     DeliveryOut,
     ErrorOut,
     HistoryOut,
+    Input,
     Out,
     PartnerRef,
     RunOut,
@@ -140,9 +134,19 @@ Email = Annotated[
     AfterValidator(_email),
     WithJsonSchema({"type": "string", "format": "email", "maxLength": 254}),
 ]
+
+
+def _handle(value: str) -> str:
+    if not HANDLE_PATTERN.fullmatch(value):
+        raise ValueError(_("A handle is made of letters, digits, - and _."))
+    return value
+
+
+HANDLE_PATTERN = re.compile(r"[-a-zA-Z0-9_]+")
 Handle = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+    StringConstraints(min_length=1, max_length=100),
+    AfterValidator(_handle),
     WithJsonSchema(
         {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$", "minLength": 1, "maxLength": 100}
     ),
@@ -152,20 +156,22 @@ Password = Annotated[str, StringConstraints(min_length=8, max_length=128)]
 Quantity = Annotated[int, StrictType(), Field(ge=1, le=MAX_QUANTITY)]
 Amount = Annotated[float, StrictType()]
 WholeNumber = Annotated[int, StrictType()]
+# A switch in a body: JSON `true` or `false`, never 0, 1 or "yes".
+Flag = Annotated[bool, StrictType()]
 JsonObject = Annotated[dict[str, Any], AfterValidator(_plain_json)]
-
-
-class Input(Schema):
-    """A request body: a JSON object, never an array or a bare value."""
-
-    @model_validator(mode="before")
-    @classmethod
-    def _an_object(cls, data: Any) -> Any:
-        # ninja hands over its attribute reader; what was sent is inside.
-        sent = data._obj if isinstance(data, DjangoGetter) else data
-        if not isinstance(sent, dict):
-            raise ValueError(_("Send a JSON object."))
-        return data
+# http(s) or a path on this site: it lands in <img src> (checked by catalog.services).
+ThumbnailUrl = Annotated[
+    str,
+    StringConstraints(max_length=500),
+    AfterValidator(_no_nul),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "maxLength": 500,
+            "pattern": "^((https?://[^\\s/?#]+|/(?![/\\\\]))[^\\s]*)?$",
+        }
+    ),
+]
 
 
 class Strict(Input):
@@ -319,8 +325,8 @@ class AdminDesignIn(Input):
     description: text() = ""
     status: DesignStatus | None = None
     priority: Priority | None = None
-    thumbnail_url: text(500) = ""
-    tags: list[text(100)] = Field(default_factory=list, max_length=100)
+    thumbnail_url: ThumbnailUrl = ""
+    tags: list[text(100)] = Field(default_factory=list, max_length=50)
     notes: text() = ""
     target_date: date | None = None
     specifications: list[AdminSpecificationIn] = Field(default_factory=list, max_length=200)
@@ -336,8 +342,8 @@ class AdminDesignPatch(Strict):
     description: text() | None = None
     status: DesignStatus = None
     priority: Priority = None
-    thumbnail_url: text(500) | None = None
-    tags: list[text(100)] = Field(None, max_length=100)
+    thumbnail_url: ThumbnailUrl | None = None
+    tags: list[text(100)] = Field(None, max_length=50)
     notes: text() | None = None
     target_date: date | None = None
     specifications: list[AdminSpecificationIn] = Field(None, max_length=200)

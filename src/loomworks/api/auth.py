@@ -56,9 +56,13 @@ def user_out(user) -> dict:
     auth=None,
 )
 def token_create(request, payload: Credentials):
-    """Trade an e-mail and password for a bearer token (valid until logout or 30 idle days).
+    """Trade an e-mail and password for a bearer token.
 
-    After too many wrong passwords for one e-mail from one address, 429 until the pause ends.
+    A token works until `POST /api/auth/logout`, 30 days without use, or a change of
+    its owner's password (any way it is changed: a reset link, the set-password page,
+    `loomworks createadmin`), and for a partner member until their membership is
+    switched off; then it answers 401 and a new one is needed. After too many wrong
+    passwords for one e-mail from one address, 429 until the pause ends.
     """
     user = authenticate(request, email=payload.email, password=payload.password)
     if user is None and lockout.locked_out(request):

@@ -8,6 +8,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from loomworks.core.errors import DomainError
+from loomworks.core.request_limits import BODY_ERRORS, body_error
 
 log = logging.getLogger("loomworks.api")
 
@@ -27,10 +28,35 @@ def _field_name(location: tuple) -> str:
     return name
 
 
+HTTP_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    409: "conflict",
+    413: "too_large",
+    422: "invalid",
+    429: "too_many_requests",
+}
+
+
+def _http_code(status: int) -> str:
+    return HTTP_CODES.get(status, "error")
+
+
 def install(api: NinjaAPI) -> None:
+    def unreadable_body(request, exc):
+        status, body = body_error(exc)
+        return api.create_response(request, body, status=status)
+
+    for error_class in BODY_ERRORS:
+        api.add_exception_handler(error_class, unreadable_body)
+
     @api.exception_handler(DomainError)
     def domain_error(request, exc: DomainError):
-        return api.create_response(request, exc.as_dict(), status=exc.status_code)
+        return api.create_response(
+            request, {"field": None, **exc.as_dict()}, status=exc.status_code
+        )
 
     @api.exception_handler(ValidationError)
     def validation_error(request, exc: ValidationError):
@@ -56,17 +82,23 @@ def install(api: NinjaAPI) -> None:
             {
                 "detail": _(
                     "Log in first: send 'Authorization: Bearer <token>' from POST /api/auth/token."
-                )
+                ),
+                "code": "not_authenticated",
+                "field": None,
             },
             status=401,
         )
 
     @api.exception_handler(HttpError)
     def http_error(request, exc: HttpError):
-        return api.create_response(request, {"detail": exc.message}, status=exc.status_code)
+        return api.create_response(
+            request,
+            {"detail": exc.message, "code": _http_code(exc.status_code), "field": None},
+            status=exc.status_code,
+        )
 
     @api.exception_handler(Http404)
     def not_found(request, exc):
         return api.create_response(
-            request, {"detail": _("Not found."), "code": "not_found"}, status=404
+            request, {"detail": _("Not found."), "code": "not_found", "field": None}, status=404
         )

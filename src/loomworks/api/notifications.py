@@ -6,12 +6,18 @@ recipient-based, so a reader only ever reaches their own (anyone else's id is 40
 
 from datetime import datetime
 
+from django.db import transaction
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
+from loomworks.accounts.services import user_preferences_set
+from loomworks.api.admin_schemas import Flag, Strict
 from loomworks.api.schemas import ErrorOut
 from loomworks.api.security import ADMIN, PARTNER, auth_for
+from loomworks.core.errors import InvalidInput
 from loomworks.core.limits import MAX_OFFSET
 from loomworks.notifications import selectors, services
+from loomworks.partners.services import member_whatsapp_set
 
 admin_router = Router(auth=auth_for(ADMIN), tags=["admin"])
 partner_router = Router(auth=auth_for(PARTNER), tags=["partners"])
@@ -140,3 +146,117 @@ def email_preference_set(request, payload: EmailPreferenceIn):
         member=request.member, enabled=payload.enabled, actor=request.actor
     )
     return {"email_notifications": member.email_notifications}
+
+
+# ---------------------------------------------------------------- how each person is reached
+
+
+class PreferencesOut(Schema):
+    time_zone: str
+    digest_enabled: bool
+    email_notifications: bool
+    phone: str | None = None
+    whatsapp_consent: bool | None = None
+
+
+class PreferencesIn(Strict):
+    """Any of your settings; those left out keep their value.
+
+    `email_notifications` is e-mail about reminders and runs; `phone` (E.164,
+    e.g. +351912345678) and `whatsapp_consent` are for partner members only.
+    """
+
+    time_zone: str | None = None
+    digest_enabled: Flag | None = None
+    email_notifications: Flag | None = None
+    phone: str | None = None
+    whatsapp_consent: Flag | None = None
+
+
+def _preferences_out(user, member=None) -> dict:
+    if member is None:
+        return {
+            "time_zone": user.time_zone,
+            "digest_enabled": user.digest_enabled,
+            "email_notifications": user.email_notifications,
+        }
+    return {
+        "time_zone": user.time_zone,
+        "digest_enabled": user.digest_enabled,
+        "email_notifications": member.email_notifications,
+        "phone": member.phone,
+        "whatsapp_consent": member.whatsapp_consent,
+    }
+
+
+@admin_router.get(
+    "/notifications/preferences",
+    response={200: PreferencesOut, **AUTH},
+    operation_id="admin_notification_preferences_get",
+)
+def admin_preferences_get(request):
+    """Your time zone, morning digest and e-mail (the feed is always on)."""
+    return _preferences_out(request.auth)
+
+
+@admin_router.patch(
+    "/notifications/preferences",
+    response={200: PreferencesOut, 400: ErrorOut, **AUTH, 422: ErrorOut},
+    operation_id="admin_notification_preferences_set",
+)
+def admin_preferences_set(request, payload: PreferencesIn):
+    """Change your time zone, digest or e-mail; a zone Python does not know is a 422."""
+    if payload.phone is not None or payload.whatsapp_consent is not None:
+        field = "phone" if payload.phone is not None else "whatsapp_consent"
+        raise InvalidInput(field, _("WhatsApp is for partner members."))
+    user = user_preferences_set(
+        user=request.auth,
+        actor=request.actor,
+        time_zone=payload.time_zone,
+        digest_enabled=payload.digest_enabled,
+        email_notifications=payload.email_notifications,
+    )
+    return _preferences_out(user)
+
+
+@partner_router.get(
+    "/notifications/preferences",
+    response={200: PreferencesOut, **AUTH},
+    operation_id="partner_notification_preferences_get",
+)
+def partner_preferences_get(request):
+    """Your time zone, morning digest, e-mail, and WhatsApp number and consent."""
+    return _preferences_out(request.auth, request.member)
+
+
+@partner_router.patch(
+    "/notifications/preferences",
+    response={200: PreferencesOut, 400: ErrorOut, **AUTH, 422: ErrorOut},
+    operation_id="partner_notification_preferences_set",
+)
+def partner_preferences_set(request, payload: PreferencesIn):
+    """Change how you are reached. A bad number or zone is a 422 naming it; nothing is saved then."""
+    member, user = request.member, request.auth
+    with transaction.atomic():
+        if payload.phone is not None or payload.whatsapp_consent is not None:
+            member = member_whatsapp_set(
+                member=member,
+                actor=request.actor,
+                phone=member.phone if payload.phone is None else payload.phone,
+                consent=(
+                    member.whatsapp_consent
+                    if payload.whatsapp_consent is None
+                    else payload.whatsapp_consent
+                ),
+            )
+        if payload.email_notifications is not None:
+            member = services.member_email_notifications_set(
+                member=member, enabled=payload.email_notifications, actor=request.actor
+            )
+        user = user_preferences_set(
+            user=user,
+            actor=request.actor,
+            time_zone=payload.time_zone,
+            digest_enabled=payload.digest_enabled,
+        )
+    return _preferences_out(user, member)

@@ -21,6 +21,7 @@ from loomworks.api.schemas import (
     CommentOut,
     DeliveryOut,
     DesignRef,
+    Input,
     Out,
     OutputOut,
     PartnerRef,
@@ -80,7 +81,7 @@ class MaterialQuery(Schema):
     q: Text | None = Field(None, max_length=200)
 
 
-class NoteIn(Schema):
+class NoteIn(Input):
     note: Text | None = Field("", max_length=2000)
 
 
@@ -91,7 +92,7 @@ class AcceptIn(NoteIn):
 DeclineReason = Literal["capacity", "materials_unavailable", "scheduling_conflict", "other"]
 
 
-class DeclineIn(Schema):
+class DeclineIn(Input):
     reason: DeclineReason
     notes: Text | None = Field("", max_length=2000)
 
@@ -111,7 +112,7 @@ Quantity = Annotated[
 ]
 
 
-class ConsumptionIn(Schema):
+class ConsumptionIn(Input):
     material_id: Text = Field(min_length=1, max_length=40)
     quantity: Quantity
     unit: Text | None = Field(None, max_length=20)
@@ -119,7 +120,7 @@ class ConsumptionIn(Schema):
     notes: Text | None = Field("", max_length=2000)
 
 
-class CommentIn(Schema):
+class CommentIn(Input):
     body: Text = Field(max_length=10_000)
 
 

@@ -8,7 +8,10 @@ selectors, the same ones the console and the portal format.
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, Field, create_model
+from django.utils.translation import gettext as _
+from ninja import Schema
+from ninja.schema import DjangoGetter
+from pydantic import BaseModel, Field, create_model, model_validator
 
 from loomworks.production.models import RunHistory
 from loomworks.production.read_models import (
@@ -33,6 +36,19 @@ class Out(BaseModel):
     the checks the dearest part of a page (a page of 100 runs: ~36 ms of ~57).
     Here pydantic-core validates the dicts itself.
     """
+
+
+class Input(Schema):
+    """A request body: a JSON object, never an array or a bare value (those are 422)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object(cls, data: Any) -> Any:
+        # ninja hands over its attribute reader; what was sent is inside.
+        sent = data._obj if isinstance(data, DjangoGetter) else data
+        if not isinstance(sent, dict):
+            raise ValueError(_("Send a JSON object."))
+        return data
 
 
 class ErrorOut(Out):

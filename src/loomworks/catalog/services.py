@@ -1,7 +1,9 @@
 """Every write to designs, materials and products."""
 
+import json
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -46,6 +48,103 @@ DESIGN_FIELDS = (
 )
 
 
+# What a design may hold, whoever writes it (the API, the console, the demo):
+# far above real designs, far below what would make every page that shows
+# the design, and every run snapshot that copies it, heavy.
+MAX_TAGS = 50
+MAX_TAG_LENGTH = 100
+MAX_NOTES_LENGTH = 10_000
+MAX_MEASUREMENT_ENTRIES = 200
+MAX_MEASUREMENT_KEY_LENGTH = 100
+MAX_MEASUREMENT_TEXT_LENGTH = 500
+MAX_MEASUREMENTS_BYTES = 20_000
+
+
+def _thumbnail_url(value) -> str:
+    """A picture on the web (http or https), or a path on this site ("/static/…").
+
+    It lands in an <img src> on every page: no `javascript:`, `data:` or other
+    schemes, no protocol-relative `//host` address.
+    """
+    url = (value or "").strip()
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    on_this_site = url.startswith("/") and url[1:2] not in ("/", "\\") and not parts.netloc
+    on_the_web = parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
+    if not (on_this_site or on_the_web) or any(char.isspace() or ord(char) < 32 for char in url):
+        raise InvalidInput(
+            "thumbnail_url",
+            _("Give the address of a picture on the web, starting with https:// or http://."),
+        )
+    return url
+
+
+def _tags(value, field: str = "tags") -> list[str]:
+    tags = list(value or [])
+    if len(tags) > MAX_TAGS:
+        raise InvalidInput(field, _("Give at most %(count)d tags.") % {"count": MAX_TAGS})
+    for index, tag in enumerate(tags):
+        if not isinstance(tag, str) or len(tag) > MAX_TAG_LENGTH:
+            raise InvalidInput(
+                f"{field}[{index}]",
+                _("A tag is text of at most %(count)d characters.") % {"count": MAX_TAG_LENGTH},
+            )
+    return tags
+
+
+def _notes(value, field: str = "notes") -> str:
+    notes = value or ""
+    if len(notes) > MAX_NOTES_LENGTH:
+        raise InvalidInput(
+            field, _("Keep it under %(count)d characters.") % {"count": MAX_NOTES_LENGTH}
+        )
+    return notes
+
+
+def _measurements(value, field: str) -> dict:
+    """Measurements as {name: value}: short names, short values, a bounded whole."""
+    if value in (None, ""):
+        return {}
+    if not isinstance(value, dict):
+        raise InvalidInput(field, _("Give measurements as an object of names and values."))
+    entries = 0
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            for key, inner in item.items():
+                entries += 1
+                if len(str(key)) > MAX_MEASUREMENT_KEY_LENGTH:
+                    raise InvalidInput(
+                        field,
+                        _("A measurement's name has at most %(count)d characters.")
+                        % {"count": MAX_MEASUREMENT_KEY_LENGTH},
+                    )
+                pending.append(inner)
+        elif isinstance(item, list):
+            entries += len(item)
+            pending.extend(item)
+        elif isinstance(item, str) and len(item) > MAX_MEASUREMENT_TEXT_LENGTH:
+            raise InvalidInput(
+                field,
+                _("A measurement's value has at most %(count)d characters.")
+                % {"count": MAX_MEASUREMENT_TEXT_LENGTH},
+            )
+        if entries > MAX_MEASUREMENT_ENTRIES:
+            raise InvalidInput(
+                field,
+                _("Give at most %(count)d measurements.") % {"count": MAX_MEASUREMENT_ENTRIES},
+            )
+    if len(json.dumps(value, ensure_ascii=False).encode()) > MAX_MEASUREMENTS_BYTES:
+        raise InvalidInput(
+            field,
+            _("These measurements are too long; keep them under %(count)d KB.")
+            % {"count": MAX_MEASUREMENTS_BYTES // 1000},
+        )
+    return value
+
+
 def _require_text(value, field: str, message: str) -> str:
     value = (value or "").strip()
     if not value:
@@ -81,7 +180,9 @@ def _replace_children(
                     title=title,
                     category=spec.get("category") or "",
                     details=spec.get("details") or "",
-                    measurements=spec.get("measurements") or {},
+                    measurements=_measurements(
+                        spec.get("measurements"), f"specifications[{index}].measurements"
+                    ),
                     position=index,
                 )
             )
@@ -121,7 +222,9 @@ def _replace_children(
                 DesignSizeSet(
                     design=design,
                     size_label=label,
-                    measurements=size.get("measurements") or {},
+                    measurements=_measurements(
+                        size.get("measurements"), f"size_sets[{index}].measurements"
+                    ),
                     position=index,
                 )
             )
@@ -183,9 +286,9 @@ def design_create(
         name=name,
         description=description or "",
         priority=priority or Priority.MEDIUM,
-        thumbnail_url=thumbnail_url or "",
-        tags=list(tags or []),
-        notes=notes or "",
+        thumbnail_url=_thumbnail_url(thumbnail_url),
+        tags=_tags(tags),
+        notes=_notes(notes),
         target_date=target_date,
         moodboard=moodboard or {},
     )
@@ -220,6 +323,12 @@ def design_update(*, design: Design, actor: Actor, **fields) -> Design:
     for key in ("description", "thumbnail_url", "notes"):
         if key in fields and fields[key] is None:
             fields[key] = ""
+    if "thumbnail_url" in fields:
+        fields["thumbnail_url"] = _thumbnail_url(fields["thumbnail_url"])
+    if "tags" in fields:
+        fields["tags"] = _tags(fields["tags"])
+    if "notes" in fields:
+        fields["notes"] = _notes(fields["notes"])
     for key, value in fields.items():
         setattr(design, key, value)
     if fields:

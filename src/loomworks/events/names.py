@@ -22,11 +22,15 @@ class EventName(StrEnum):
     RUN_PARTNER_REASSIGNED = "production_run.partner_reassigned"
     RUN_READY_TO_DISPATCH = "production_run.ready_to_dispatch"
     RUN_BLOCKED = "production_run.blocked"
+    # a run whose promised (else due) date has passed: the `late` mark in
+    # production/states.py, written with its history row like `blocked`
     RUN_LATE = "production_run.late"
     RUN_DELIVERY_RECORDED = "production_run.delivery_recorded"
     RUN_DELIVERY_CORRECTED = "production_run.delivery_corrected"
     RUN_REWORK_REQUESTED = "production_run.rework_requested"
     RUN_QUANTITY_TO_CONFIRM = "production_run.quantity_to_confirm"
+    # files uploaded to a run (images get their preview from a subscriber)
+    MEDIA_UPLOADED = "media.uploaded"
     # tasks and their comments
     TASK_CREATED = "task.created"
     TASK_ACCEPTED = "task.accepted"
@@ -44,6 +48,12 @@ class EventName(StrEnum):
     PARTNER_MEMBER_INVITED = "partner_member.invited"
     # notifications
     NOTIFICATION_EMAIL_QUEUED = "notification.email_queued"
+    # one WhatsApp message stored and waiting to be sent through the Cloud API
+    NOTIFICATION_WHATSAPP_QUEUED = "notification.whatsapp_queued"
+    # chasing late work (reminders/): one rule fired for one run and occurrence,
+    # one person's morning digest for one local day (each key unique)
+    REMINDER_DUE = "reminder.due"
+    DIGEST_DUE = "digest.due"
     # outgoing webhooks
     WEBHOOK_DELIVERY_QUEUED = "webhook.delivery_queued"
     WEBHOOK_ENDPOINT_DISABLED = "webhook.endpoint_disabled"

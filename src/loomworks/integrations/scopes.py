@@ -1,8 +1,9 @@
 """What an API key may do: its scopes, and which admin routes each one opens.
 
 A key reaches only the admin API, and there only routes that this table
-gives a scope; every other route (API keys themselves, notifications, the
-production policy's changes) is for people. The table goes by the path under
+gives a scope; every other route (API keys themselves, notifications and
+their settings, changes to the production policy and the reminder rules) is
+for people. The table goes by the path under
 `/api/admin` and the method, first match wins; `tests/api/test_api_keys.py`
 checks that every admin route is either here or deliberately for people.
 """
@@ -46,6 +47,7 @@ ROUTES: list[tuple[re.Pattern, str | None, str | None]] = [
         (r"^/tasks/", RUNS_READ, RUNS_WRITE),
         (r"^/production-run-policy/?$", RUNS_READ, None),
         (r"^/output-policy/?$", RUNS_READ, None),
+        (r"^/reminder-rules(/|$)", RUNS_READ, None),
         (r"^/orders(/|$)", ORDERS_READ, ORDERS_WRITE),
         (r"^/(designs|materials|task-templates|products)(/|$)", CATALOG_READ, CATALOG_WRITE),
         (r"^/partners(/|$)", PARTNERS_READ, PARTNERS_WRITE),

@@ -39,6 +39,11 @@ def language_of(user) -> str:
     return getattr(user, "language", "") or settings.LANGUAGE_CODE
 
 
+def time_zone_of(user) -> str:
+    """The zone a person reads times in: their own, else the brand's."""
+    return getattr(user, "time_zone", "") or settings.TIME_ZONE
+
+
 def portal_run_url(run: ProductionRun) -> str:
     return f"{settings.SITE_URL}/partner/production-runs/{run.pk}/"
 
@@ -77,6 +82,57 @@ def render(
         "portal_url": f"{settings.SITE_URL}/partner/",
     }
     return _render(message, context, language=language_of(recipient))
+
+
+def admin_run_url(run: ProductionRun) -> str:
+    return f"{settings.SITE_URL}/admin/production-runs/{run.pk}/"
+
+
+def render_notice(
+    *,
+    recipient,
+    subject: str,
+    lead: str,
+    run: ProductionRun | None = None,
+    partner: Partner | None = None,
+    hint: str = "",
+    for_admin: bool = False,
+    action_url: str = "",
+    action_label: str = "",
+) -> RenderedEmail:
+    """A short e-mail about one run: a sentence, what to do, the run's facts, a button.
+
+    Reminders and late notices use it; call it in the recipient's language
+    (the e-mail channel does). Partner members get the portal link, admins
+    the console's.
+    """
+    context = {
+        "recipient_name": recipient.first_name or recipient.display_name,
+        "partner_name": partner.name if partner else "",
+        "subject": subject,
+        "lead": lead,
+        "hint": hint,
+        "for_admin": for_admin,
+        "has_run": run is not None,
+        "run_url": action_url
+        or ((admin_run_url(run) if for_admin else portal_run_url(run)) if run else ""),
+        "action_label": action_label,
+        "portal_url": f"{settings.SITE_URL}/partner/",
+        "console_url": f"{settings.SITE_URL}/admin/",
+    }
+    if run is not None:
+        context.update(
+            {
+                "reference": run.reference,
+                "design_name": design_name(run),
+                "quantity": run.quantity,
+                "run_type": run.get_run_type_display(),
+                "role": run.role,
+                "due_date": run.due_date,
+                "promised_date": run.promised_date,
+            }
+        )
+    return _render("notice", context, language=translation.get_language() or language_of(recipient))
 
 
 def render_invitation(*, partner: Partner, recipient, resent: bool = False) -> RenderedEmail:

@@ -110,3 +110,61 @@ class OutgoingEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} to {self.to_address} ({self.state})"
+
+
+class WhatsAppState(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent")
+    SKIPPED = "skipped", _("Skipped")  # consent withdrawn, or WhatsApp switched off, meanwhile
+    FAILED = "failed", _("Failed")  # refused (4xx) or every attempt failed; admins are told
+
+
+class WhatsAppMessage(models.Model):
+    """One WhatsApp template message to one partner member about one event.
+
+    Stored with everything the request needs (number, template, language,
+    parameters) when it is queued, and sent by its own outbox delivery: a
+    server error or a time-out is retried, a refusal (4xx) is final and its
+    error is kept here and shown to admins.
+    """
+
+    id = PrefixedIdField(prefix="wam")
+    event_id = models.CharField(max_length=40)
+    kind = models.CharField(max_length=100)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    partner = models.ForeignKey(
+        "partners.Partner", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    run = models.ForeignKey(
+        "production.ProductionRun",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    to_number = models.CharField(max_length=20)
+    template = models.CharField(max_length=100)
+    language = models.CharField(max_length=10)
+    parameters = models.JSONField(default=list)
+    state = models.CharField(
+        max_length=10, choices=WhatsAppState.choices, default=WhatsAppState.QUEUED
+    )
+    provider_message_id = models.CharField(max_length=200, blank=True)
+    error_code = models.CharField(max_length=20, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event_id", "recipient"], name="one_whatsapp_per_event_and_recipient"
+            )
+        ]
+        indexes = [models.Index(fields=["state", "created_at"], name="whatsapp_state_created")]
+
+    def __str__(self) -> str:
+        return f"{self.template} to {self.to_number} ({self.state})"

@@ -6,7 +6,13 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from loomworks.core.errors import NotFound
-from loomworks.notifications.models import Notification
+from loomworks.notifications.models import (
+    EmailState,
+    Notification,
+    OutgoingEmail,
+    WhatsAppMessage,
+    WhatsAppState,
+)
 
 DEFAULT_PAGE = 20
 MAX_PAGE = 100
@@ -86,3 +92,65 @@ def notification_for(user, notification_id: str) -> Notification:
 def _add_run_reference(entry: Notification) -> Notification:
     entry.run_reference = entry.run.reference if entry.run_id else None
     return entry
+
+
+# ---------------------------------------------------------------- messages that did not go
+
+
+@dataclass
+class Undelivered:
+    """A message a person did not get: to whom, by which channel, about which run, and why."""
+
+    channel: str
+    recipient_name: str
+    address: str
+    run_id: str | None
+    run_reference: str
+    error: str
+    at: object
+
+
+def undelivered(*, since, limit: int = 5) -> tuple[int, list[Undelivered]]:
+    """Failed WhatsApp messages and e-mails since `since`, newest first: the total and a page.
+
+    Four queries, from the (state, created_at) indexes of both tables.
+    """
+    whatsapps = WhatsAppMessage.objects.filter(state=WhatsAppState.FAILED, created_at__gte=since)
+    emails = OutgoingEmail.objects.filter(state=EmailState.FAILED, created_at__gte=since)
+    total = whatsapps.count() + emails.count()
+    rows = [
+        Undelivered(
+            channel="whatsapp",
+            recipient_name=m.recipient.display_name,
+            address=m.to_number,
+            run_id=m.run_id,
+            run_reference=m.run.reference if m.run_id else "",
+            error=m.error,
+            at=m.created_at,
+        )
+        for m in whatsapps.select_related("recipient", "run").order_by("-created_at")[:limit]
+    ] + [
+        Undelivered(
+            channel="email",
+            recipient_name=e.recipient.display_name,
+            address=e.to_address,
+            run_id=e.run_id,
+            run_reference=e.run.reference if e.run_id else "",
+            error="",
+            at=e.created_at,
+        )
+        for e in emails.select_related("recipient", "run").order_by("-created_at")[:limit]
+    ]
+    rows.sort(key=lambda row: row.at, reverse=True)
+    return total, rows[:limit]
+
+
+def whatsapp_failures_by_member(partner_id: str) -> dict[int, WhatsAppMessage]:
+    """Each member's latest WhatsApp message that failed, by user id (one query)."""
+    latest: dict[int, WhatsAppMessage] = {}
+    failed = WhatsAppMessage.objects.filter(
+        partner_id=partner_id, state=WhatsAppState.FAILED
+    ).order_by("-created_at")[:200]
+    for message in failed:
+        latest.setdefault(message.recipient_id, message)
+    return latest

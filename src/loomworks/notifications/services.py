@@ -8,6 +8,7 @@ catch anything that slips past, so an event delivered twice adds nothing.
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -16,14 +17,22 @@ from loomworks.core.actors import Actor
 from loomworks.core.errors import NotFound
 from loomworks.events.api import EventName, publish
 from loomworks.events.models import Event
-from loomworks.notifications import emails, selectors, summaries
-from loomworks.notifications.models import Audience, EmailState, Notification, OutgoingEmail
+from loomworks.notifications import emails, selectors, summaries, whatsapp
+from loomworks.notifications.models import (
+    Audience,
+    EmailState,
+    Notification,
+    OutgoingEmail,
+    WhatsAppMessage,
+    WhatsAppState,
+)
 from loomworks.partners.models import Partner, PartnerMember
 from loomworks.partners.services import MEMBER_INVITED
 from loomworks.production.models import ProductionRun
 
 EMAIL_QUEUED = EventName.NOTIFICATION_EMAIL_QUEUED
 INVITED = MEMBER_INVITED
+User = get_user_model()
 
 
 def _by_language(users: Iterable) -> dict[str, list]:
@@ -43,8 +52,12 @@ def feed_entries_add(
     partner: Partner | None = None,
     run_id: str | None = None,
     task_id: str | None = None,
+    kind: str = "",
 ) -> list[Notification]:
-    """One feed entry per recipient for `event`; `summary()` is called in each reader's language."""
+    """One feed entry per recipient for `event`; `summary()` is called in each reader's language.
+
+    The entry's `kind` is the event's name unless given (a reminder's says which rule fired).
+    """
     recipients = list(recipients)
     already = set(
         Notification.objects.filter(
@@ -60,7 +73,7 @@ def feed_entries_add(
                 recipient=user,
                 audience=audience,
                 partner=partner,
-                kind=event.name,
+                kind=kind or event.name,
                 summary=text,
                 run_id=run_id,
                 task_id=task_id,
@@ -73,47 +86,56 @@ def feed_entries_add(
 
 
 @transaction.atomic
-def emails_queue(
+def emails_store(
     *,
     event: Event,
-    message: str,
-    run: ProductionRun,
-    partner: Partner,
+    kind: str,
+    run: ProductionRun | None,
+    partner: Partner | None,
     recipients: Iterable,
-    reason: str = "",
+    render: Callable[[object], emails.RenderedEmail],
 ) -> list[OutgoingEmail]:
-    """Render and store one e-mail per recipient, and publish one event per e-mail to send it."""
+    """One e-mail per recipient for `event`, rendered by `render(user)` in their language.
+
+    The e-mail channel's way in: recipients who already have theirs are
+    skipped, so a redelivered event sends nothing twice.
+    """
     recipients = [user for user in recipients if user.email]
     already = set(
         OutgoingEmail.objects.filter(
             event_id=event.pk, recipient__in=[user.pk for user in recipients]
         ).values_list("recipient_id", flat=True)
     )
-    queued = []
+    stored = []
     for user in recipients:
         if user.pk in already:
             continue
-        rendered = emails.render(
-            message,
-            run=run,
-            partner=partner,
-            recipient=user,
-            reason=reason,
-            reassigned=event.name == EventName.RUN_PARTNER_REASSIGNED,
+        with (
+            translation.override(emails.language_of(user)),
+            timezone.override(emails.time_zone_of(user)),
+        ):
+            rendered = render(user)
+        stored.append(
+            _email_store(
+                event=event, recipient=user, partner=partner, run=run, rendered=rendered, kind=kind
+            )
         )
-        queued.append(
-            _email_store(event=event, recipient=user, partner=partner, run=run, rendered=rendered)
-        )
-    return queued
+    return stored
 
 
 def _email_store(
-    *, event: Event, recipient, partner: Partner, run: ProductionRun | None, rendered
+    *,
+    event: Event,
+    recipient,
+    partner: Partner | None,
+    run: ProductionRun | None,
+    rendered,
+    kind: str = "",
 ) -> OutgoingEmail:
     """Keep the rendered e-mail and publish the event that sends it (in the caller's transaction)."""
     email = OutgoingEmail.objects.create(
         event_id=event.pk,
-        kind=event.name,
+        kind=kind or event.name,
         recipient=recipient,
         partner=partner,
         run=run,
@@ -129,7 +151,7 @@ def _email_store(
             "email_id": email.pk,
             "kind": event.name,
             "run_id": run.pk if run else None,
-            "partner_id": partner.pk,
+            "partner_id": partner.pk if partner else None,
         },
         aggregate_type="outgoing_email",
         aggregate_id=email.pk,
@@ -157,34 +179,6 @@ def invitation_queue(*, event: Event, member: PartnerMember) -> OutgoingEmail | 
     )
 
 
-@transaction.atomic
-def partner_notice_record(
-    *, event: Event, message: str, run: ProductionRun, partner: Partner, reason: str = ""
-) -> None:
-    """Tell every active member of `partner`: a feed entry each, and an e-mail to those who want one."""
-    members = list(
-        PartnerMember.objects.filter(
-            partner=partner, is_active=True, user__is_active=True
-        ).select_related("user")
-    )
-    feed_entries_add(
-        event=event,
-        audience=Audience.PARTNER,
-        recipients=[member.user for member in members],
-        summary=lambda: summaries.partner_summary(message, run=run, reason=reason),
-        partner=partner,
-        run_id=run.pk,
-    )
-    emails_queue(
-        event=event,
-        message=message,
-        run=run,
-        partner=partner,
-        recipients=[member.user for member in members if member.email_notifications],
-        reason=reason,
-    )
-
-
 def email_send(*, email_id: str) -> str:
     """Send one queued e-mail. Returns its state afterwards.
 
@@ -207,8 +201,12 @@ def email_send(*, email_id: str) -> str:
             return email.state if email else ""
         if email.kind == INVITED:
             wanted = _still_invited(user_id=email.recipient_id, partner_id=email.partner_id)
+        elif email.kind == EventName.DIGEST_DUE:
+            wanted = _still_wants_digest(email)
+        elif email.partner_id:
+            wanted = _still_wants_email(email)
         else:
-            wanted = not email.partner_id or _still_wants_email(email)
+            wanted = _admin_still_wants_email(email)
         if not wanted:
             OutgoingEmail.objects.filter(pk=email.pk).update(state=EmailState.SKIPPED)
             return EmailState.SKIPPED
@@ -228,6 +226,24 @@ def _still_wants_email(email: OutgoingEmail) -> bool:
         email_notifications=True,
         user__is_active=True,
     ).exists()
+
+
+def _admin_still_wants_email(email: OutgoingEmail) -> bool:
+    """An e-mail to a brand admin: still an admin, and still wants e-mail."""
+    return User.objects.filter(
+        pk=email.recipient_id, is_active=True, is_staff=True, email_notifications=True
+    ).exists()
+
+
+def _still_wants_digest(email: OutgoingEmail) -> bool:
+    """A digest goes to whoever still has digests on (and, for a member, is still one)."""
+    if not User.objects.filter(pk=email.recipient_id, is_active=True, digest_enabled=True).exists():
+        return False
+    if email.partner_id:
+        return PartnerMember.objects.filter(
+            user_id=email.recipient_id, partner_id=email.partner_id, is_active=True
+        ).exists()
+    return True
 
 
 def _still_invited(*, user_id, member_id=None, partner_id=None) -> bool:
@@ -284,3 +300,90 @@ def member_email_notifications_set(
         )
         member.email_notifications = enabled
     return member
+
+
+# ---------------------------------------------------------------- WhatsApp
+
+
+def whatsapp_send(*, message_id: str, event: Event | None = None) -> str:
+    """Send one queued WhatsApp message. Returns its state afterwards.
+
+    Like `email_send`: whether it is still wanted is decided in a short
+    transaction, the API is called with no transaction open, and the result is
+    recorded after. `WhatsAppUnavailable` (5xx, 429, time-out) propagates, so
+    the outbox tries again with back-off; a refusal (4xx) is final: the
+    message is marked failed with WhatsApp's error, and admins are told on
+    their feed.
+    """
+    with transaction.atomic():
+        message = (
+            WhatsAppMessage.objects.select_for_update()
+            .select_related("recipient")
+            .filter(pk=message_id)
+            .first()
+        )
+        if message is None or message.state != WhatsAppState.QUEUED:
+            return message.state if message else ""
+        if not whatsapp.is_configured() or not _still_wants_whatsapp(message):
+            WhatsAppMessage.objects.filter(pk=message.pk).update(state=WhatsAppState.SKIPPED)
+            return WhatsAppState.SKIPPED
+    try:
+        provider_id = whatsapp.send_template(
+            to=message.to_number,
+            template=message.template,
+            language=message.language,
+            parameters=list(message.parameters),
+        )
+    except whatsapp.WhatsAppRefused as refusal:
+        whatsapp_mark_failed(
+            message_id=message.pk, code=refusal.code, error=str(refusal), event=event
+        )
+        return WhatsAppState.FAILED
+    WhatsAppMessage.objects.filter(pk=message.pk, state=WhatsAppState.QUEUED).update(
+        state=WhatsAppState.SENT, sent_at=timezone.now(), provider_message_id=provider_id[:200]
+    )
+    return WhatsAppState.SENT
+
+
+def _still_wants_whatsapp(message: WhatsAppMessage) -> bool:
+    """Still an active member who consents, at the number the message was written for."""
+    return PartnerMember.objects.filter(
+        user_id=message.recipient_id,
+        is_active=True,
+        user__is_active=True,
+        whatsapp_consent=True,
+        phone=message.to_number,
+    ).exists()
+
+
+@transaction.atomic
+def whatsapp_mark_failed(
+    *, message_id: str, code: str = "", error: str = "", event: Event | None = None
+) -> WhatsAppMessage | None:
+    """WhatsApp refused the message, or every attempt failed: keep the error, tell the admins.
+
+    `event` keys the admins' feed entries (the message's own queued event, or
+    the dead-delivery event), so telling them twice adds nothing.
+    """
+    WhatsAppMessage.objects.filter(pk=message_id, state=WhatsAppState.QUEUED).update(
+        state=WhatsAppState.FAILED, error_code=str(code)[:20], error=error[:4000]
+    )
+    message = (
+        WhatsAppMessage.objects.select_related("run", "recipient").filter(pk=message_id).first()
+    )
+    if message is None or event is None:
+        return message
+    reference = message.run.reference if message.run else ""
+    feed_entries_add(
+        event=event,
+        audience=Audience.ADMIN,
+        recipients=User.objects.filter(is_staff=True, is_active=True).order_by("pk"),
+        summary=lambda: summaries.failed_whatsapp_summary(
+            name=message.recipient.display_name,
+            number=message.to_number,
+            reference=reference,
+            error=message.error or error,
+        ),
+        run_id=message.run_id,
+    )
+    return message

@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 
 from loomworks.events.api import DELIVERY_DEAD, EventName, subscriber
 from loomworks.events.models import Event
-from loomworks.notifications import emails, services, summaries
+from loomworks.notifications import channels, emails, notices, services, summaries
 from loomworks.notifications.models import Audience
 from loomworks.partners.models import Partner, PartnerMember
 from loomworks.production.models import ProductionRun, RunStatus
@@ -42,6 +42,7 @@ ADMIN_RUN_EVENTS = (
 )
 COMMENT_ADDED = EventName.TASK_COMMENT_ADDED
 SEND_EMAIL_SUBSCRIBER = "notifications.send_queued_email"
+SEND_WHATSAPP_SUBSCRIBER = "notifications.send_queued_whatsapp"
 
 # Statuses in which the partner can see a run: a cancellation then concerns it.
 _SEEN_BY_PARTNER = (RunStatus.APPROVED, RunStatus.SENT_TO_PARTNER, RunStatus.IN_PROGRESS)
@@ -101,12 +102,17 @@ def tell_the_partner(event: Event) -> None:
     partner = Partner.objects.filter(pk=partner_id).first() if partner_id else None
     if partner is None:
         return
-    services.partner_notice_record(
-        event=event,
-        message=message,
+    notice = notices.partner_notice(
+        message,
+        kind=event.name,
         run=run,
         partner=partner,
         reason=(event.payload.get("note") or "") if message == emails.RUN_CANCELLED else "",
+        reassigned=event.name == REASSIGNED,
+    )
+    # Every active member: a feed entry each, e-mail and WhatsApp to those who chose them.
+    channels.notify(
+        event=event, notice=notice, people=channels.partner_people(partner, active_partner=False)
     )
 
 
@@ -126,6 +132,12 @@ def invite_the_member(event: Event) -> None:
 @subscriber(services.EMAIL_QUEUED, name=SEND_EMAIL_SUBSCRIBER, atomic=False)
 def send_queued_email(event: Event) -> None:
     services.email_send(email_id=event.payload["email_id"])
+
+
+@subscriber(EventName.NOTIFICATION_WHATSAPP_QUEUED, name=SEND_WHATSAPP_SUBSCRIBER, atomic=False)
+def send_queued_whatsapp(event: Event) -> None:
+    """Outside a transaction, like e-mail: a slow API holds no lock. 5xx and time-outs raise (retried)."""
+    services.whatsapp_send(message_id=event.payload["whatsapp_message_id"], event=event)
 
 
 # ---------------------------------------------------------------- admin feed
@@ -186,6 +198,16 @@ def tell_the_admins_about_a_dead_delivery(event: Event) -> None:
     original = payload.get("event_payload") or {}
     attempts = payload.get("attempts") or 0
     error = payload.get("error") or ""
+    if payload.get("subscriber") == SEND_WHATSAPP_SUBSCRIBER:
+        # The WhatsApp API failed every attempt (5xx, time-outs): the message
+        # is marked failed and the admins told, with the last error.
+        services.whatsapp_mark_failed(
+            message_id=original.get("whatsapp_message_id", ""),
+            code="",
+            error=summaries.gave_up_error(attempts=attempts, error=error),
+            event=event,
+        )
+        return
     if payload.get("subscriber") == SEND_EMAIL_SUBSCRIBER:
         email = services.email_mark_failed(email_id=original.get("email_id", ""))
         if email is None:

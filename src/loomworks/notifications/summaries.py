@@ -39,6 +39,15 @@ def actor_label(actor: dict, partner_name: str = "") -> str:
     return name
 
 
+def deadline_phrase(run: ProductionRun) -> str:
+    """The run's date in the one wording people see everywhere: "Promised …" or "Due …"."""
+    if run.promised_date:
+        return _("Promised %(date)s") % {"date": _date(run.promised_date)}
+    if run.due_date:
+        return _("Due %(date)s") % {"date": _date(run.due_date)}
+    return ""
+
+
 # ---------------------------------------------------------------- partner feed
 
 
@@ -194,3 +203,23 @@ def dead_delivery_summary(
         )
         % values
     )
+
+
+def failed_whatsapp_summary(*, name: str, number: str, reference: str, error: str) -> str:
+    values = {"name": name, "number": number, "ref": reference, "error": error}
+    if reference:
+        return (
+            _(
+                "The WhatsApp message to %(name)s (%(number)s) about %(ref)s was not delivered: %(error)s"
+            )
+            % values
+        )
+    return _("The WhatsApp message to %(name)s (%(number)s) was not delivered: %(error)s") % values
+
+
+def gave_up_error(*, attempts: int, error: str) -> str:
+    """The error kept on a message whose every attempt failed."""
+    return _("gave up after %(attempts)s attempts: %(error)s") % {
+        "attempts": attempts,
+        "error": error,
+    }

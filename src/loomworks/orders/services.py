@@ -98,9 +98,15 @@ def order_place(*, external_id: str, lines: Sequence[dict], actor: Actor) -> Pla
     if existing:
         return PlaceResult(order=existing, created=False)
     cleaned = _validate_lines(lines)
-    taken = OrderLine.objects.filter(
-        external_id__in=[line["external_id"] for line in cleaned]
-    ).first()
+    taken = (
+        OrderLine.objects.select_related("order")
+        .filter(external_id__in=[line["external_id"] for line in cleaned])
+        .first()
+    )
+    if taken and taken.order.external_id == external_id:
+        # A retry of this very order, recorded by another request between the
+        # first look and this one: the same answer as if it had come later.
+        return PlaceResult(order=taken.order, created=False)
     if taken:
         raise Conflict(
             _("The order line %(line)s belongs to order %(order)s already.")

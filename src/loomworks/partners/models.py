@@ -55,6 +55,11 @@ class PartnerMember(TimeStamped):
     )
     is_active = models.BooleanField(_("active"), default=True)
     email_notifications = models.BooleanField(_("e-mail me about my partner's runs"), default=True)
+    # WhatsApp: a number in E.164 form (+351912345678) and the member's consent
+    # to be messaged there, with when it was given. No consent, no message.
+    phone = models.CharField(_("mobile number"), max_length=20, blank=True, db_default="")
+    whatsapp_consent = models.BooleanField(_("WhatsApp messages"), default=False, db_default=False)
+    whatsapp_consent_at = models.DateTimeField(null=True, blank=True)
     last_seen_runs_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from loomworks.core.audit import audit_record
 from loomworks.core.errors import Conflict, InvalidInput
 from loomworks.events.api import EventName, publish
 from loomworks.partners.models import MemberRole, Partner, PartnerMember, PartnerStatus
@@ -201,4 +202,67 @@ def member_preferences_update(*, member: PartnerMember, email_notifications: boo
     PartnerMember.objects.filter(pk=member.pk).update(
         email_notifications=member.email_notifications, updated_at=timezone.now()
     )
+    return member
+
+
+def phone_in_e164(value: str, field: str = "phone") -> str:
+    """A mobile number in E.164 form (+351912345678); blank stays blank. Refused when invalid."""
+    import phonenumbers
+
+    value = (value or "").strip()
+    if not value:
+        return ""
+    try:
+        number = phonenumbers.parse(value, None)
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        raise InvalidInput(
+            field,
+            _("Give the number with its country code, like +351 912 345 678."),
+        )
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+@transaction.atomic
+def member_whatsapp_set(
+    *, member: PartnerMember, actor, phone: str, consent: bool
+) -> PartnerMember:
+    """The member's WhatsApp number and their consent to be messaged there.
+
+    Consent is the member's own to give: a brand admin may correct the number
+    or withdraw consent, never give it for them. Consent needs a number; its
+    time is kept (`whatsapp_consent_at`) and cleared when it is withdrawn. A
+    change leaves an audit row (who, the number and the consent before and after).
+    """
+    own = actor.user_id == member.user_id
+    if not own and not actor.is_admin:
+        raise InvalidInput("member", _("You can change only your own settings."))
+    phone = phone_in_e164(phone)
+    consent = bool(consent)
+    if consent and not phone:
+        raise InvalidInput("phone", _("Give your mobile number to get WhatsApp messages."))
+    if consent and not member.whatsapp_consent and not own:
+        raise InvalidInput("whatsapp_consent", _("Only the member can agree to WhatsApp messages."))
+    values = {"phone": phone, "whatsapp_consent": consent}
+    if consent and not member.whatsapp_consent:
+        values["whatsapp_consent_at"] = timezone.now()
+    if not consent:
+        values["whatsapp_consent_at"] = None
+    values = {name: value for name, value in values.items() if getattr(member, name) != value}
+    if values:
+        audit_record(
+            actor=actor,
+            action="partner_member.whatsapp_changed",
+            target_type="partner_member",
+            target_id=str(member.pk),
+            details={
+                name: [getattr(member, name), value]
+                for name, value in values.items()
+                if name in ("phone", "whatsapp_consent")
+            },
+        )
+        PartnerMember.objects.filter(pk=member.pk).update(**values, updated_at=timezone.now())
+        for name, value in values.items():
+            setattr(member, name, value)
     return member

@@ -20,6 +20,7 @@ HISTORY_LABELS = {
     "parts_started": gettext_lazy("A part was accepted"),
     "ready_to_dispatch": gettext_lazy("Ready to dispatch"),
     "blocked": gettext_lazy("Blocked"),
+    "late": gettext_lazy("Late"),
     "edit": gettext_lazy("Details edited"),
     "media_added": gettext_lazy("Files added"),
     "tasks_added": gettext_lazy("Tasks added"),

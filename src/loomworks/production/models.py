@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -28,6 +29,13 @@ OPEN_STATUSES = tuple(s for s in RunStatus.values if s not in TERMINAL_STATUSES)
 class RunType(models.TextChoices):
     PRODUCTION = "production", _("Production")
     SAMPLE = "sample", _("Sample")
+
+
+class DeadlineKind(models.TextChoices):
+    """Which date a run is held to, and so how people read it: "Promised …" or "Due …"."""
+
+    PROMISED = "promised", _("Promised")
+    DUE = "due", _("Due")
 
 
 class ProductionRun(TimeStamped):
@@ -93,6 +101,12 @@ class ProductionRun(TimeStamped):
     cancelled_reason = models.TextField(_("cancellation reason"), blank=True)
     due_date = models.DateField(_("due date"), null=True, blank=True)
     promised_date = models.DateField(_("promised date"), null=True, blank=True)
+    # When the partner holding it was sent the run (dispatch, or a reassignment
+    # of a sent run), and when it last moved forward while in work (accepted,
+    # started, finished, a task or checklist item done, material logged). The
+    # reminder rules read them through partial indexes (see Meta).
+    last_sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    last_progress_at = models.DateTimeField(_("last progress"), null=True, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     # Totals of the run's deliveries (`services.output`); None until one is recorded.
     produced_quantity = models.PositiveIntegerField(_("produced"), null=True, blank=True)
@@ -121,6 +135,35 @@ class ProductionRun(TimeStamped):
             models.Index(fields=["design", "-created_at"], name="run_design_created"),
             models.Index(fields=["parent", "-created_at"], name="run_parent_created"),
             models.Index(fields=["-created_at", "id"], name="run_created_id"),
+            # The reminder rules' candidate sets: each scan reads only a window
+            # of one of these, never the table (loomworks.reminders.rules).
+            models.Index(
+                fields=["last_sent_at", "id"],
+                condition=Q(status="sent_to_partner"),
+                name="run_sent_waiting",
+            ),
+            models.Index(
+                Coalesce("promised_date", "due_date"),
+                "id",
+                condition=~Q(status__in=["completed", "cancelled"]),
+                name="run_open_deadline",
+            ),
+            models.Index(
+                Coalesce("promised_date", "due_date"),
+                "id",
+                condition=Q(status__in=["sent_to_partner", "in_progress"], started_at__isnull=True),
+                name="run_not_started_deadline",
+            ),
+            models.Index(
+                fields=["last_progress_at", "id"],
+                condition=Q(status="in_progress"),
+                name="run_in_work_progress",
+            ),
+            models.Index(
+                fields=["completed_at"],
+                condition=Q(completed_at__isnull=False),
+                name="run_completed_at",
+            ),
         ]
         verbose_name = _("production run")
 
@@ -149,10 +192,22 @@ class ProductionRun(TimeStamped):
         return "received"
 
     @property
+    def deadline(self):
+        """The date the run is held to: the partner's promised date, else the brand's due date."""
+        return self.promised_date or self.due_date
+
+    @property
+    def deadline_kind(self) -> str:
+        """`promised` when the partner gave the date, `due` for the brand's, "" without either."""
+        if self.promised_date is not None:
+            return DeadlineKind.PROMISED
+        return DeadlineKind.DUE if self.due_date is not None else ""
+
+    @property
     def is_late(self) -> bool:
         if self.is_terminal:
             return False
-        deadline = self.promised_date or self.due_date
+        deadline = self.deadline
         return bool(deadline and timezone.localdate() > deadline)
 
 

@@ -238,6 +238,11 @@ class RunFacts:
     cancelled_reason: str
     due_date: datetime.date | None
     promised_date: datetime.date | None
+    # The date the run is held to (promised, else due) and which one it is
+    # (`DeadlineKind`: people read "Promised …" or "Due …"); a late run shows
+    # this date as the one it missed.
+    deadline: datetime.date | None
+    deadline_kind: str
     is_late: bool
     notes: str
     progress: Progress
@@ -276,6 +281,11 @@ class RunFacts:
     @property
     def run_type_label(self) -> str:
         return str(RunType(self.run_type).label) if self.run_type in RunType.values else ""
+
+    @property
+    def missed_date(self) -> datetime.date | None:
+        """The date a late run missed (its promised, else due date); None when not late."""
+        return self.deadline if self.is_late else None
 
 
 @dataclass(frozen=True, kw_only=True)

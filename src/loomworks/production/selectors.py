@@ -307,6 +307,8 @@ def run_facts(
         "cancelled_reason": run.cancelled_reason,
         "due_date": run.due_date,
         "promised_date": run.promised_date,
+        "deadline": run.deadline,
+        "deadline_kind": str(run.deadline_kind),
         "is_late": run.is_late,
         "notes": run.notes,
         "progress": progress,

@@ -60,6 +60,8 @@ class RunTransition:
     on_parent: bool = True  # may it act on a run that has children?
     policy: bool = False  # may the production policy narrow its from-statuses for admins?
     kind: str = field(default="")
+    # Narrower from-statuses for partners, where they differ from the brand's.
+    partner_from: frozenset[str] | None = None
 
     @property
     def history_kind(self) -> str:
@@ -91,6 +93,7 @@ TRANSITIONS: dict[str, RunTransition] = {
             S.SENT_TO_PARTNER,
             EventName.RUN_SENT_TO_PARTNER,
             frozenset({ADMIN, SYSTEM}),
+            stamp="last_sent_at",
             on_parent=False,
             policy=True,
         ),
@@ -293,6 +296,16 @@ TRANSITIONS: dict[str, RunTransition] = {
             EventName.RUN_BLOCKED,
             frozenset({SYSTEM}),
         ),
+        # The promised (else due) date passed: recorded once per missed date by
+        # the reminder rules (loomworks.reminders), the status left as it is.
+        RunTransition(
+            "late",
+            gettext_lazy("mark late"),
+            frozenset(OPEN_STATUSES),
+            None,
+            EventName.RUN_LATE,
+            frozenset({SYSTEM}),
+        ),
         RunTransition(
             "edit",
             gettext_lazy("edit"),
@@ -309,6 +322,9 @@ TRANSITIONS: dict[str, RunTransition] = {
             None,
             None,
             frozenset({ADMIN, PARTNER}),
+            # A workshop acts on a run once it is sent to it, until it ends:
+            # files follow the same rule as accepting, starting or finishing.
+            partner_from=frozenset({S.SENT_TO_PARTNER, S.IN_PROGRESS}),
         ),
         RunTransition(
             "tasks_added",
@@ -324,6 +340,18 @@ TRANSITIONS: dict[str, RunTransition] = {
 }
 
 POLICY_ACTIONS = tuple(action for action, spec in TRANSITIONS.items() if spec.policy)
+
+# Actions that move a run in work forward: they reset its `last_progress_at`,
+# which the "no progress for K days" reminder reads. (Task work does the same
+# through `record_progress`.)
+PROGRESS_ACTIONS = frozenset({"accept", "start", "finish", "deliver", "media_added"})
+
+
+def record_progress(run_id: str, *, at=None) -> None:
+    """The run in work moved forward now (a task or checklist item done, material logged)."""
+    ProductionRun.objects.filter(pk=run_id, status=S.IN_PROGRESS).update(
+        last_progress_at=at or timezone.now()
+    )
 
 
 @dataclass
@@ -353,6 +381,8 @@ def allowed_from(action: str, *, actor: Actor, policy: dict | None = None) -> fr
     """The statuses `action` may start from for `actor`, the admin policy applied."""
     spec = TRANSITIONS[action]
     statuses = spec.from_statuses
+    if actor.is_partner and spec.partner_from is not None:
+        statuses = spec.partner_from
     if actor.is_admin and spec.policy:
         configured = (policy if policy is not None else policy_config()).get(action)
         if configured is not None:
@@ -541,6 +571,10 @@ def transition(
         values = {"status": new_status, "updated_at": now, **(changes or {})}
         if spec.stamp:
             values[spec.stamp] = now
+        if new_status == S.SENT_TO_PARTNER and action == "reassign":
+            values["last_sent_at"] = now  # the new partner was just sent it: its clock starts again
+        if action in PROGRESS_ACTIONS and new_status == S.IN_PROGRESS:
+            values["last_progress_at"] = now
         updated = ProductionRun.objects.filter(pk=current.pk, status=from_status).update(**values)
         if updated != 1:  # cannot happen under the row lock; refuse rather than guess
             raise TransitionNotAllowed(

@@ -27,6 +27,7 @@ from loomworks.production.models import (
     RunStatus,
     RunType,
 )
+from loomworks.production.previews import MEDIA_UPLOADED, preview_build
 from loomworks.production.services import next_step
 from loomworks.production.states import transition
 from loomworks.work import services as work
@@ -252,3 +253,15 @@ def create_runs_for_order(event: Event) -> None:
                 line.external_id,
                 line.pk,
             )
+
+
+@subscriber(MEDIA_UPLOADED, atomic=False)
+def make_previews_of_uploaded_images(event: Event) -> None:
+    """Previews are made here, after the upload, not in the request that stored the files.
+
+    Outside any transaction (`atomic=False`): decoding an image takes a moment,
+    and no database lock is held meanwhile; each preview is attached with one
+    short UPDATE (see `previews.preview_build`).
+    """
+    for media_id in event.payload.get("media_ids", []):
+        preview_build(media_id)

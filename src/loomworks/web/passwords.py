@@ -5,6 +5,7 @@ after `PASSWORD_RESET_TIMEOUT`); these subclasses give them our pages, our
 e-mail in the person's language, and send the person home once done.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -13,7 +14,9 @@ from django.shortcuts import redirect
 from django.urls import reverse_lazy
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from loomworks.accounts import throttle
 from loomworks.web.forms import PasswordResetRequestForm, SetPasswordForm
 from loomworks.web.views import home_url_for
 
@@ -22,7 +25,8 @@ RESET = "reset"
 
 
 class PasswordResetView(auth_views.PasswordResetView):
-    """Ask for a link by e-mail. The answer is the same whether or not the address is known."""
+    """Ask for a link by e-mail. The answer is the same whether or not the address is known,
+    and whether or not this address was sent enough links lately (see accounts/throttle.py)."""
 
     template_name = "web/password_reset.html"
     form_class = PasswordResetRequestForm
@@ -32,7 +36,27 @@ class PasswordResetView(auth_views.PasswordResetView):
     success_url = reverse_lazy("login")
 
     def form_valid(self, form):
-        response = super().form_valid(form)
+        admission = throttle.password_reset_admit(
+            email=form.cleaned_data["email"],
+            client_address=throttle.client_address_of(self.request),
+        )
+        if admission is throttle.Admission.WAIT:
+            form.add_error(
+                None,
+                ngettext(
+                    "Too many requests for new passwords came from here. Wait %(minutes)d "
+                    "minute and try again.",
+                    "Too many requests for new passwords came from here. Wait %(minutes)d "
+                    "minutes and try again.",
+                    settings.PASSWORD_RESET_WINDOW_MINUTES,
+                )
+                % {"minutes": settings.PASSWORD_RESET_WINDOW_MINUTES},
+            )
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        if admission is throttle.Admission.SEND:
+            response = super().form_valid(form)
+        else:  # enough links went to this address lately: the same answer, no e-mail
+            response = redirect(self.get_success_url())
         messages.success(
             self.request,
             _(

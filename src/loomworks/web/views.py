@@ -36,6 +36,21 @@ class LoginView(DjangoLoginView):
     form_class = LoginForm
     redirect_authenticated_user = True
 
+    def dispatch(self, request, *args, **kwargs):
+        # Logged in with nowhere to go (a membership switched off, a user of no
+        # partner): their session is of no use, and sending them "home" would
+        # send them back here. End it and show the form, saying why.
+        if request.user.is_authenticated and home_url_for(request.user) == "/login":
+            logout(request)
+            messages.info(
+                request,
+                _(
+                    "Your account has no access to Loomworks at the moment; ask your "
+                    "workshop's owner or the brand. You can log in with another account."
+                ),
+            )
+        return super().dispatch(request, *args, **kwargs)
+
     def get_default_redirect_url(self):
         return home_url_for(self.request.user)
 

@@ -122,3 +122,30 @@ def test_the_dashboard_runs_the_same_queries_for_few_or_many_runs(console, make_
     add_runs(6)
     assert count_queries(lambda: console.get("/admin/")) == full
     assert full <= few + 5  # at most one total per list, once a list is longer than it shows
+
+
+def test_the_overdue_list_shows_each_late_run_with_the_date_it_missed(console, make_run, workshop):
+    import time_machine
+
+    from loomworks.production import services
+
+    today = timezone.localdate()
+    promised = make_run(
+        "sent_to_partner", partner=workshop.partner, due_date=today + datetime.timedelta(days=30)
+    )
+    services.run_accept(
+        run=promised, actor=workshop.actor, promised_date=today + datetime.timedelta(days=1)
+    )
+    due = make_run(
+        "approved", partner=workshop.partner, due_date=today + datetime.timedelta(days=2)
+    )
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=5), tick=False):
+        page = console.get("/admin/").content.decode()
+        listed = page[page.index('id="needs-overdue"') :]
+        listed = listed[: listed.index("</section>")]
+        promised_day = (today + datetime.timedelta(days=1)).strftime("%-d %b %Y")
+        due_day = (today + datetime.timedelta(days=2)).strftime("%-d %b %Y")
+        assert promised.reference in listed and due.reference in listed
+        assert f'<span class="deadline late">Promised {promised_day}</span>' in listed
+        assert f'<span class="deadline late">Due {due_day}</span>' in listed
+        assert listed.count('<span class="chip chip--late">late</span>') == 2

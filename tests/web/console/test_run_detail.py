@@ -122,15 +122,20 @@ def test_materials_show_planned_use_beside_what_was_logged(console, make_run, wo
     assert "+1.25 m" in page
 
 
-def test_media_gallery(console, make_run, workshop):
+def test_media_gallery(console, make_run, workshop, drained):
     run = make_run("in_progress", partner=workshop.partner, actor=workshop.actor)
     png = image_bytes()
     services.media_add(
         run=run, actor=workshop.actor, files=[SimpleUploadedFile("front.png", png, "image/png")]
     )
-    page = text(console.get(url(run)))
-    assert "front.png" in page
+    media = MediaFile.objects.get(run=run)
+    before = text(console.get(url(run)))
+    assert "front.png" in before
+    assert f'<img src="/media/{media.file.name}"' in before  # until its preview exists
+
+    drained()  # the preview is made after the upload
     preview = MediaFile.objects.get(run=run).preview
+    page = text(console.get(url(run)))
     assert f'<img src="/media/{preview.name}"' in page  # the gallery loads the small preview
 
 

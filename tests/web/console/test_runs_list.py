@@ -35,7 +35,7 @@ def test_each_row_shows_names_dates_and_progress(console, make_run, workshop):
 def test_late_runs_are_marked_in_red(console, make_run):
     make_run("approved", due_date=timezone.localdate() - datetime.timedelta(days=2))
     page = text(console.get(URL))
-    assert 'class="late"' in page
+    assert 'class="deadline late">Due ' in page
     assert ">late<" in page
 
 

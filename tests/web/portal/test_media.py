@@ -21,8 +21,11 @@ def photo(name="photo.png") -> SimpleUploadedFile:
 
 
 @pytest.fixture
-def run_photo(working_run, workshop) -> MediaFile:
-    return services.media_add(run=working_run, actor=workshop.actor, files=[photo()])[0]
+def run_photo(working_run, workshop, drained) -> MediaFile:
+    media = services.media_add(run=working_run, actor=workshop.actor, files=[photo()])[0]
+    drained()  # the preview is made after the upload, by its subscriber
+    media.refresh_from_db()
+    return media
 
 
 def url(media: MediaFile) -> str:
@@ -113,3 +116,28 @@ def test_the_preview_is_served_to_those_who_may_see_the_photo_only(
     assert client.get(preview).status_code == 404
     client.force_login(AdminFactory())
     assert client.get(preview).status_code == 200
+
+
+def test_too_many_photos_at_once_get_a_page_saying_so(partner_client, working_run, settings):
+    partner_client.raise_request_exception = False
+    count = settings.DATA_UPLOAD_MAX_NUMBER_FILES + 1
+
+    response = partner_client.post(
+        f"/partner/production-runs/{working_run.pk}/media",
+        {"files": [photo(f"{i}.png") for i in range(count)]},
+    )
+
+    assert response.status_code == 400
+    assert f"Send at most {count - 1} files at once." in response.content.decode()
+    assert not MediaFile.objects.exists()
+
+
+def test_a_partner_cannot_add_photos_before_the_run_is_sent(partner_client, make_run, workshop):
+    run = make_run("approved", partner=workshop.partner)
+
+    page = partner_client.get(f"/partner/production-runs/{run.pk}/")
+    response = partner_client.post(f"/partner/production-runs/{run.pk}/media", {"files": [photo()]})
+
+    assert 'name="files"' not in page.content.decode()
+    assert response.status_code == 422
+    assert not MediaFile.objects.exists()

@@ -108,7 +108,35 @@ def test_a_late_run_shows_its_due_date_in_red(partner_client, make_run, workshop
 
     page = partner_client.get("/partner/").content.decode()
 
-    assert re.search(r'<span class="run-card__facts late">Late: was due \d+ \w+ \d{4}</span>', page)
+    assert re.search(
+        r'<span class="deadline late">Due \d+ \w+ \d{4}</span> <span class="chip chip--late">late</span>',
+        page,
+    )
+
+
+def test_a_late_run_the_partner_gave_a_date_for_shows_the_promised_date_it_missed(
+    partner_client, make_run, workshop
+):
+    import time_machine
+
+    from loomworks.production import services
+
+    today = timezone.localdate()
+    run = make_run(
+        "sent_to_partner",
+        partner=workshop.partner,
+        actor=workshop.actor,
+        due_date=today + datetime.timedelta(days=30),
+    )
+    services.run_accept(
+        run=run, actor=workshop.actor, promised_date=today + datetime.timedelta(days=2)
+    )
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=4), tick=False):
+        missed = (today + datetime.timedelta(days=2)).strftime("%-d %b %Y")
+        for url in ("/partner/", f"/partner/production-runs/{run.pk}/"):
+            page = partner_client.get(url).content.decode()
+            assert f'<span class="deadline late">Promised {missed}</span>' in page
+            assert "Due " not in page
 
 
 def test_runs_sent_since_the_last_visit_are_marked_new_once(partner_client, make_run, workshop):

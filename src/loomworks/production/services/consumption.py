@@ -27,6 +27,7 @@ from loomworks.production.models import (
     RunStatus,
 )
 from loomworks.production.states import (
+    record_progress,
     status_label,
 )
 
@@ -84,6 +85,7 @@ def consumption_log_add(
     current = _in_progress(
         run, _("Material can be logged only while %(ref)s is in progress; it is %(status)s.")
     )
+    record_progress(current.pk)
     return ConsumptionLog.objects.create(
         run=current,
         material=material,

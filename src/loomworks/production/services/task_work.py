@@ -17,6 +17,7 @@ from loomworks.production.models import (
 )
 from loomworks.production.services.media import media_add
 from loomworks.production.states import (
+    record_progress,
     status_label,
 )
 from loomworks.work import services as work
@@ -52,6 +53,7 @@ def _lock_run_for_task_work(task: Task, actor: Actor, *, done: str | None = None
     run = ProductionRun.objects.select_for_update().get(pk=task.run_id)
     _check_task_holder(task, actor, run)
     if run.status == RunStatus.IN_PROGRESS:
+        record_progress(run.pk)
         return
     if done and Task.objects.filter(pk=task.pk, status=done).exists():
         return

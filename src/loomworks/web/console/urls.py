@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from loomworks.web.console.views import connect, dashboard, directory, runs
+from loomworks.web.console.views import connect, dashboard, directory, reminders, runs
 
 app_name = "console"
 urlpatterns = [
@@ -99,6 +99,9 @@ urlpatterns = [
         connect.sku_mapping_add,
         name="sku_mapping_add",
     ),
+    # reminders: the rules, and each admin's own settings
+    path("reminders/", reminders.reminder_rules, name="reminder_rules"),
+    path("me/notifications/", reminders.my_notifications, name="my_notifications"),
     # notifications
     path("notifications/", dashboard.notifications, name="notifications"),
     path(

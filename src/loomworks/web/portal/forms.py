@@ -75,6 +75,17 @@ class EmailSettingsForm(forms.Form):
     email_notifications = forms.BooleanField(required=False)
 
 
+class ReachSettingsForm(forms.Form):
+    """How a member is reached besides the notices page: WhatsApp, the digest, their time zone."""
+
+    phone = forms.CharField(label=_("Mobile number"), required=False, max_length=30)
+    whatsapp_consent = forms.BooleanField(
+        label=_("Send me WhatsApp messages about my workshop's runs"), required=False
+    )
+    digest_enabled = forms.BooleanField(label=_("Send me a morning digest"), required=False)
+    time_zone = forms.CharField(label=_("My time zone"), required=False, max_length=64)
+
+
 REJECTED_LINES = 3
 
 

@@ -45,4 +45,5 @@ urlpatterns = [
     ),
     path("notifications/read-all", views.notifications_read_all, name="notifications_read_all"),
     path("settings/email", views.email_settings, name="email_settings"),
+    path("settings/reach", views.reach_settings, name="reach_settings"),
 ]

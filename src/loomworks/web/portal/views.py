@@ -9,15 +9,18 @@ beside the field and the typed values kept.
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from loomworks.accounts.services import time_zone_names, user_preferences_set
 from loomworks.core.errors import DomainError, InvalidInput, NotFound
 from loomworks.notifications import selectors as notification_selectors
 from loomworks.notifications import services as notification_services
+from loomworks.notifications import whatsapp
 from loomworks.partners import services as partner_services
 from loomworks.production import services
 from loomworks.production.partner_selectors import (
@@ -35,6 +38,7 @@ from loomworks.web.portal.forms import (
     ConsumptionForm,
     DeclineForm,
     EmailSettingsForm,
+    ReachSettingsForm,
 )
 from loomworks.web.portal.pages import hand_over_form, run_page_context, task_card_context
 from loomworks.web.portal.selectors import (
@@ -447,16 +451,27 @@ def comment_add(request, task_id):
 @partner_required
 @require_GET
 def notifications(request):
+    return _page(request, "portal/notifications.html", _notices_context(request))
+
+
+def _notices_context(request) -> dict:
     page = Paginator(notification_selectors.notifications_for(request.user), 20)
-    return _page(
-        request,
-        "portal/notifications.html",
-        {
-            "page": page.get_page(request.GET.get("page")),
-            "email_notifications": request.member.email_notifications,
-            "nav": "notifications",
-        },
-    )
+    member, user = request.member, request.user
+    return {
+        "page": page.get_page(request.GET.get("page")),
+        "email_notifications": member.email_notifications,
+        "reach_form": ReachSettingsForm(
+            initial={
+                "phone": member.phone,
+                "whatsapp_consent": member.whatsapp_consent,
+                "digest_enabled": user.digest_enabled,
+                "time_zone": user.time_zone,
+            }
+        ),
+        "whatsapp_on": whatsapp.is_configured(),
+        "zones": time_zone_names(),
+        "nav": "notifications",
+    }
 
 
 @partner_required
@@ -473,6 +488,42 @@ def notifications_read_all(request):
     count = notification_services.notifications_mark_all_read(user=request.user)
     if count:
         messages.success(request, _("Every notice is marked read."))
+    return redirect("portal:notifications")
+
+
+@partner_required
+@require_POST
+def reach_settings(request):
+    """WhatsApp (a number and consent), the morning digest and the member's time zone."""
+    form = ReachSettingsForm(request.POST)
+    form.is_valid()  # checkboxes: absent means off; the services check the rest
+    data = form.cleaned_data
+    try:
+        with transaction.atomic():
+            partner_services.member_whatsapp_set(
+                member=request.member,
+                actor=request.actor,
+                phone=data.get("phone", ""),
+                consent=data.get("whatsapp_consent", False),
+            )
+            user_preferences_set(
+                user=request.user,
+                actor=request.actor,
+                time_zone=data.get("time_zone", ""),
+                digest_enabled=data.get("digest_enabled", False),
+            )
+    except InvalidInput as error:
+        _field_error(form, error)
+        return _page(
+            request,
+            "portal/notifications.html",
+            {
+                **_notices_context(request),
+                "reach_form": form,
+            },
+            status=422,
+        )
+    messages.success(request, _("Saved: this is how we reach you now."))
     return redirect("portal:notifications")
 
 

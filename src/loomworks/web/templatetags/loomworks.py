@@ -124,3 +124,13 @@ def stepper(run):
         for index, (key, label) in enumerate(STAGES)
     ]
     return {"steps": steps, "cancelled": run.status == RunStatus.CANCELLED}
+
+
+@register.filter
+def yesno_or_value(value) -> str:
+    """A setting's value for people: "on"/"off" for a switch, the number or text otherwise."""
+    if value is True:
+        return _("on")
+    if value is False:
+        return _("off")
+    return "" if value is None else str(value)

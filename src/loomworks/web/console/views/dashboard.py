@@ -1,8 +1,11 @@
 """The dashboard and the notifications page."""
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -14,6 +17,7 @@ from loomworks.web.console.views.common import admin_required, render_console
 from loomworks.web.views import notification_mark_read
 
 FEED_LENGTH = 10
+UNDELIVERED_DAYS = 7
 NOTIFICATIONS_PER_PAGE = 30
 
 # Each dashboard list: its title, and what it says when nothing is in it.
@@ -46,7 +50,12 @@ def dashboard(request):
     lists = selectors.needs_someone()
     for entry in lists:
         entry["title"], entry["empty"] = NEEDS_SOMEONE[entry["key"]]
+    undelivered_count, undelivered = notification_selectors.undelivered(
+        since=timezone.now() - timedelta(days=UNDELIVERED_DAYS)
+    )
     context = {
+        "undelivered_count": undelivered_count,
+        "undelivered": undelivered,
         "status_counts": selectors.status_counts(),
         "lists": lists,
         "feed": list(notification_selectors.notifications_for(request.user)[:FEED_LENGTH]),

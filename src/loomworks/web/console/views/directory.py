@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from loomworks.catalog import services as catalog
 from loomworks.core.errors import Conflict, InvalidInput
 from loomworks.core.formatting import amount_text
+from loomworks.notifications import selectors as notification_selectors
 from loomworks.partners import services as partners
 from loomworks.partners.models import Partner, PartnerStatus
 from loomworks.production import services as production_services
@@ -206,9 +207,15 @@ def _render_partner(request, partner_id: str, *, member_form=None):
         return render_not_found(request, _("There is no partner with that id."))
     runs_query = admin_run_queryset(RunFilters(partner_id=partner.pk))
     runs = admin_run_rows(runs_query[:RUNS_ON_A_PAGE])
+    failures = notification_selectors.whatsapp_failures_by_member(partner.pk)
+    members = list(selectors.partner_members(partner))
     context = {
         "partner": partner,
-        "members": list(selectors.partner_members(partner)),
+        "members": members,
+        "member_rows": [
+            {"member": member, "whatsapp_failure": failures.get(member.user_id)}
+            for member in members
+        ],
         "runs": runs,
         "run_count": runs_query.count() if len(runs) == RUNS_ON_A_PAGE else len(runs),
         "runs_url": reverse("console:run_list") + f"?partner_id={partner.pk}",

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('production', '0004_run_size_quantities'),
+        ('production', '0005_merge_0004_chase_columns_0004_run_size_quantities'),
         ('work', '0003_task_closed_and_reopened'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

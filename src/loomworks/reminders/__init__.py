@@ -1,0 +1,1 @@
+"""Chasing late work: reminder rules, the late mark, escalation and morning digests."""
