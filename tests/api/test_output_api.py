@@ -3,6 +3,8 @@
 import json
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from loomworks.core.models import AuditEntry
 from loomworks.production.models import ProductionRun
@@ -272,3 +274,29 @@ def test_a_workshop_corrects_its_own_material_entry_until_the_run_completes(
     assert patch({"quantity": 1}, PartnerApi(other_workshop.user)).status_code == 404
     api.post(deliveries(working), {"good": 10, "final": True})
     assert patch({"quantity": 3}).status_code == 409
+
+
+def test_run_lists_cost_the_same_with_one_or_many_delivered_runs(
+    admin_api, api, make_run, workshop
+):
+    def delivered_run():
+        run = make_run("in_progress", partner=workshop.partner, actor=workshop.actor)
+        api.post(deliveries(run), {"good": 2, "rejected": [{"reason": "stain", "quantity": 1}]})
+        return run
+
+    first = delivered_run()
+    admin_api.post(f"/production-runs/{first.pk}/rework", {"quantity": 1})
+    with CaptureQueriesContext(connection) as one_admin:
+        admin_api.get("/production-runs")
+    with CaptureQueriesContext(connection) as one_partner:
+        api.get("/production-runs")
+    for _ in range(4):
+        rework = admin_api.post(f"/production-runs/{delivered_run().pk}/rework", {"quantity": 1})
+        assert rework.status_code == 201
+    with CaptureQueriesContext(connection) as many_admin:
+        listed = admin_api.get("/production-runs").json()["production_runs"]
+    with CaptureQueriesContext(connection) as many_partner:
+        api.get("/production-runs")
+    assert sum(1 for run in listed if run["deliveries"]) == 5
+    assert len(many_admin.captured_queries) == len(one_admin.captured_queries)
+    assert len(many_partner.captured_queries) == len(one_partner.captured_queries)
