@@ -10,7 +10,13 @@ where the decimal mark is a comma (a thousand and some, or one and a bit?).
 import re
 from decimal import Decimal
 
-from babel.numbers import NumberFormatError, get_decimal_symbol, get_group_symbol, parse_decimal
+from babel.numbers import (
+    NumberFormatError,
+    format_currency,
+    get_decimal_symbol,
+    get_group_symbol,
+    parse_decimal,
+)
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -27,6 +33,14 @@ class AmbiguousNumber(ValueError):
 def babel_locale(language: str | None = None) -> str:
     language = (language or get_language() or "en").split("-")[0].lower()
     return BABEL_LOCALES.get(language, "en")
+
+
+def format_money(amount: Decimal, currency: str, language: str | None = None) -> str:
+    """`amount` of `currency` as people reading `language` write it: "€12.50",
+    "12,50 €". Always the currency's own minor units (two for EUR and INR, none
+    for JPY); Babel's locale data decides the symbol, the grouping and the order.
+    """
+    return format_currency(amount, currency, locale=babel_locale(language))
 
 
 def example(language: str | None = None) -> str:
