@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from loomworks.web.console.views import connect, dashboard, directory, reminders, runs
+from loomworks.web.console.views import connect, dashboard, directory, reminders, runs, setup
 
 app_name = "console"
 urlpatterns = [
@@ -46,6 +46,11 @@ urlpatterns = [
         directory.design_new_run,
         name="design_new_run",
     ),
+    # materials
+    path("materials/", setup.material_list, name="material_list"),
+    path("materials/new/", setup.material_create, name="material_create"),
+    path("materials/<str:material_id>/", setup.material_edit, name="material_edit"),
+    path("materials/<str:material_id>/archive/", setup.material_archive, name="material_archive"),
     # partners
     path("partners/", directory.partner_list, name="partner_list"),
     path("partners/new/", directory.partner_create, name="partner_create"),
