@@ -100,6 +100,7 @@ def design_out(design) -> dict:
         "tags": design.tags,
         "notes": design.notes,
         "target_date": design.target_date,
+        "measurement_unit": design.measurement_unit,
         "created_at": design.created_at,
         "updated_at": design.updated_at,
         **catalog_selectors.design_parts(design),

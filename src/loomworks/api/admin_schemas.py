@@ -34,7 +34,7 @@ from loomworks.api.schemas import (
     RunOut,
     TaskOut,
 )
-from loomworks.catalog.models import DesignStatus, MaterialUnit, Priority
+from loomworks.catalog.models import DesignStatus, MaterialUnit, MeasurementUnit, Priority
 from loomworks.core.errors import NotFound
 from loomworks.core.limits import (
     HEX_COLOUR_PATTERN,
@@ -329,6 +329,9 @@ class AdminDesignIn(Input):
     tags: list[text(100)] = Field(default_factory=list, max_length=50)
     notes: text() = ""
     target_date: date | None = None
+    measurement_unit: MeasurementUnit = Field(
+        MeasurementUnit.CENTIMETRE, description="the unit of the sizes' measurement table"
+    )
     specifications: list[AdminSpecificationIn] = Field(default_factory=list, max_length=200)
     colors: list[AdminColorIn] = Field(default_factory=list, max_length=200)
     size_sets: list[AdminSizeSetIn] = Field(default_factory=list, max_length=200)
@@ -346,6 +349,7 @@ class AdminDesignPatch(Strict):
     tags: list[text(100)] = Field(None, max_length=50)
     notes: text() | None = None
     target_date: date | None = None
+    measurement_unit: MeasurementUnit = None
     specifications: list[AdminSpecificationIn] = Field(None, max_length=200)
     colors: list[AdminColorIn] = Field(None, max_length=200)
     size_sets: list[AdminSizeSetIn] = Field(None, max_length=200)
@@ -393,6 +397,7 @@ class AdminDesignOut(Out):
     tags: list[Any]
     notes: str
     target_date: date | None
+    measurement_unit: str
     created_at: datetime
     updated_at: datetime
     specifications: list[AdminSpecificationOut]

@@ -90,6 +90,11 @@ def design_get(design_id: str) -> Design:
     return design
 
 
+def design_get_or_none(design_id: str) -> Design | None:
+    """The design with its parts loaded, or None (for pages that answer their own 404)."""
+    return _with_details(Design.objects.filter(pk=design_id)).first()
+
+
 def design_with_parts(design: Design) -> Design:
     """The design again, with everything `design_parts` reads loaded."""
     return _with_details(Design.objects.filter(pk=design.pk)).get()

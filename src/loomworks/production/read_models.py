@@ -612,6 +612,8 @@ class PartnerDesign:
     size_sets: tuple[dict[str, Any], ...]
     materials: tuple[dict[str, Any], ...]
     media: tuple[MediaView, ...]
+    # The unit of the sizes' measurements ("" in snapshots taken before designs had one).
+    measurement_unit: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -110,8 +110,9 @@ def needs_someone() -> list[dict]:
 # ---------------------------------------------------------------- run page
 
 
-def size_table(sizes: list[dict]) -> tuple[list[str], list[dict]]:
-    """Sizes as a table: one row per size, one column per measurement any size has."""
+def size_table(sizes: list[dict], unit: str = "") -> tuple[list[str], list[dict]]:
+    """Sizes as a table: one row per size, one column per measurement any size has
+    (headed with the measurements' unit, when the design gives one)."""
     keys: list[str] = []
     for size in sizes:
         for key in size.get("measurements") or {}:
@@ -124,7 +125,11 @@ def size_table(sizes: list[dict]) -> tuple[list[str], list[dict]]:
         }
         for size in sizes
     ]
-    return [key.replace("_", " ") for key in keys], rows
+    labels = [key.replace("_", " ") for key in keys]
+    # "chest width (cm)"; a name that says its unit already ("chest_cm") is left alone.
+    return [
+        f"{label} ({unit})" if unit and label.split()[-1:] != [unit] else label for label in labels
+    ], rows
 
 
 def _label(choices, value) -> str:
@@ -133,7 +138,10 @@ def _label(choices, value) -> str:
 
 def snapshot_view(snapshot: dict) -> dict:
     """The snapshot shaped for the page: sizes as a table with one column per measurement."""
-    size_columns, size_rows = size_table(snapshot.get("size_sets") or [])
+    size_columns, size_rows = size_table(
+        snapshot.get("size_sets") or [],
+        ((snapshot.get("design") or {}).get("measurement_unit") or ""),
+    )
     taken_at = snapshot.get("taken_at")
     design = snapshot.get("design") or {}
     target_date = design.get("target_date")

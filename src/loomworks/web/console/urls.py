@@ -41,6 +41,7 @@ urlpatterns = [
     path("designs/", directory.design_list, name="design_list"),
     path("designs/new/", directory.design_create, name="design_create"),
     path("designs/<str:design_id>/", directory.design_detail, name="design_detail"),
+    path("designs/<str:design_id>/edit/", setup.design_edit, name="design_edit"),
     path(
         "designs/<str:design_id>/production-runs/",
         directory.design_new_run,

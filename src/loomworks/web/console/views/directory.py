@@ -75,7 +75,8 @@ def _render_design(request, design_id: str, *, bound_run_form=None, status=200):
         [
             {"size_label": s.size_label, "measurements": s.measurements}
             for s in design.size_sets.all()
-        ]
+        ],
+        design.measurement_unit,
     )
     context = {
         "design": design,

@@ -4,8 +4,12 @@ Each view parses a form, calls one service (which checks the rules, writes and
 leaves the audit row) and shows a refusal beside the field it names.
 """
 
+import re
+from decimal import Decimal
+
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -16,7 +20,15 @@ from loomworks.catalog.models import Material
 from loomworks.core.errors import Conflict, InvalidInput
 from loomworks.core.numbers import format_money
 from loomworks.web.console.forms import apply_error
-from loomworks.web.console.setup_forms import MaterialForm
+from loomworks.web.console.setup_forms import (
+    ColorRows,
+    DesignEditForm,
+    MaterialForm,
+    MaterialRows,
+    MeasurementRows,
+    SizeRows,
+    SpecificationRows,
+)
 from loomworks.web.console.views.common import (
     actor_for,
     admin_required,
@@ -149,3 +161,229 @@ def material_archive(request, material_id):
         message = _("%(name)s is back in the list of materials.")
     messages.success(request, message % {"name": material.name})
     return redirect("console:material_list")
+
+
+# ---------------------------------------------------------------- the design editor
+
+# The editor's row sets: (prefix, the service's list name, the form set class).
+ROW_SETS = {
+    "colors": ColorRows,
+    "sizes": SizeRows,
+    "measurements": MeasurementRows,
+    "specifications": SpecificationRows,
+    "materials": MaterialRows,
+}
+_SERVICE_ROW = re.compile(r"^(specifications|colors|size_sets|materials)\[(\d+)\]\.(\w+)$")
+
+
+def _design_initial(design) -> dict:
+    """What the editor shows of a design: the main fields and one list of rows per set."""
+    sizes = list(design.size_sets.all())
+    points: list[str] = []
+    for size in sizes:
+        for key in size.measurements or {}:
+            if key not in points:
+                points.append(key)
+    return {
+        "main": {
+            "name": design.name,
+            "description": design.description,
+            "tags": ", ".join(str(tag) for tag in design.tags or []),
+            "status": design.status,
+            "priority": design.priority,
+            "target_date": design.target_date,
+            "thumbnail_url": design.thumbnail_url,
+            "notes": design.notes,
+            "measurement_unit": design.measurement_unit,
+        },
+        "colors": [
+            {"name": c.name, "hex_code": c.hex_code, "usage_notes": c.usage_notes}
+            for c in design.colors.all()
+        ],
+        "sizes": [{"size_label": size.size_label} for size in sizes],
+        "measurements": [
+            {
+                "point": point,
+                **{
+                    f"v{index}": (size.measurements or {}).get(point)
+                    for index, size in enumerate(sizes)
+                },
+            }
+            for point in points
+        ],
+        "specifications": [
+            {
+                "title": spec.title,
+                "category": spec.category,
+                "details": spec.details,
+                "measurements": spec.measurements or None,
+            }
+            for spec in design.specifications.all()
+        ],
+        "materials": [
+            {
+                "material_id": line.material_id or "",
+                "planned_quantity": line.planned_quantity,
+                "name": "" if line.material_id else line.name,
+                "unit": "" if line.material_id else line.unit,
+            }
+            for line in design.materials.all()
+        ],
+    }
+
+
+def _bom_materials(design) -> list[Material]:
+    """Materials a bill-of-materials line may name: those in use, and any already on it."""
+    listed = [line.material_id for line in design.materials.all() if line.material_id]
+    return list(
+        Material.objects.filter(Q(archived=False) | Q(pk__in=listed)).order_by("name", "id")
+    )
+
+
+def _editor_forms(design, data=None) -> tuple[DesignEditForm, dict]:
+    initial = _design_initial(design)
+    size_labels = [row["size_label"] for row in initial["sizes"]]
+    options = {
+        "measurements": {"sizes": size_labels},
+        "materials": {"materials": _bom_materials(design)},
+    }
+    main = DesignEditForm(data, initial=initial["main"])
+    row_sets = {
+        prefix: formset(
+            data, initial=initial[prefix], prefix=prefix, form_kwargs=options.get(prefix, {})
+        )
+        for prefix, formset in ROW_SETS.items()
+    }
+    return main, row_sets
+
+
+def _kept(formset) -> list:
+    """The rows of a valid form set that stay: filled in and not marked for removal."""
+    return [
+        form
+        for form in formset.forms
+        if form.cleaned_data
+        and not form.cleaned_data.get("DELETE")
+        and (form.has_changed() or not form.empty_permitted)
+    ]
+
+
+def _design_changes(main, row_sets) -> tuple[dict, dict]:
+    """The service's arguments, and which form each listed row came from (for errors)."""
+    fields = dict(main.cleaned_data)
+    sources: dict[str, list] = {}
+    colors = _kept(row_sets["colors"])
+    sources["colors"] = colors
+    fields["colors"] = [
+        {key: form.cleaned_data[key] for key in ("name", "hex_code", "usage_notes")}
+        for form in colors
+    ]
+    points = _kept(row_sets["measurements"])
+    size_forms = _kept(row_sets["sizes"])
+    sizes_shown = row_sets["sizes"].initial_form_count()
+    sources["size_sets"] = size_forms
+    fields["size_sets"] = []
+    for form in size_forms:
+        column = row_sets["sizes"].forms.index(form)
+        measurements = {}
+        if column < sizes_shown:
+            for point in points:
+                value = point.cleaned_data.get(f"v{column}")
+                if value is not None:
+                    measurements[point.cleaned_data["point"]] = _number_text(value)
+        fields["size_sets"].append(
+            {"size_label": form.cleaned_data["size_label"], "measurements": measurements}
+        )
+    specs = _kept(row_sets["specifications"])
+    sources["specifications"] = specs
+    fields["specifications"] = [
+        {
+            "title": form.cleaned_data["title"],
+            "category": form.cleaned_data["category"],
+            "details": form.cleaned_data["details"],
+            "measurements": form.cleaned_data.get("measurements") or {},
+        }
+        for form in specs
+    ]
+    lines = _kept(row_sets["materials"])
+    sources["materials"] = lines
+    fields["materials"] = [
+        {
+            "material_id": form.cleaned_data["material_id"] or None,
+            "name": form.cleaned_data["name"],
+            "unit": "" if form.cleaned_data["material_id"] else form.cleaned_data["unit"],
+            "planned_quantity": form.cleaned_data["planned_quantity"],
+        }
+        for form in lines
+    ]
+    return fields, sources
+
+
+def _number_text(value: Decimal) -> str:
+    """52.50 → "52.5", 100 → "100": a measurement as people write it."""
+    return format(value.normalize(), "f")
+
+
+def _show_refusal(error: InvalidInput, main, sources: dict) -> None:
+    match = _SERVICE_ROW.match(error.field or "")
+    if match:
+        kind, index, field = match.group(1), int(match.group(2)), match.group(3)
+        rows = sources.get(kind, [])
+        if index < len(rows):
+            form = rows[index]
+            if kind == "size_sets" and field == "measurements":
+                form.add_error(None, error.detail)
+            else:
+                form.add_error(field if field in form.fields else None, error.detail)
+            return
+    apply_error(main, error)
+
+
+def _render_editor(request, design, main, row_sets):
+    context = {
+        "design": design,
+        "form": main,
+        **{f"{prefix}_rows": formset for prefix, formset in row_sets.items()},
+        "size_labels": [form.initial.get("size_label", "") for form in row_sets["sizes"]][
+            : row_sets["sizes"].initial_form_count()
+        ],
+        "has_errors": main.errors or any(not formset.is_valid() for formset in row_sets.values()),
+    }
+    return render_console(request, "console/designs/edit.html", context, section="designs")
+
+
+def _with_a_row_added(data, prefix: str):
+    """The posted data with one more (empty) row in the set `prefix`."""
+    data = data.copy()
+    key = f"{prefix}-TOTAL_FORMS"
+    total = data.get(key, "0")
+    data[key] = str(int(total) + 1 if total.isdigit() else 1)
+    return data
+
+
+@admin_required
+def design_edit(request, design_id):
+    """Edit everything a design is: its fields, colours, sizes and measurement table,
+    specification lines and bill of materials. One save, one audited change."""
+    design = catalog_selectors.design_get_or_none(design_id)
+    if design is None:
+        return render_not_found(request, _("There is no design with that id."))
+    if request.method != "POST":
+        main, row_sets = _editor_forms(design)
+        return _render_editor(request, design, main, row_sets)
+    adding = request.POST.get("add_row")
+    if adding in ROW_SETS:
+        # Still editing: the same page with every typed value and one more row.
+        main, row_sets = _editor_forms(design, _with_a_row_added(request.POST, adding))
+        return _render_editor(request, design, main, row_sets)
+    main, row_sets = _editor_forms(design, request.POST)
+    if main.is_valid() and all(formset.is_valid() for formset in row_sets.values()):
+        fields, sources = _design_changes(main, row_sets)
+        try:
+            catalog.design_update(design=design, actor=actor_for(request), **fields)
+        except InvalidInput as error:
+            _show_refusal(error, main, sources)
+        else:
+            messages.success(request, _("The design %(name)s is saved.") % {"name": fields["name"]})
+            return redirect("console:design_detail", design_id=design.pk)
+    return _render_editor(request, design, main, row_sets)
