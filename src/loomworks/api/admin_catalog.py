@@ -36,8 +36,10 @@ from loomworks.api.admin_schemas import (
     AdminProductList,
     AdminSearchFilters,
     AdminTemplateEnvelope,
+    AdminTemplateFilters,
     AdminTemplateIn,
     AdminTemplateList,
+    AdminTemplatePatch,
     PathId,
     paginate,
     responses,
@@ -132,7 +134,9 @@ def template_out(template) -> dict:
         "priority": template.priority,
         "estimated_duration": template.estimated_duration,
         "checklist": [str(item) for item in template.checklist or []],
+        "archived": template.archived,
         "created_at": template.created_at,
+        "updated_at": template.updated_at,
     }
 
 
@@ -321,13 +325,31 @@ def material_edit(request: HttpRequest, material_id: PathId, payload: AdminMater
 @router.post("/task-templates", response=responses({201: AdminTemplateEnvelope}, *BODY_ERRORS))
 def template_create(request: HttpRequest, payload: AdminTemplateIn):
     """A reusable step; its checklist becomes each task's subtasks."""
-    return Status(201, {"task_template": template_out(work.template_create(**payload.dict()))})
+    template = work.template_create(actor=request.actor, **payload.dict())
+    return Status(201, {"task_template": template_out(template)})
 
 
 @router.get("/task-templates", response=responses({200: AdminTemplateList}, 422))
-def template_list(request: HttpRequest, filters: Query[AdminSearchFilters]):
-    templates = work_selectors.template_list(q=filters.q)
+def template_list(request: HttpRequest, filters: Query[AdminTemplateFilters]):
+    """Templates by name; `archived=false` leaves out the archived ones."""
+    templates = work_selectors.template_list(q=filters.q, archived=filters.archived)
     return paginate(templates, filters, "task_templates", template_out)
+
+
+@router.patch(
+    "/task-templates/{template_id}",
+    response=responses({200: AdminTemplateEnvelope}, *BODY_ERRORS, 404),
+)
+def template_edit(request: HttpRequest, template_id: PathId, payload: AdminTemplatePatch):
+    """Change a template; only the fields sent change, `checklist` replaces the list (its
+    order is the subtasks' order). `archived: true` archives it: it is no longer offered
+    or accepted for new dispatches, and tasks made from it keep it. Runs already sent keep
+    the checklist they were given."""
+    template = work_selectors.template_get(template_id)
+    template = work.template_update(
+        template=template, actor=request.actor, **payload.dict(exclude_unset=True)
+    )
+    return {"task_template": template_out(template)}
 
 
 # ---------------------------------------------------------------- products and orders

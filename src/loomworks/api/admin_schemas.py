@@ -494,6 +494,24 @@ class AdminTemplateIn(Input):
     checklist: list[required(300)] = Field(default_factory=list, max_length=100)
 
 
+class AdminTemplatePatch(Strict):
+    """Only the fields sent change; `checklist` replaces the whole list, in its order."""
+
+    name: required(200) = None
+    description: text() | None = None
+    category: text(100) | None = None
+    priority: Priority = None
+    estimated_duration: WholeNumber | None = Field(
+        None, ge=0, le=MAX_DURATION_MINUTES, description="minutes"
+    )
+    checklist: list[required(300)] = Field(None, max_length=100)
+    archived: StrictBool = None
+
+
+class AdminTemplateFilters(AdminSearchFilters):
+    archived: bool | None = Field(None, description="false: only templates in use; true: archived")
+
+
 class AdminTemplateOut(Out):
     id: str
     name: str
@@ -502,7 +520,9 @@ class AdminTemplateOut(Out):
     priority: str
     estimated_duration: int | None
     checklist: list[str]
+    archived: bool
     created_at: datetime
+    updated_at: datetime
 
 
 class AdminTemplateEnvelope(Out):

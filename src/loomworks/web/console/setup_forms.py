@@ -8,8 +8,9 @@ from django.utils.translation import gettext_lazy as _
 
 from loomworks.catalog.models import DesignStatus, MaterialUnit, MeasurementUnit, Priority
 from loomworks.catalog.services import MAX_MEASUREMENT_KEY_LENGTH
-from loomworks.core.limits import MAX_UNIT_COST, hex_colour_validator
+from loomworks.core.limits import MAX_DURATION_MINUTES, MAX_UNIT_COST, hex_colour_validator
 from loomworks.web.console.forms import DateInput
+from loomworks.work.services import MAX_CHECKLIST_ITEM_LENGTH, MAX_CHECKLIST_ITEMS
 
 # Rows of one kind a design may have in the editor (the API allows as many).
 MAX_ROWS = 200
@@ -223,4 +224,36 @@ SpecificationRows = forms.formset_factory(
 )
 MaterialRows = forms.formset_factory(
     MaterialRow, extra=0, can_delete=True, max_num=MAX_ROWS, validate_max=True
+)
+
+
+# ---------------------------------------------------------------- task templates
+
+
+class TemplateEditForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    category = forms.CharField(label=_("Category"), required=False, max_length=100)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
+    estimated_duration = forms.IntegerField(
+        label=_("Estimated duration (minutes)"),
+        required=False,
+        min_value=0,
+        max_value=MAX_DURATION_MINUTES,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+
+
+class ChecklistItemRow(forms.Form):
+    text = forms.CharField(label=_("Checklist item"), max_length=MAX_CHECKLIST_ITEM_LENGTH)
+
+
+ChecklistRows = forms.formset_factory(
+    ChecklistItemRow,
+    extra=0,
+    can_delete=True,
+    max_num=MAX_CHECKLIST_ITEMS,
+    validate_max=True,
 )

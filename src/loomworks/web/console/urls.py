@@ -66,6 +66,8 @@ urlpatterns = [
     # task templates
     path("templates/", directory.template_list, name="template_list"),
     path("templates/new/", directory.template_create, name="template_create"),
+    path("templates/<str:template_id>/", setup.template_edit, name="template_edit"),
+    path("templates/<str:template_id>/remove/", setup.template_remove, name="template_remove"),
     # orders
     path("orders/", connect.order_list, name="order_list"),
     path("orders/<str:order_id>/", connect.order_detail, name="order_detail"),

@@ -313,7 +313,7 @@ def partner_status(request, partner_id):
 
 @admin_required
 def template_list(request):
-    templates = list(TaskTemplate.objects.order_by("category", "name", "id"))
+    templates = list(TaskTemplate.objects.order_by("archived", "category", "name", "id"))
     return render_console(
         request, "console/templates/list.html", {"templates": templates}, section="templates"
     )
@@ -325,7 +325,7 @@ def template_create(request):
         form = TemplateForm(request.POST)
         if form.is_valid():
             try:
-                template = work.template_create(**form.cleaned_data)
+                template = work.template_create(actor=actor_for(request), **form.cleaned_data)
             except InvalidInput as error:
                 apply_error(form, error)
             else:

@@ -21,6 +21,7 @@ from loomworks.core.errors import Conflict, InvalidInput
 from loomworks.core.numbers import format_money
 from loomworks.web.console.forms import apply_error
 from loomworks.web.console.setup_forms import (
+    ChecklistRows,
     ColorRows,
     DesignEditForm,
     MaterialForm,
@@ -28,6 +29,7 @@ from loomworks.web.console.setup_forms import (
     MeasurementRows,
     SizeRows,
     SpecificationRows,
+    TemplateEditForm,
 )
 from loomworks.web.console.views.common import (
     actor_for,
@@ -36,6 +38,8 @@ from loomworks.web.console.views.common import (
     render_console,
     render_not_found,
 )
+from loomworks.work import services as work
+from loomworks.work.models import TaskTemplate
 
 MATERIALS_PER_PAGE = 50
 
@@ -387,3 +391,121 @@ def design_edit(request, design_id):
             messages.success(request, _("The design %(name)s is saved.") % {"name": fields["name"]})
             return redirect("console:design_detail", design_id=design.pk)
     return _render_editor(request, design, main, row_sets)
+
+
+# ---------------------------------------------------------------- task templates
+
+_MOVE = re.compile(r"^(up|down):(\d+)$")
+
+
+def _checklist_moved(data, move: str):
+    """The posted data with one checklist row swapped with its neighbour."""
+    match = _MOVE.match(move or "")
+    if not match:
+        return data
+    total = data.get("checklist-TOTAL_FORMS", "0")
+    total = int(total) if total.isdigit() else 0
+    index = int(match.group(2))
+    other = index - 1 if match.group(1) == "up" else index + 1
+    if not (0 <= index < total and 0 <= other < total):
+        return data
+    data = data.copy()
+    for name in ("text", "DELETE"):
+        a, b = f"checklist-{index}-{name}", f"checklist-{other}-{name}"
+        value_a, value_b = data.get(a), data.get(b)
+        for key, value in ((a, value_b), (b, value_a)):
+            if value is None:
+                data.pop(key, None)
+            else:
+                data[key] = value
+    return data
+
+
+def _template_forms(template, data=None):
+    main = TemplateEditForm(
+        data,
+        initial={
+            "name": template.name,
+            "category": template.category,
+            "description": template.description,
+            "priority": template.priority,
+            "estimated_duration": template.estimated_duration,
+        },
+    )
+    checklist = ChecklistRows(
+        data, initial=[{"text": item} for item in template.checklist or []], prefix="checklist"
+    )
+    return main, checklist
+
+
+def _render_template_editor(request, template, main, checklist):
+    context = {
+        "template": template,
+        "form": main,
+        "checklist_rows": checklist,
+        "in_use": work.template_in_use(template),
+    }
+    return render_console(request, "console/templates/edit.html", context, section="templates")
+
+
+@admin_required
+def template_edit(request, template_id):
+    """A template's fields and its checklist: items added, removed and moved up or down."""
+    template = TaskTemplate.objects.filter(pk=template_id).first()
+    if template is None:
+        return render_not_found(request, _("There is no task template with that id."))
+    if request.method != "POST":
+        return _render_template_editor(request, template, *_template_forms(template))
+    if request.POST.get("add_row") == "checklist":
+        data = _with_a_row_added(request.POST, "checklist")
+        return _render_template_editor(request, template, *_template_forms(template, data))
+    if request.POST.get("move"):
+        data = _checklist_moved(request.POST, request.POST["move"])
+        return _render_template_editor(request, template, *_template_forms(template, data))
+    main, checklist = _template_forms(template, request.POST)
+    if main.is_valid() and checklist.is_valid():
+        items = [form.cleaned_data["text"] for form in _kept(checklist)]
+        try:
+            template = work.template_update(
+                template=template, actor=actor_for(request), checklist=items, **main.cleaned_data
+            )
+        except InvalidInput as error:
+            match = re.match(r"^checklist\[(\d+)\]$", error.field or "")
+            kept = _kept(checklist)
+            if match and int(match.group(1)) < len(kept):
+                kept[int(match.group(1))].add_error("text", error.detail)
+            else:
+                apply_error(main, error)
+        else:
+            messages.success(
+                request, _("The template %(name)s is saved.") % {"name": template.name}
+            )
+            return redirect("console:template_list")
+    return _render_template_editor(request, template, main, checklist)
+
+
+@admin_required
+@require_POST
+def template_remove(request, template_id):
+    """Delete a template no run used; archive one that runs used (their tasks keep it)."""
+    template = TaskTemplate.objects.filter(pk=template_id).first()
+    if template is None:
+        return render_not_found(request, _("There is no task template with that id."))
+    if request.POST.get("archived") == "false":
+        work.template_update(template=template, actor=actor_for(request), archived=False)
+        messages.success(
+            request,
+            _("%(name)s is back: it is offered for new dispatches again.")
+            % {"name": template.name},
+        )
+        return redirect("console:template_list")
+    outcome = work.template_remove(template=template, actor=actor_for(request))
+    if outcome == "archived":
+        message = _(
+            "%(name)s is archived, not deleted: runs use it. "
+            "It is no longer offered for new dispatches."
+        )
+    else:
+        message = _("%(name)s is deleted.")
+    messages.success(request, message % {"name": template.name})
+    return redirect("console:template_list")
