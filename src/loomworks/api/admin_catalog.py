@@ -22,6 +22,7 @@ from loomworks.api.admin_schemas import (
     AdminMemberEnvelope,
     AdminMemberIn,
     AdminMemberList,
+    AdminMemberPatch,
     AdminOrderEnvelope,
     AdminOrderIn,
     AdminPage,
@@ -67,6 +68,11 @@ def partner_out(partner) -> dict:
         "status": partner.status,
         "email": partner.email,
         "phone": partner.phone,
+        "contact_name": partner.contact_name,
+        "address": partner.address,
+        "country": partner.country,
+        "languages": list(partner.languages or []),
+        "roles": list(partner.roles or []),
         "created_at": partner.created_at,
         "updated_at": partner.updated_at,
     }
@@ -211,10 +217,31 @@ def partner_detail(request: HttpRequest, partner_id: PathId):
     "/partners/{partner_id}", response=responses({200: AdminPartnerEnvelope}, *BODY_ERRORS, 404)
 )
 def partner_update(request: HttpRequest, partner_id: PathId, payload: AdminPartnerPatch):
-    """Change a partner's name, contact details or status (active, inactive, pending)."""
+    """Change a partner's name, contact, address, country, languages, the roles it can
+    take on, or its status (active, inactive, pending). Audited."""
     partner = partner_selectors.partner_get(partner_id)
-    partner = partners.partner_update(partner=partner, **payload.dict(exclude_unset=True))
+    partner = partners.partner_update(
+        partner=partner, actor=request.actor, **payload.dict(exclude_unset=True)
+    )
     return {"partner": partner_out(partner)}
+
+
+@router.patch(
+    "/partners/{partner_id}/members/{member_id}",
+    response=responses({200: AdminMemberEnvelope}, *BODY_ERRORS, 404, 409),
+)
+def member_edit(
+    request: HttpRequest, partner_id: PathId, member_id: PathId, payload: AdminMemberPatch
+):
+    """Change a member's name, role or language, or switch them off (`is_active: false`):
+    they lose the portal and the API at once and their API tokens are revoked. The only
+    active owner cannot be switched off or given another role (409)."""
+    member = partner_selectors.member_get(partner_selectors.partner_get(partner_id), member_id)
+    member = partners.member_update(
+        member=member, actor=request.actor, **payload.dict(exclude_unset=True)
+    )
+    member.user.refresh_from_db()
+    return {"member": member_out(member)}
 
 
 @router.post(

@@ -46,7 +46,7 @@ from loomworks.core.limits import (
     MAX_TEXT,
     MAX_UNIT_COST,
 )
-from loomworks.partners.models import MemberRole, PartnerStatus
+from loomworks.partners.models import MemberRole, PartnerRole, PartnerStatus
 from loomworks.production.models import RunStatus, RunType
 
 MAX_JSON_DEPTH = 20
@@ -228,12 +228,31 @@ class AdminPartnerIn(Input):
 
 
 class AdminPartnerPatch(Strict):
-    """Only the fields sent change; `null` clears e-mail or phone."""
+    """Only the fields sent change; `null` clears e-mail, phone, contact or address.
+    `status: inactive` stops its members using the portal and the API."""
 
     name: required(200) = None
     email: Email | None = None
     phone: text(50) | None = None
     status: PartnerStatus = None
+    contact_name: text(200) | None = None
+    address: text(1000) | None = None
+    country: text(2) | None = Field(None, description="ISO 3166-1 alpha-2, such as PT")
+    languages: list[text(2)] = Field(
+        None, max_length=20, description="ISO 639-1 codes of the languages spoken, such as pt"
+    )
+    roles: list[PartnerRole] = Field(None, max_length=20, description="the work it can take on")
+
+
+class AdminMemberPatch(Strict):
+    """Only the fields sent change. `is_active: false` switches the member off: the portal
+    and the API refuse them from their next request, and their API tokens are revoked."""
+
+    first_name: text(150) | None = None
+    last_name: text(150) | None = None
+    role: MemberRole = None
+    language: Language = None
+    is_active: StrictBool = None
 
 
 class AdminPartnerFilters(AdminPage):
@@ -248,6 +267,11 @@ class AdminPartnerOut(Out):
     status: str
     email: str
     phone: str
+    contact_name: str
+    address: str
+    country: str
+    languages: list[str]
+    roles: list[str]
     created_at: datetime
     updated_at: datetime
 

@@ -4,6 +4,7 @@ lists, what a run page shows beside the run, and the directory pages.
 Every function here runs a fixed number of queries, whatever the data.
 """
 
+import pycountry
 from django.db.models import (
     Count,
     Exists,
@@ -20,7 +21,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from loomworks.catalog.models import Design, DesignStatus, Priority
 from loomworks.core.formatting import amount_text
 from loomworks.core.limits import swatch
-from loomworks.partners.models import Partner, PartnerMember
+from loomworks.partners.models import Partner, PartnerMember, PartnerRole
 from loomworks.production.models import (
     OPEN_STATUSES,
     ProductionRun,
@@ -209,8 +210,33 @@ def _subquery_count(queryset):
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
+def partner_profile(partner: Partner) -> dict:
+    """A partner's profile for its page: country, languages and roles by name."""
+    country = pycountry.countries.get(alpha_2=partner.country) if partner.country else None
+    languages = [pycountry.languages.get(alpha_2=code) for code in partner.languages or []]
+    return {
+        "country": country.name if country else partner.country,
+        "languages": [language.name for language in languages if language is not None],
+        "roles": [
+            str(PartnerRole(role).label)
+            for role in partner.roles or []
+            if role in PartnerRole.values
+        ],
+    }
+
+
 def partner_members(partner: Partner) -> QuerySet[PartnerMember]:
-    return partner.members.select_related("user").order_by("created_at", "id")
+    """The partner's members, each with `live_tokens`: the API tokens switching them off
+    would revoke (said in the confirmation, counted in the same query)."""
+    return (
+        partner.members.select_related("user")
+        .annotate(
+            live_tokens=Count(
+                "user__api_tokens", filter=Q(user__api_tokens__revoked_at__isnull=True)
+            )
+        )
+        .order_by("created_at", "id")
+    )
 
 
 def runs_of_design(design: Design) -> QuerySet[ProductionRun]:

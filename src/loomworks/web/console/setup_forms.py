@@ -2,6 +2,7 @@
 partners and their members. They parse what a person typed; the services
 (catalog, work, partners) check the rules, write, and leave the audit row."""
 
+import pycountry
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -9,7 +10,9 @@ from django.utils.translation import gettext_lazy as _
 from loomworks.catalog.models import DesignStatus, MaterialUnit, MeasurementUnit, Priority
 from loomworks.catalog.services import MAX_MEASUREMENT_KEY_LENGTH
 from loomworks.core.limits import MAX_DURATION_MINUTES, MAX_UNIT_COST, hex_colour_validator
-from loomworks.web.console.forms import DateInput
+from loomworks.partners.models import MemberRole, PartnerRole
+from loomworks.partners.services import MAX_ADDRESS_LENGTH
+from loomworks.web.console.forms import DateInput, member_language_choices
 from loomworks.work.services import MAX_CHECKLIST_ITEM_LENGTH, MAX_CHECKLIST_ITEMS
 
 # Rows of one kind a design may have in the editor (the API allows as many).
@@ -257,3 +260,73 @@ ChecklistRows = forms.formset_factory(
     max_num=MAX_CHECKLIST_ITEMS,
     validate_max=True,
 )
+
+
+# ---------------------------------------------------------------- partners and members
+
+
+def country_choices() -> list[tuple[str, str]]:
+    return [
+        ("", _("Not set")),
+        *sorted(
+            ((country.alpha_2, country.name) for country in pycountry.countries),
+            key=lambda choice: choice[1],
+        ),
+    ]
+
+
+def spoken_language_choices() -> list[tuple[str, str]]:
+    return sorted(
+        (
+            (language.alpha_2, language.name)
+            for language in pycountry.languages
+            if hasattr(language, "alpha_2")
+        ),
+        key=lambda choice: choice[1],
+    )
+
+
+class PartnerEditForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    contact_name = forms.CharField(label=_("Contact person"), required=False, max_length=200)
+    email = forms.EmailField(label=_("Contact e-mail"), required=False)
+    phone = forms.CharField(label=_("Contact phone"), required=False, max_length=50)
+    address = forms.CharField(
+        label=_("Address"),
+        required=False,
+        max_length=MAX_ADDRESS_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    country = forms.ChoiceField(label=_("Country"), required=False)
+    languages = forms.MultipleChoiceField(
+        label=_("Languages spoken"),
+        required=False,
+        help_text=_("Hold Ctrl (⌘ on a Mac) to choose more than one."),
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
+    roles = forms.MultipleChoiceField(
+        label=_("Work it can take on"),
+        required=False,
+        choices=PartnerRole.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["country"].choices = country_choices()
+        self.fields["languages"].choices = spoken_language_choices()
+
+
+class MemberEditForm(forms.Form):
+    first_name = forms.CharField(label=_("First name"), required=False, max_length=150)
+    last_name = forms.CharField(label=_("Last name"), required=False, max_length=150)
+    role = forms.ChoiceField(label=_("Role"), choices=MemberRole.choices)
+    language = forms.ChoiceField(
+        label=_("Language"),
+        required=False,
+        help_text=_("Of the portal and the e-mails."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = member_language_choices()

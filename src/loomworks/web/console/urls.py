@@ -58,6 +58,17 @@ urlpatterns = [
     path("partners/<str:partner_id>/", directory.partner_detail, name="partner_detail"),
     path("partners/<str:partner_id>/members/", directory.member_add, name="member_add"),
     path("partners/<str:partner_id>/status/", directory.partner_status, name="partner_status"),
+    path("partners/<str:partner_id>/edit/", setup.partner_edit, name="partner_edit"),
+    path(
+        "partners/<str:partner_id>/members/<str:member_id>/",
+        setup.member_edit,
+        name="member_edit",
+    ),
+    path(
+        "partners/<str:partner_id>/members/<str:member_id>/active/",
+        setup.member_active,
+        name="member_active",
+    ),
     path(
         "partners/<str:partner_id>/members/<str:member_id>/invite/",
         directory.member_invite,

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -19,6 +20,8 @@ from loomworks.catalog import services as catalog
 from loomworks.catalog.models import Material
 from loomworks.core.errors import Conflict, InvalidInput
 from loomworks.core.numbers import format_money
+from loomworks.partners import services as partners
+from loomworks.partners.models import Partner, PartnerMember
 from loomworks.web.console.forms import apply_error
 from loomworks.web.console.setup_forms import (
     ChecklistRows,
@@ -27,6 +30,8 @@ from loomworks.web.console.setup_forms import (
     MaterialForm,
     MaterialRows,
     MeasurementRows,
+    MemberEditForm,
+    PartnerEditForm,
     SizeRows,
     SpecificationRows,
     TemplateEditForm,
@@ -509,3 +514,127 @@ def template_remove(request, template_id):
         message = _("%(name)s is deleted.")
     messages.success(request, message % {"name": template.name})
     return redirect("console:template_list")
+
+
+# ---------------------------------------------------------------- partners and members
+
+
+def _partner_or_none(partner_id: str) -> Partner | None:
+    return Partner.objects.filter(pk=partner_id).first()
+
+
+@admin_required
+def partner_edit(request, partner_id):
+    """A partner's name, contact, address, country, languages and the work it takes on."""
+    partner = _partner_or_none(partner_id)
+    if partner is None:
+        return render_not_found(request, _("There is no partner with that id."))
+    if request.method == "POST":
+        form = PartnerEditForm(request.POST)
+        if form.is_valid():
+            try:
+                partner = partners.partner_update(
+                    partner=partner, actor=actor_for(request), **form.cleaned_data
+                )
+            except InvalidInput as error:
+                apply_error(form, error, {"languages[0]": "languages", "roles[0]": "roles"})
+            else:
+                messages.success(request, _("%(name)s is saved.") % {"name": partner.name})
+                return redirect("console:partner_detail", partner_id=partner.pk)
+    else:
+        form = PartnerEditForm(
+            initial={
+                "name": partner.name,
+                "contact_name": partner.contact_name,
+                "email": partner.email,
+                "phone": partner.phone,
+                "address": partner.address,
+                "country": partner.country,
+                "languages": partner.languages,
+                "roles": partner.roles,
+            }
+        )
+    return render_console(
+        request,
+        "console/partners/edit.html",
+        {"partner": partner, "form": form},
+        section="partners",
+    )
+
+
+def _member_or_none(partner: Partner | None, member_id: str) -> PartnerMember | None:
+    if partner is None:
+        return None
+    return partner.members.select_related("user").filter(pk=member_id).first()
+
+
+def _members_anchor(partner) -> str:
+    return reverse("console:partner_detail", args=[partner.pk]) + "#members"
+
+
+@admin_required
+def member_edit(request, partner_id, member_id):
+    """A member's name, role and language."""
+    partner = _partner_or_none(partner_id)
+    member = _member_or_none(partner, member_id)
+    if member is None:
+        return render_not_found(request, _("There is no such member."))
+    if request.method == "POST":
+        form = MemberEditForm(request.POST)
+        if form.is_valid():
+            try:
+                partners.member_update(member=member, actor=actor_for(request), **form.cleaned_data)
+            except InvalidInput as error:
+                apply_error(form, error)
+            except Conflict as error:
+                form.add_error("role", error.detail)
+            else:
+                messages.success(
+                    request,
+                    _("%(email)s is saved.") % {"email": member.user.email},
+                )
+                return redirect(_members_anchor(partner))
+    else:
+        user = member.user
+        form = MemberEditForm(
+            initial={
+                "first_name": user.first_name,
+                "last_name": user.last_name,
+                "role": member.role,
+                "language": user.language,
+            }
+        )
+    return render_console(
+        request,
+        "console/partners/member_edit.html",
+        {"partner": partner, "member": member, "form": form},
+        section="partners",
+    )
+
+
+@admin_required
+@require_POST
+def member_active(request, partner_id, member_id):
+    """Switch a member off (after the page's confirmation) or on again."""
+    partner = _partner_or_none(partner_id)
+    member = _member_or_none(partner, member_id)
+    if member is None:
+        return render_not_found(request, _("There is no such member."))
+    active = request.POST.get("is_active") == "true"
+    if not active and request.POST.get("confirm") != "yes":
+        messages.error(request, _("Confirm that you want to deactivate this member."))
+        return redirect(_members_anchor(partner))
+    try:
+        partners.member_update(member=member, actor=actor_for(request), is_active=active)
+    except Conflict as error:
+        messages.error(request, error.detail)
+    else:
+        if active:
+            message = _(
+                "%(email)s is active again. They sign in as before; API tokens revoked "
+                "earlier stay revoked."
+            )
+        else:
+            message = _("%(email)s is deactivated: they can no longer use the portal or the API.")
+        messages.success(request, message % {"email": member.user.email})
+    return redirect(_members_anchor(partner))
