@@ -422,6 +422,9 @@ class AdminDesignOut(Out):
     notes: str
     target_date: date | None
     measurement_unit: str
+    measurement_points: list[str] = Field(
+        description="the points of measure in the table's order (keys of the sizes' measurements)"
+    )
     created_at: datetime
     updated_at: datetime
     specifications: list[AdminSpecificationOut]

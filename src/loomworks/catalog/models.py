@@ -59,6 +59,9 @@ class Design(TimeStamped):
         default=MeasurementUnit.CENTIMETRE,
         db_default=MeasurementUnit.CENTIMETRE,
     )
+    # The points of measure (the keys of the sizes' measurements) in the order the
+    # table shows them: PostgreSQL's jsonb keeps an object's keys in an order of its own.
+    measurement_points = models.JSONField(_("points of measure"), default=list, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -43,6 +43,7 @@ def design_parts(design: Design) -> dict:
     """
     materials = design.materials.all()
     return {
+        "measurement_points": list(design.measurement_points or []),
         "specifications": [
             {
                 "title": spec.title,

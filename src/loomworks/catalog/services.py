@@ -216,6 +216,14 @@ def _replace_children(
         DesignColor.objects.bulk_create(rows)
     if size_sets is not None:
         design.size_sets.all().delete()
+        points: list[str] = []
+        for size in size_sets:
+            measurements = size.get("measurements") if isinstance(size, dict) else None
+            for key in measurements if isinstance(measurements, dict) else ():
+                if str(key) not in points:
+                    points.append(str(key))
+        design.measurement_points = points
+        Design.objects.filter(pk=design.pk).update(measurement_points=points)
         rows = []
         for index, size in enumerate(size_sets):
             label = _require_text(

@@ -299,6 +299,7 @@ def _design(run: ProductionRun, *, media: tuple[MediaView, ...]) -> PartnerDesig
         materials=tuple(snapshot.get("materials") or ()),
         media=media,
         measurement_unit=taken.get("measurement_unit") or "",
+        measurement_points=tuple(snapshot.get("measurement_points") or ()),
     )
 
 

@@ -108,8 +108,12 @@ def test_a_design_is_set_up_on_the_editor_and_the_edit_is_audited(console, blank
         "M": {"Chest width": "52.5", "Back length": "72"},
         "L": {"Chest width": "55"},
     }
+    # The table keeps its order (PostgreSQL's jsonb would sort an object's keys).
+    design.refresh_from_db()
+    assert design.measurement_points == ["Chest width", "Back length"]
     page = text(console.get(f"/admin/designs/{design.pk}/"))
     assert "Chest width (cm)" in page and "52.5" in page
+    assert page.index("Chest width (cm)") < page.index("Back length (cm)")
 
     entries = AuditEntry.objects.filter(action="design.updated", target_id=design.pk)
     assert entries.count() == 2

@@ -111,10 +111,12 @@ def needs_someone() -> list[dict]:
 # ---------------------------------------------------------------- run page
 
 
-def size_table(sizes: list[dict], unit: str = "") -> tuple[list[str], list[dict]]:
-    """Sizes as a table: one row per size, one column per measurement any size has
-    (headed with the measurements' unit, when the design gives one)."""
-    keys: list[str] = []
+def size_table(
+    sizes: list[dict], unit: str = "", points: list | tuple = ()
+) -> tuple[list[str], list[dict]]:
+    """Sizes as a table: one row per size, one column per measurement any size has, in
+    the design's order of `points` (headed with the measurements' unit, when given)."""
+    keys: list[str] = [str(point) for point in points or ()]
     for size in sizes:
         for key in size.get("measurements") or {}:
             if key not in keys:
@@ -142,6 +144,7 @@ def snapshot_view(snapshot: dict) -> dict:
     size_columns, size_rows = size_table(
         snapshot.get("size_sets") or [],
         ((snapshot.get("design") or {}).get("measurement_unit") or ""),
+        snapshot.get("measurement_points") or (),
     )
     taken_at = snapshot.get("taken_at")
     design = snapshot.get("design") or {}

@@ -230,7 +230,7 @@ def design_facts(design: PartnerDesign) -> dict:
         if isinstance(size, dict)
     ]
     sizes = [(label, m if isinstance(m, dict) else {}) for label, m in sizes]
-    columns: list[str] = []
+    columns: list[str] = [str(point) for point in design.measurement_points]
     for _size_label, measurements in sizes:
         columns.extend(key for key in measurements if key not in columns)
     size_rows = [

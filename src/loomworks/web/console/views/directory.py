@@ -77,6 +77,7 @@ def _render_design(request, design_id: str, *, bound_run_form=None, status=200):
             for s in design.size_sets.all()
         ],
         design.measurement_unit,
+        design.measurement_points,
     )
     context = {
         "design": design,

@@ -188,7 +188,7 @@ _SERVICE_ROW = re.compile(r"^(specifications|colors|size_sets|materials)\[(\d+)\
 def _design_initial(design) -> dict:
     """What the editor shows of a design: the main fields and one list of rows per set."""
     sizes = list(design.size_sets.all())
-    points: list[str] = []
+    points: list[str] = list(design.measurement_points or [])
     for size in sizes:
         for key in size.measurements or {}:
             if key not in points:
