@@ -78,3 +78,18 @@ def test_an_archived_template_is_refused_for_a_dispatch(admin_api, sewing, make_
 
 def test_unknown_template_is_404(admin_api, db):
     assert admin_api.patch("/task-templates/tpl_nope", {"name": "x"}).status_code == 404
+
+
+def test_delete_an_unused_template_or_archive_a_used_one(admin_api, sewing, make_run, workshop):
+    unused = TemplateFactory(name="Packing")
+    response = admin_api.delete(f"/task-templates/{unused.pk}")
+    assert (response.status_code, response.json()["result"]) == (200, "deleted")
+    assert not TaskTemplate.objects.filter(pk=unused.pk).exists()
+    assert AuditEntry.objects.filter(action="task_template.deleted", target_id=unused.pk).exists()
+
+    make_run("sent_to_partner", partner=workshop.partner, templates=[sewing])
+    response = admin_api.delete(f"/task-templates/{sewing.pk}")
+    body = response.json()
+    assert (body["result"], body["task_template"]["archived"]) == ("archived", True)
+    assert TaskTemplate.objects.get(pk=sewing.pk).archived
+    assert admin_api.delete("/task-templates/tpl_nope").status_code == 404

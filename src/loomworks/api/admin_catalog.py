@@ -41,6 +41,7 @@ from loomworks.api.admin_schemas import (
     AdminTemplateIn,
     AdminTemplateList,
     AdminTemplatePatch,
+    AdminTemplateRemoved,
     PathId,
     paginate,
     responses,
@@ -377,6 +378,21 @@ def template_edit(request: HttpRequest, template_id: PathId, payload: AdminTempl
         template=template, actor=request.actor, **payload.dict(exclude_unset=True)
     )
     return {"task_template": template_out(template)}
+
+
+@router.delete(
+    "/task-templates/{template_id}", response=responses({200: AdminTemplateRemoved}, 404)
+)
+def template_remove(request: HttpRequest, template_id: PathId):
+    """Delete a template no run used. One that runs used is archived instead (their
+    tasks keep it; it is no longer offered or accepted for new dispatches): `result`
+    says which happened."""
+    template = work_selectors.template_get(template_id)
+    before = template_out(template)
+    result = work.template_remove(template=template, actor=request.actor)
+    if result == "archived":
+        before = template_out(work_selectors.template_get(template_id))
+    return {"result": result, "task_template": before}
 
 
 # ---------------------------------------------------------------- products and orders

@@ -556,6 +556,13 @@ class AdminTemplateEnvelope(Out):
     task_template: AdminTemplateOut
 
 
+class AdminTemplateRemoved(Out):
+    result: Literal["deleted", "archived"] = Field(
+        description="deleted: no run used it; archived: runs used it, so it is kept, archived"
+    )
+    task_template: AdminTemplateOut
+
+
 class AdminTemplateList(AdminListing):
     task_templates: list[AdminTemplateOut]
 
