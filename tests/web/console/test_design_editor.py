@@ -203,3 +203,20 @@ def test_editing_a_design_never_changes_a_run_made_from_it(console, design, make
 
 def test_the_editor_of_an_unknown_design_is_404(console, db):
     assert console.get("/admin/designs/des_nope/edit/").status_code == 404
+
+
+def test_a_line_written_by_name_only_survives_an_edit(console, design):
+    """A bill-of-materials line the API wrote with a name and no material stays as it is."""
+    from loomworks.catalog.models import DesignMaterial
+
+    DesignMaterial.objects.create(
+        design=design, name="Shell buttons", planned_quantity="7", unit="pcs", position=5
+    )
+    url = f"/admin/designs/{design.pk}/edit/"
+    page = text(console.get(url))
+    assert "Shell buttons" in page and "(no material)" in page
+    data = {**editor_data(console.get(url)), "name": "Renamed"}
+    response = console.post(url, data)
+    assert response.status_code == 302, response.context["materials_rows"].errors
+    lines = [(line.name, line.material_id is None, line.unit) for line in design.materials.all()]
+    assert ("Shell buttons", True, "pcs") in lines and len(lines) == 2
