@@ -51,7 +51,7 @@ ALLOWED = [
     # history row "imported" on every run saying so.
     (
         "importers/medusa/importer.py",
-        'Partner.objects.bulk_update(changed, ["name", "status"',
+        'changed, ["name", "status", "updated_at"]',
         "a partner's active/inactive/pending flag, as it is in Medusa",
     ),
     (
@@ -71,7 +71,7 @@ ALLOWED = [
     ),
     (
         "importers/medusa/importer.py",
-        'ProductionRun.objects.bulk_update(changed, ["status"',
+        'changed, ["status", *RUN_KEYS',
         "writing those re-imported runs",
     ),
     (
@@ -86,7 +86,7 @@ ALLOWED = [
     ),
     (
         "importers/medusa/importer.py",
-        'Task.objects.bulk_update(changed, ["status"',
+        'changed, ["status", *TASK_KEYS',
         "writing those re-imported tasks",
     ),
     (

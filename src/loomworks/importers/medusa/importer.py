@@ -144,14 +144,37 @@ def _chunks(items: list, size: int):
         yield items[start : start + size]
 
 
-def _restamp(model, objects: list, times: list) -> None:
-    """Give freshly created rows their source's creation time (`auto_now_add` took now)."""
+def _create_as_of(model, objects: list, times: list) -> None:
+    """Insert rows with their source's creation and update times.
+
+    `auto_now_add`/`auto_now` would stamp them now; they are switched off for
+    this one insert (the import runs alone in its command) instead of
+    correcting every row afterwards.
+    """
+    now = timezone.now()
+    stamped = [
+        f
+        for f in model._meta.concrete_fields
+        if getattr(f, "auto_now_add", False) or getattr(f, "auto_now", False)
+    ]
     for obj, (created, updated) in zip(objects, times, strict=True):
-        obj.created_at = created or obj.created_at
+        if hasattr(obj, "created_at"):
+            obj.created_at = created or now
         if hasattr(obj, "updated_at"):
-            obj.updated_at = updated or created or obj.updated_at
-    fields = ["created_at", "updated_at"] if hasattr(model, "updated_at") else ["created_at"]
-    model.objects.bulk_update(objects, fields)
+            obj.updated_at = updated or created or now
+    saved = [(f, f.auto_now, f.auto_now_add) for f in stamped]
+    try:
+        for f in stamped:
+            f.auto_now = f.auto_now_add = False
+        model.objects.bulk_create(objects)
+    finally:
+        for f, auto_now, auto_now_add in saved:
+            f.auto_now, f.auto_now_add = auto_now, auto_now_add
+
+
+# Django's bulk_update writes a CASE with one branch per row: its cost grows
+# with the square of the batch, so it goes a hundred rows at a time.
+UPDATE_BATCH = 100
 
 
 class MedusaImport:
@@ -228,7 +251,9 @@ class MedusaImport:
             taken.add(handle)
             new.append(Partner(external_ref=row["id"], name=name, handle=handle, status=status))
         Partner.objects.bulk_create(new)
-        Partner.objects.bulk_update(changed, ["name", "status", "updated_at"])
+        Partner.objects.bulk_update(
+            changed, ["name", "status", "updated_at"], batch_size=UPDATE_BATCH
+        )
         self.report.count("partners", "created", len(new))
         self.report.count("partners", "updated", len(changed))
         self.report.count("partners", "unchanged", len(rows) - len(new) - len(changed))
@@ -343,7 +368,7 @@ class MedusaImport:
                 unit = MaterialUnit.PIECE
             new.append(Material(external_ref=row["id"], sku=sku, name=name, unit=unit))
         Material.objects.bulk_create(new)
-        Material.objects.bulk_update(changed, ["name", "updated_at"])
+        Material.objects.bulk_update(changed, ["name", "updated_at"], batch_size=UPDATE_BATCH)
         self.report.count("materials", "created", len(new))
         self.report.count("materials", "updated", len(changed))
 
@@ -379,7 +404,9 @@ class MedusaImport:
                 setattr(template, key, value)
             changed.append(template)
         TaskTemplate.objects.bulk_create(new)
-        TaskTemplate.objects.bulk_update(changed, [*TEMPLATE_KEYS, "updated_at"])
+        TaskTemplate.objects.bulk_update(
+            changed, [*TEMPLATE_KEYS, "updated_at"], batch_size=UPDATE_BATCH
+        )
         self.report.count("task templates", "created", len(new))
         self.report.count("task templates", "updated", len(changed))
 
@@ -419,9 +446,8 @@ class MedusaImport:
             for key, value in values.items():
                 setattr(design, key, value)
             changed.append(design)
-        Design.objects.bulk_create(new)
-        _restamp(Design, new, times)
-        Design.objects.bulk_update(changed, [*DESIGN_KEYS, "updated_at"])
+        _create_as_of(Design, new, times)
+        Design.objects.bulk_update(changed, [*DESIGN_KEYS, "updated_at"], batch_size=UPDATE_BATCH)
         self.report.count("designs", "created", len(new))
         self.report.count("designs", "updated", len(changed))
         by_ref = {d.external_ref: d.pk for d in [*new, *changed]}
@@ -624,13 +650,14 @@ class MedusaImport:
             first = Counter.next_value("production_run", count=len(new))
             for offset, run in enumerate(new):
                 run.number = first + offset
-            ProductionRun.objects.bulk_create(new)
-            _restamp(
+            _create_as_of(
                 ProductionRun, new, [(m.row["created_at"], m.row["updated_at"]) for m in new_maps]
             )
             self._run_history(new, new_maps)
         if changed:
-            ProductionRun.objects.bulk_update(changed, ["status", *RUN_KEYS, "updated_at"])
+            ProductionRun.objects.bulk_update(
+                changed, ["status", *RUN_KEYS, "updated_at"], batch_size=UPDATE_BATCH
+            )
         for run in [*new, *changed]:
             if run.import_flags:
                 self.report.flagged.append(
@@ -709,7 +736,7 @@ class MedusaImport:
                 if target and target != run.pk and (run.pk, target) not in have:
                     have.add((run.pk, target))
                     deps.append(RunDependency(run_id=run.pk, depends_on_id=target))
-        ProductionRun.objects.bulk_update(parents, ["parent"])
+        ProductionRun.objects.bulk_update(parents, ["parent"], batch_size=UPDATE_BATCH)
         RunDependency.objects.bulk_create(deps)
         self.report.count("run links", "parents", len(parents))
         self.report.count("run links", "dependencies", len(deps))
@@ -794,9 +821,10 @@ class MedusaImport:
                 changed.append(task)
             task = task or new[-1]
             comments += self._comments(task, metadata)
-        Task.objects.bulk_create(new)
-        _restamp(Task, new, new_times)
-        Task.objects.bulk_update(changed, ["status", *TASK_KEYS, "updated_at"])
+        _create_as_of(Task, new, new_times)
+        Task.objects.bulk_update(
+            changed, ["status", *TASK_KEYS, "updated_at"], batch_size=UPDATE_BATCH
+        )
         self._save_comments(comments)
         self._save_notes(notes)
         self.report.count("tasks", "created", len(new))
@@ -860,8 +888,7 @@ class MedusaImport:
             row.task_id = row.task.pk
             new.append(row)
             times.append((at, None))
-        TaskComment.objects.bulk_create(new)
-        _restamp(TaskComment, new, times)
+        _create_as_of(TaskComment, new, times)
         self.report.count("task comments", "created", len(new))
 
     def _save_notes(self, notes: list) -> None:
@@ -897,7 +924,7 @@ class MedusaImport:
             task.run_id = task.run_id or parent.run_id
             task.partner_id = task.partner_id or parent.partner_id
             changed.append(task)
-        Task.objects.bulk_update(changed, ["parent", "run", "partner"])
+        Task.objects.bulk_update(changed, ["parent", "run", "partner"], batch_size=UPDATE_BATCH)
         self.report.count("tasks", "placed under their parent", len(changed))
 
     # ---------------------------------------------------------------- consumption and activity
