@@ -10,7 +10,6 @@ from django.apps import apps
 from django.db import connection
 
 from loomworks.catalog.models import Design, DesignColor, DesignMaterial, Material
-from loomworks.cli import build_parser
 from loomworks.core.models import AuditEntry
 from loomworks.events.models import Event
 from loomworks.importers.medusa.importer import import_medusa
@@ -289,15 +288,3 @@ def test_the_console_shows_a_flagged_runs_problems(source, client):
     page = client.get(f"/admin/production-runs/{run.pk}/")
     assert page.status_code == 200
     assert "completed 2 times" in page.content.decode()
-
-
-def test_the_command_is_declared():
-    args = build_parser().parse_args(
-        ["import-medusa", "--from", "postgres://x/y", "--dry-run", "--batch-size", "50"]
-    )
-    assert (args.source, args.dry_run, args.send_invitations, args.batch_size) == (
-        "postgres://x/y",
-        True,
-        False,
-        50,
-    )
