@@ -237,7 +237,8 @@ def main(argv=None) -> int:
         report = import_medusa(source, batch_size=args.batch_size, progress=progress)
         seconds = time.monotonic() - started
         print(
-            f"Second import: {report.counts['runs']['updated']:,} runs updated,"
+            f"Second import: {report.counts['runs']['unchanged']:,} runs unchanged,"
+            f" {report.counts['runs']['updated']:,} updated,"
             f" {report.counts['runs']['created']:,} created in {seconds:.0f}s;"
             f" peak memory {peak_mib():.0f} MiB.",
             flush=True,

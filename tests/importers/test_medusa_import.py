@@ -228,9 +228,22 @@ def test_a_second_import_updates_instead_of_duplicating(source):
     after["core.AuditEntry"] -= 1  # the second import's own audit row
     assert after == counts
     assert second.counts["runs"]["created"] == 0
-    assert second.counts["runs"]["updated"] == first.counts["runs"]["created"]
+    # Nothing changed in Medusa in between: nothing to write.
+    assert second.counts["runs"]["unchanged"] == first.counts["runs"]["created"]
+    assert second.counts["runs"]["updated"] == 0
     assert second.counts["tasks"]["created"] == 0
     assert len(second.flagged) == len(first.flagged)
+
+    # Medusa moved on meanwhile: the next import brings the change, and only it.
+    with psycopg.connect(_url()) as conn:
+        conn.execute(
+            f"UPDATE {SCHEMA}.production_runs SET quantity = 42, status = 'sent_to_partner'"
+            " WHERE id = 'prod_run_approved'"
+        )
+    third = run_import()
+    assert third.counts["runs"]["updated"] == 1
+    moved = ref("prod_run_approved")
+    assert (moved.quantity, moved.status) == (42, "sent_to_partner")
 
 
 def test_a_run_moved_on_in_loomworks_is_left_alone_by_the_next_import(source):

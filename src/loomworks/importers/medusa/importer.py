@@ -172,6 +172,16 @@ def _create_as_of(model, objects: list, times: list) -> None:
             f.auto_now, f.auto_now_add = auto_now, auto_now_add
 
 
+def _differs(obj, values: dict) -> bool:
+    """Set `values` on `obj`; True when one of them was not what it had."""
+    changed = False
+    for key, value in values.items():
+        if getattr(obj, key) != value:
+            setattr(obj, key, value)
+            changed = True
+    return changed
+
+
 # Django's bulk_update writes a CASE with one branch per row: its cost grows
 # with the square of the batch, so it goes a hundred rows at a time.
 UPDATE_BATCH = 100
@@ -400,9 +410,8 @@ class MedusaImport:
             if template is None:
                 new.append(TaskTemplate(external_ref=row["id"], **values))
                 continue
-            for key, value in values.items():
-                setattr(template, key, value)
-            changed.append(template)
+            if _differs(template, values):
+                changed.append(template)
         TaskTemplate.objects.bulk_create(new)
         TaskTemplate.objects.bulk_update(
             changed, [*TEMPLATE_KEYS, "updated_at"], batch_size=UPDATE_BATCH
@@ -443,9 +452,8 @@ class MedusaImport:
                 new.append(Design(external_ref=row["id"], status=status, **values))
                 times.append((row["created_at"], row["updated_at"]))
                 continue
-            for key, value in values.items():
-                setattr(design, key, value)
-            changed.append(design)
+            if _differs(design, values):
+                changed.append(design)
         _create_as_of(Design, new, times)
         Design.objects.bulk_update(changed, [*DESIGN_KEYS, "updated_at"], batch_size=UPDATE_BATCH)
         self.report.count("designs", "created", len(new))
@@ -628,7 +636,7 @@ class MedusaImport:
             r.external_ref: r
             for r in ProductionRun.objects.filter(external_ref__in=[m.row["id"] for m in mappings])
         }
-        new, new_maps, changed, kept = [], [], [], 0
+        new, new_maps, changed, kept, unchanged = [], [], [], 0, 0
         for m in mappings:
             values = self._run_values(m)
             run = existing.get(m.row["id"])
@@ -642,10 +650,11 @@ class MedusaImport:
                 # It moved on in Loomworks since the last import: Loomworks wins.
                 kept += 1
                 continue
-            for key, value in values.items():
-                setattr(run, key, value)
-            run.status = m.run_status  # the source's status, as it is now (see above)
-            changed.append(run)
+            if _differs(run, values) or run.status != m.run_status:
+                run.status = m.run_status  # the source's status, as it is now (see above)
+                changed.append(run)
+            else:
+                unchanged += 1
         if new:
             first = Counter.next_value("production_run", count=len(new))
             for offset, run in enumerate(new):
@@ -658,13 +667,21 @@ class MedusaImport:
             ProductionRun.objects.bulk_update(
                 changed, ["status", *RUN_KEYS, "updated_at"], batch_size=UPDATE_BATCH
             )
-        for run in [*new, *changed]:
+        for run in [
+            *new,
+            *(
+                r
+                for r in existing.values()
+                if r.status == r.metadata.get("medusa", {}).get("imported_status")
+            ),
+        ]:
             if run.import_flags:
                 self.report.flagged.append(
                     (run.external_ref, run.reference, list(run.import_flags))
                 )
         self.report.count("runs", "created", len(new))
         self.report.count("runs", "updated", len(changed))
+        self.report.count("runs", "unchanged", unchanged)
         self.report.count("runs", "kept (changed here since)", kept)
 
     def _run_history(self, runs: list, maps: list) -> None:
@@ -814,9 +831,7 @@ class MedusaImport:
                 # Created in its Medusa status, directly: an import is not a transition.
                 new.append(Task(external_ref=row["id"], status=status, **values))
                 new_times.append((row["created_at"], row["updated_at"]))
-            elif in_sync:
-                for key, value in values.items():
-                    setattr(task, key, value)
+            elif in_sync and (_differs(task, values) or task.status != status):
                 task.status = status  # its run is as imported: the source's status stands
                 changed.append(task)
             task = task or new[-1]
