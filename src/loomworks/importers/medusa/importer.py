@@ -1083,8 +1083,9 @@ class MedusaImport:
                 actor=self.actor,
                 action="medusa.import",
                 target_type="import",
-                target_id=self.report.source[:100],
+                target_id="medusa",
                 details={
+                    "source": self.report.source,
                     "counts": {kind: dict(c) for kind, c in self.report.counts.items()},
                     "refused": len(self.report.refused),
                     "flagged": len(self.report.flagged),
