@@ -232,6 +232,10 @@ def test_a_second_import_updates_instead_of_duplicating(source):
     assert second.counts["runs"]["unchanged"] == first.counts["runs"]["created"]
     assert second.counts["runs"]["updated"] == 0
     assert second.counts["tasks"]["created"] == 0
+    assert second.counts["tasks"]["updated"] == 0
+    assert second.counts["partner members"]["updated"] == 0
+    # Checklist items keep the run and partner they took from their task.
+    assert not Task.objects.filter(parent__isnull=False, run__isnull=True).exists()
     assert len(second.flagged) == len(first.flagged)
 
     # Medusa moved on meanwhile: the next import brings the change, and only it.

@@ -289,13 +289,15 @@ class MedusaImport:
             role = mapping.member_role(row["role"])
             active = row["is_active"] is not False
             if member is not None:
-                user = member.user
-                user.first_name = mapping.text(row["first_name"], 150)
-                user.last_name = mapping.text(row["last_name"], 150)
-                user.save(update_fields=["first_name", "last_name"])
-                member.role, member.is_active = role, active
-                member.save(update_fields=["role", "is_active", "updated_at"])
-                updated += 1
+                names = {
+                    "first_name": mapping.text(row["first_name"], 150),
+                    "last_name": mapping.text(row["last_name"], 150),
+                }
+                if _differs(member.user, names):
+                    member.user.save(update_fields=list(names))
+                if _differs(member, {"role": role, "is_active": active}):
+                    member.save(update_fields=["role", "is_active", "updated_at"])
+                    updated += 1
                 continue
             if "@" not in email:
                 self.report.refuse("partner admin", row["id"], f"no e-mail address ({email!r})")
@@ -826,6 +828,11 @@ class MedusaImport:
                 else None,
                 "cancelled_at": stamp if status == TaskStatus.CANCELLED else None,
             }
+            if row["parent_task_id"] and run is None:
+                # A checklist item takes its run and partner from its task (second
+                # pass): what it holds already stands.
+                values.pop("run_id")
+                values.pop("partner_id")
             task = existing.get(row["id"])
             if task is None:
                 # Created in its Medusa status, directly: an import is not a transition.
@@ -933,11 +940,17 @@ class MedusaImport:
                     f"its parent task {row['parent_task_id']} is not imported; kept at the top",
                 )
                 continue
-            if task.parent_id == parent.pk:
+            placed = (
+                task.parent_id,
+                task.run_id or parent.run_id,
+                task.partner_id or parent.partner_id,
+            )
+            if (
+                placed == (task.parent_id, task.run_id, task.partner_id)
+                and task.parent_id == parent.pk
+            ):
                 continue
-            task.parent_id = parent.pk
-            task.run_id = task.run_id or parent.run_id
-            task.partner_id = task.partner_id or parent.partner_id
+            task.parent_id, task.run_id, task.partner_id = parent.pk, placed[1], placed[2]
             changed.append(task)
         Task.objects.bulk_update(changed, ["parent", "run", "partner"], batch_size=UPDATE_BATCH)
         self.report.count("tasks", "placed under their parent", len(changed))
