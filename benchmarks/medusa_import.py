@@ -202,14 +202,18 @@ def main(argv=None) -> int:
     parser.add_argument("--keep", action="store_true", help="import into the target as it is")
     parser.add_argument("--again", action="store_true", help="then import a second time")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    parser.add_argument(
+        "--no-build", action="store_true", help="import the source as it is (with --keep: again)"
+    )
     args = parser.parse_args(argv)
     source = os.environ.get("MEDUSA_SOURCE_URL", DEFAULT_SOURCE)
     os.environ.setdefault("BENCH_DATABASE_URL", DEFAULT_TARGET)
     from benchmarks import settings as bench
 
-    print(f"Building a Medusa database of {args.runs:,} runs…", flush=True)
-    built = build_source(source, args.runs, progress=lambda line: print(line, flush=True))
-    print(f"  built in {built:.0f}s", flush=True)
+    if not args.no_build:
+        print(f"Building a Medusa database of {args.runs:,} runs…", flush=True)
+        built = build_source(source, args.runs, progress=lambda line: print(line, flush=True))
+        print(f"  built in {built:.0f}s", flush=True)
     if not args.keep:
         _recreate(bench.database_url())
     bench.setup(migrate=True)
@@ -226,7 +230,8 @@ def main(argv=None) -> int:
     seconds = time.monotonic() - started
     runs = report.counts["runs"]
     print(
-        f"Imported {runs['created']:,} runs (+{runs['updated']:,} updated) in {seconds:.0f}s"
+        f"Imported {runs['created']:,} runs ({runs['updated']:,} updated,"
+        f" {runs['unchanged']:,} unchanged) in {seconds:.0f}s"
         f" ({runs['created'] / max(seconds, 0.001):,.0f} runs/s); peak memory {peak_mib():.0f} MiB"
         f" (before the import {before:.0f} MiB); {len(report.flagged):,} flagged,"
         f" {len(report.refused):,} refused.",
