@@ -139,11 +139,6 @@ def _safe_url(url: str) -> str:
     return urlunsplit(parts)
 
 
-def _chunks(items: list, size: int):
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 def _create_as_of(model, objects: list, times: list) -> None:
     """Insert rows with their source's creation and update times.
 
