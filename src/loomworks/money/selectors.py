@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
 
 from loomworks.money.amounts import ZERO, rounded
 from loomworks.money.models import CostingPolicy, EntryKind, LedgerEntry, Rate, RunPrice
@@ -91,6 +91,7 @@ class CostLine:
 class RunCost:
     good: int
     lines: list[CostLine] = field(default_factory=list)
+    price: PriceView | None = None
 
     @property
     def main(self) -> CostLine | None:
@@ -102,9 +103,56 @@ class RunCost:
         return rounded(line.total / self.good, line.currency)
 
 
-def _leaf_costs(runs: list[dict], *, pay_rejected: bool) -> dict[str, dict[str, CostLine]]:
-    ids = [run["pk"] for run in runs]
-    prices = {price.run_id: price for price in RunPrice.objects.filter(run_id__in=ids)}
+_FIELDS = (
+    "pk",
+    "parent_id",
+    "partner_id",
+    "quantity",
+    "produced_quantity",
+    "rejected_quantity",
+    "status",
+    "order_group",
+    "price__partner_id",
+    "price__unit",
+    "price__amount",
+    "price__currency",
+    "price__source",
+    "price__fixed_at",
+)
+
+
+class _Row:
+    """A run's figures and its price, from one values() row."""
+
+    def __init__(self, row: dict):
+        self.pk = row["pk"]
+        self.parent_id = row["parent_id"]
+        self.partner_id = row["partner_id"]
+        self.quantity = row["quantity"]
+        self.produced_quantity = row["produced_quantity"]
+        self.rejected_quantity = row["rejected_quantity"]
+        self.status = row["status"]
+        self.step = row["order_group"] or 1
+        self.price = None
+        if row["price__unit"] and row["price__partner_id"] == row["partner_id"]:
+            self.price = PriceView(
+                unit=row["price__unit"],
+                amount=row["price__amount"],
+                currency=row["price__currency"],
+                source=row["price__source"],
+                fixed=row["price__fixed_at"] is not None,
+                fixed_at=row["price__fixed_at"],
+            )
+
+    @property
+    def good(self) -> int:
+        if self.produced_quantity is None:
+            return self.quantity if self.status == RunStatus.COMPLETED else 0
+        return self.produced_quantity
+
+
+def _leaf_costs(leaves: list[_Row], *, pay_rejected: bool) -> dict[str, dict[str, CostLine]]:
+    ids = [leaf.pk for leaf in leaves]
     earned: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     adjusted: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     has_earned: set[str] = set()
@@ -123,59 +171,31 @@ def _leaf_costs(runs: list[dict], *, pay_rejected: bool) -> dict[str, dict[str, 
     ).values_list("run_id", "quantity", "material__unit_cost", "material__currency"):
         materials[run_id][currency] += quantity * cost
     out: dict[str, dict[str, CostLine]] = {}
-    for run in runs:
+    for leaf in leaves:
         lines: dict[str, CostLine] = {}
 
         def line(currency, lines=lines):
             return lines.setdefault(currency, CostLine(currency=currency))
 
-        price = prices.get(run["pk"])
-        if run["pk"] in has_earned:
-            for currency, amount in earned[run["pk"]].items():
+        if leaf.pk in has_earned:
+            for currency, amount in earned[leaf.pk].items():
                 line(currency).partner += amount
-        elif price is not None and price.partner_id == run["partner_id"]:
-            pieces = paid_pieces(_RunFigures(run), pay_rejected=pay_rejected)
-            estimate = line(price.currency)
-            estimate.partner += earned_amount(price, pieces)
-            estimate.estimated = run["status"] != RunStatus.COMPLETED
-        for currency, amount in adjusted[run["pk"]].items():
+        elif leaf.price is not None:
+            pieces = paid_pieces(leaf, pay_rejected=pay_rejected)
+            estimate = line(leaf.price.currency)
+            estimate.partner += earned_amount(leaf.price, pieces)
+            estimate.estimated = leaf.status != RunStatus.COMPLETED
+        for currency, amount in adjusted[leaf.pk].items():
             line(currency).adjustments += amount
-        for currency, amount in materials[run["pk"]].items():
+        for currency, amount in materials[leaf.pk].items():
             line(currency).materials += rounded(amount, currency)
-        out[run["pk"]] = lines
+        out[leaf.pk] = lines
     return out
 
 
-class _RunFigures:
-    """The few fields `paid_pieces` reads, from a values() row."""
-
-    def __init__(self, row: dict):
-        self.quantity = row["quantity"]
-        self.produced_quantity = row["produced_quantity"]
-        self.rejected_quantity = row["rejected_quantity"]
-        self.status = row["status"]
-
-
-_FIELDS = (
-    "pk",
-    "parent_id",
-    "partner_id",
-    "quantity",
-    "produced_quantity",
-    "rejected_quantity",
-    "status",
-    "order_group",
-)
-
-
-def _good(row: dict) -> int:
-    if row["produced_quantity"] is None:
-        return row["quantity"] if row["status"] == RunStatus.COMPLETED else 0
-    return row["produced_quantity"]
-
-
 def run_costs(run_ids: Iterable[str]) -> dict[str, RunCost]:
-    """The cost of each run, per currency (the price's currency first), in five queries.
+    """The cost of each run, per currency (the partner's price's first), and its price:
+    four queries for any number of runs.
 
     A split run's cost is its parts' added up; its good pieces are those of its
     last step's parts (cancelled parts left out).
@@ -183,18 +203,20 @@ def run_costs(run_ids: Iterable[str]) -> dict[str, RunCost]:
     run_ids = list(dict.fromkeys(run_ids))
     if not run_ids:
         return {}
-    rows = {row["pk"]: row for row in ProductionRun.objects.filter(pk__in=run_ids).values(*_FIELDS)}
-    parts = list(
-        ProductionRun.objects.filter(parent_id__in=run_ids)
-        .exclude(status=RunStatus.CANCELLED)
-        .values(*_FIELDS)
-    )
-    parts_of: dict[str, list[dict]] = defaultdict(list)
-    for part in parts:
-        parts_of[part["parent_id"]].append(part)
-    leaves = [row for pk, row in rows.items() if pk not in parts_of] + parts
+    rows: dict[str, _Row] = {}
+    parts_of: dict[str, list[_Row]] = defaultdict(list)
+    for values in ProductionRun.objects.filter(
+        Q(pk__in=run_ids) | (Q(parent_id__in=run_ids) & ~Q(status=RunStatus.CANCELLED))
+    ).values(*_FIELDS):
+        row = _Row(values)
+        if row.pk in run_ids:
+            rows[row.pk] = row
+        if row.parent_id in run_ids and row.status != RunStatus.CANCELLED:
+            parts_of[row.parent_id].append(row)
+    leaves = {row.pk: row for row in rows.values() if row.pk not in parts_of}
+    leaves.update({part.pk: part for parts in parts_of.values() for part in parts})
     pay_rejected = CostingPolicy.objects.filter(pk=1).values_list("pay_rejected", flat=True).first()
-    leaf_lines = _leaf_costs(leaves, pay_rejected=bool(pay_rejected))
+    leaf_lines = _leaf_costs(list(leaves.values()), pay_rejected=bool(pay_rejected))
     result = {}
     for pk in run_ids:
         row = rows.get(pk)
@@ -203,24 +225,29 @@ def run_costs(run_ids: Iterable[str]) -> dict[str, RunCost]:
         if pk in parts_of:
             merged: dict[str, CostLine] = {}
             for part in parts_of[pk]:
-                for currency, line in leaf_lines.get(part["pk"], {}).items():
+                for currency, line in leaf_lines.get(part.pk, {}).items():
                     into = merged.setdefault(currency, CostLine(currency=currency))
                     into.partner += line.partner
                     into.adjustments += line.adjustments
                     into.materials += line.materials
                     into.estimated = into.estimated or line.estimated
-            steps = [part.get("order_group") or 1 for part in parts_of[pk]]
-            last = max(steps)
-            good = sum(
-                _good(part) for part in parts_of[pk] if (part.get("order_group") or 1) == last
-            )
+            last = max(part.step for part in parts_of[pk])
+            good = sum(part.good for part in parts_of[pk] if part.step == last)
             lines = merged
         else:
             lines = leaf_lines.get(pk, {})
-            good = _good(row)
-        # The partner's currency first: the line with the partner's price.
-        ordered = sorted(lines.values(), key=lambda line: (line.partner == 0, line.currency))
-        result[pk] = RunCost(good=good, lines=ordered)
+            good = row.good
+        # The partner's price's currency first, then the others by code.
+        first = row.price.currency if row.price else None
+        ordered = sorted(
+            lines.values(),
+            key=lambda line, first=first: (
+                line.currency != first,
+                line.partner == 0,
+                line.currency,
+            ),
+        )
+        result[pk] = RunCost(good=good, lines=ordered, price=row.price)
     return result
 
 
