@@ -58,6 +58,14 @@ def prices_by_run(runs: Iterable[ProductionRun]) -> dict[str, PriceView | None]:
     return {run.pk: price_view(prices.get(run.pk), run.partner_id) for run in runs}
 
 
+def prices_for(run_partners: dict[str, str | None]) -> dict[str, PriceView | None]:
+    """The price of each run (id → the partner holding it), for that partner only."""
+    prices = {
+        price.run_id: price for price in RunPrice.objects.filter(run_id__in=list(run_partners))
+    }
+    return {pk: price_view(prices.get(pk), partner) for pk, partner in run_partners.items()}
+
+
 def run_price_view(run: ProductionRun) -> PriceView | None:
     return prices_by_run([run])[run.pk]
 
@@ -439,3 +447,11 @@ def statement(partner_id: str, *, start: datetime.date, end: datetime.date) -> S
         end=end,
         currencies=[by_currency[c] for c in sorted(by_currency)],
     )
+
+
+def ledger_entries(partner_id: str, entry_ids: Iterable[str]) -> list[EntryView]:
+    """Some of the partner's entries by id (one query)."""
+    rows = LedgerEntry.objects.filter(partner_id=partner_id, pk__in=list(entry_ids)).values(
+        *_ENTRY_FIELDS
+    )
+    return [_entry_view(row) for row in rows]
