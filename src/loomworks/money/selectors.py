@@ -111,7 +111,7 @@ class RunCost:
         return rounded(line.total / self.good, line.currency)
 
 
-_FIELDS = (
+_READ_COLUMNS = (
     "pk",
     "parent_id",
     "partner_id",
@@ -139,7 +139,7 @@ class _Row:
         self.quantity = row["quantity"]
         self.produced_quantity = row["produced_quantity"]
         self.rejected_quantity = row["rejected_quantity"]
-        self.status = row["status"]
+        self._row = row
         self.step = row["order_group"] or 1
         self.price = None
         if row["price__unit"] and row["price__partner_id"] == row["partner_id"]:
@@ -151,6 +151,10 @@ class _Row:
                 fixed=row["price__fixed_at"] is not None,
                 fixed_at=row["price__fixed_at"],
             )
+
+    @property
+    def status(self) -> str:
+        return self._row["status"]
 
     @property
     def good(self) -> int:
@@ -215,7 +219,7 @@ def run_costs(run_ids: Iterable[str]) -> dict[str, RunCost]:
     parts_of: dict[str, list[_Row]] = defaultdict(list)
     for values in ProductionRun.objects.filter(
         Q(pk__in=run_ids) | (Q(parent_id__in=run_ids) & ~Q(status=RunStatus.CANCELLED))
-    ).values(*_FIELDS):
+    ).values(*_READ_COLUMNS):
         row = _Row(values)
         if row.pk in run_ids:
             rows[row.pk] = row

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from loomworks.web.console.views import connect, dashboard, directory, reminders, runs
+from loomworks.web.console.views import connect, dashboard, directory, money, reminders, runs
 
 app_name = "console"
 urlpatterns = [
@@ -51,6 +51,25 @@ urlpatterns = [
     path("partners/new/", directory.partner_create, name="partner_create"),
     path("partners/<str:partner_id>/", directory.partner_detail, name="partner_detail"),
     path("partners/<str:partner_id>/members/", directory.member_add, name="member_add"),
+    path("partners/<str:partner_id>/money/", money.partner_money, name="partner_money"),
+    path("partners/<str:partner_id>/rates/", money.rate_set, name="partner_rate_set"),
+    path(
+        "partners/<str:partner_id>/rates/<str:rate_id>/delete/",
+        money.rate_delete,
+        name="partner_rate_delete",
+    ),
+    path("partners/<str:partner_id>/payments/", money.payment_record, name="partner_payment"),
+    path(
+        "partners/<str:partner_id>/adjustments/",
+        money.adjustment_record,
+        name="partner_adjustment",
+    ),
+    path(
+        "partners/<str:partner_id>/ledger/<str:entry_id>/reverse/",
+        money.entry_reverse,
+        name="partner_entry_reverse",
+    ),
+    path("partners/<str:partner_id>/statement/", money.partner_statement, name="partner_statement"),
     path("partners/<str:partner_id>/status/", directory.partner_status, name="partner_status"),
     path(
         "partners/<str:partner_id>/members/<str:member_id>/invite/",

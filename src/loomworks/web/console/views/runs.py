@@ -20,6 +20,7 @@ from django_htmx.http import push_url
 
 from loomworks.catalog.models import Design
 from loomworks.core.errors import Conflict, InvalidInput, NotFound, TransitionNotAllowed
+from loomworks.money import selectors as money_selectors
 from loomworks.partners.models import Partner, PartnerStatus
 from loomworks.production import services
 from loomworks.production.models import Delivery, ProductionPolicy, ProductionRun, RunStatus
@@ -279,6 +280,7 @@ def _detail_context(request, run_id: str, *, comment_forms=None) -> dict:
             part_ids=[child.id for child in detail.children],
         ),
         "output": run.output,
+        "cost": money_selectors.run_costs([run.id]).get(run.id),
         "deliveries": run.deliveries,
         "delivery_form": DeliveryForm(reasons=_reasons()),
         "correct_forms": [

@@ -1,0 +1,287 @@
+"""A partner's money: its rate card, ledger, payments and statements.
+
+Each POST calls one service of `loomworks.money`; a refusal comes back beside
+the field it names (the form is shown again, nothing written), never a 500.
+"""
+
+import csv
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from loomworks.core.errors import Conflict, InvalidInput, NotFound
+from loomworks.core.numbers import format_money
+from loomworks.money import selectors, services
+from loomworks.money.amounts import as_text
+from loomworks.money.models import Rate
+from loomworks.partners.models import Partner
+from loomworks.web.console.forms import apply_error
+from loomworks.web.console.money_forms import (
+    AdjustmentForm,
+    PaymentForm,
+    PeriodForm,
+    RateForm,
+    ReverseForm,
+)
+from loomworks.web.console.views.common import (
+    actor_for,
+    admin_required,
+    render_console,
+    render_not_found,
+)
+from loomworks.web.templatetags.loomworks import entry_kind
+
+ENTRIES_ON_THE_PAGE = 50
+
+
+def _partner(partner_id: str) -> Partner | None:
+    return Partner.objects.filter(pk=partner_id).first()
+
+
+def _money_url(partner: Partner, anchor: str = "") -> str:
+    return reverse("console:partner_money", args=[partner.pk]) + (f"#{anchor}" if anchor else "")
+
+
+def _render_money(request, partner: Partner, *, status: int = 200, **forms):
+    entries, count = selectors.ledger_page(partner.pk, limit=ENTRIES_ON_THE_PAGE, offset=0)
+    context = {
+        "partner": partner,
+        "rates": selectors.rates_of(partner),
+        "balances": selectors.balances(partner.pk),
+        "entries": entries,
+        "entry_count": count,
+        "rate_form": forms.get("rate_form") or RateForm(),
+        "payment_form": forms.get("payment_form") or PaymentForm(),
+        "adjustment_form": forms.get("adjustment_form") or AdjustmentForm(),
+        "statement_url": reverse("console:partner_statement", args=[partner.pk]),
+    }
+    return render_console(
+        request, "console/partners/money.html", context, section="partners", status=status
+    )
+
+
+@admin_required
+def partner_money(request, partner_id):
+    partner = _partner(partner_id)
+    if partner is None:
+        return render_not_found(request, _("There is no partner with that id."))
+    return _render_money(request, partner)
+
+
+def _amount_text(data) -> str:
+    return format(data["amount"], "f")
+
+
+@admin_required
+@require_POST
+def rate_set(request, partner_id):
+    partner = _partner(partner_id)
+    if partner is None:
+        return render_not_found(request, _("There is no partner with that id."))
+    form = RateForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.rate_set(
+                partner=partner,
+                actor=actor_for(request),
+                task_template_id=data["task_template"].pk if data["task_template"] else None,
+                role=data["role"],
+                unit=data["unit"],
+                amount=_amount_text(data),
+                currency=data["currency"],
+            )
+        except InvalidInput as error:
+            apply_error(form, error, {"task_template_id": "task_template"})
+        else:
+            messages.success(request, _("The rate is saved."))
+            return redirect(_money_url(partner, "rates"))
+    return _render_money(request, partner, rate_form=form, status=422)
+
+
+@admin_required
+@require_POST
+def rate_delete(request, partner_id, rate_id):
+    partner = _partner(partner_id)
+    rate = Rate.objects.filter(partner=partner, pk=rate_id).first() if partner else None
+    if rate is None:
+        return render_not_found(request, _("There is no such rate."))
+    services.rate_delete(rate=rate, actor=actor_for(request))
+    messages.success(request, _("The rate is removed."))
+    return redirect(_money_url(partner, "rates"))
+
+
+@admin_required
+@require_POST
+def payment_record(request, partner_id):
+    partner = _partner(partner_id)
+    if partner is None:
+        return render_not_found(request, _("There is no partner with that id."))
+    form = PaymentForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            payment = services.payment_record(
+                partner=partner,
+                actor=actor_for(request),
+                amount=_amount_text(data),
+                currency=data["currency"],
+                paid_on=data["paid_on"],
+                method=data["method"],
+                reference=data["reference"],
+            )
+        except InvalidInput as error:
+            apply_error(form, error)
+        else:
+            messages.success(
+                request,
+                _("The payment of %(amount)s is recorded; %(partner)s is told.")
+                % {
+                    "amount": format_money(payment.amount, payment.currency),
+                    "partner": partner.name,
+                },
+            )
+            return redirect(_money_url(partner, "ledger"))
+    return _render_money(request, partner, payment_form=form, status=422)
+
+
+@admin_required
+@require_POST
+def adjustment_record(request, partner_id):
+    partner = _partner(partner_id)
+    if partner is None:
+        return render_not_found(request, _("There is no partner with that id."))
+    form = AdjustmentForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.adjustment_record(
+                partner=partner,
+                actor=actor_for(request),
+                kind=data["kind"],
+                amount=_amount_text(data),
+                currency=data["currency"],
+                reason=data["reason"],
+            )
+        except InvalidInput as error:
+            apply_error(form, error)
+        else:
+            messages.success(request, _("The adjustment is on the ledger."))
+            return redirect(_money_url(partner, "ledger"))
+    return _render_money(request, partner, adjustment_form=form, status=422)
+
+
+@admin_required
+@require_POST
+def entry_reverse(request, partner_id, entry_id):
+    partner = _partner(partner_id)
+    if partner is None:
+        return render_not_found(request, _("There is no partner with that id."))
+    try:
+        entry = services.entry_for_partner(partner=partner, entry_id=entry_id)
+    except NotFound:
+        return render_not_found(request, _("There is no such ledger entry."))
+    form = ReverseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say why the entry is reversed."))
+        return redirect(_money_url(partner, "ledger"))
+    try:
+        services.entry_reverse(
+            entry=entry, actor=actor_for(request), reason=form.cleaned_data["reason"]
+        )
+    except (InvalidInput, Conflict) as error:
+        messages.error(request, error.detail)
+    else:
+        messages.success(request, _("The entry is reversed."))
+    return redirect(_money_url(partner, "ledger"))
+
+
+# ---------------------------------------------------------------- statements
+
+
+def kind_label(entry) -> str:
+    return entry_kind(entry)
+
+
+@admin_required
+def partner_statement(request, partner_id):
+    """A period's statement, per currency: on the page (printable), or as CSV."""
+    partner = _partner(partner_id)
+    if partner is None:
+        return render_not_found(request, _("There is no partner with that id."))
+    form = PeriodForm(request.GET or None)
+    if request.GET and not form.is_valid():
+        return render_console(
+            request,
+            "console/partners/statement.html",
+            {"partner": partner, "form": form, "statement": None},
+            section="partners",
+            status=422,
+        )
+    if not request.GET:
+        form = PeriodForm({})
+        form.is_valid()
+    start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    statement = selectors.statement(partner.pk, start=start, end=end)
+    if request.GET.get("format") == "csv":
+        return statement_csv(partner, statement)
+    csv_url = request.path + "?" + f"start={start.isoformat()}&end={end.isoformat()}&format=csv"
+    return render_console(
+        request,
+        "console/partners/statement.html",
+        {
+            "partner": partner,
+            "form": form,
+            "statement": statement,
+            "csv_url": csv_url,
+            "money_url": _money_url(partner),
+        },
+        section="partners",
+    )
+
+
+def statement_csv(partner: Partner, statement) -> HttpResponse:
+    """The statement as CSV: per currency an opening line, its entries, a closing line;
+    amounts as plain decimals in the currency's minor units (spreadsheets add them up)."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    name = f"statement-{partner.handle}-{statement.start.isoformat()}-{statement.end.isoformat()}"
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    writer = csv.writer(response)
+    writer.writerow([_("Date"), _("Kind"), _("Run"), _("Description"), _("Amount"), _("Currency")])
+    for part in statement.currencies:
+        writer.writerow(
+            [
+                statement.start.isoformat(),
+                _("Opening balance"),
+                "",
+                "",
+                as_text(part.opening, part.currency),
+                part.currency,
+            ]
+        )
+        for entry in part.entries:
+            writer.writerow(
+                [
+                    entry.occurred_on.isoformat(),
+                    kind_label(entry),
+                    entry.run_reference,
+                    entry.description,
+                    as_text(entry.amount, entry.currency),
+                    entry.currency,
+                ]
+            )
+        writer.writerow(
+            [
+                statement.end.isoformat(),
+                _("Closing balance"),
+                "",
+                "",
+                as_text(part.closing, part.currency),
+                part.currency,
+            ]
+        )
+    return response
