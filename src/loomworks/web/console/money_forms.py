@@ -6,7 +6,7 @@ field when they refuse, which `apply_error` puts beside it.
 """
 
 from django import forms
-from django.utils import timezone
+from django.utils.timezone import localdate
 from django.utils.translation import gettext_lazy as _
 
 from loomworks.money.models import AdjustmentKind, RateUnit
@@ -55,7 +55,7 @@ class RateForm(forms.Form):
 class PaymentForm(forms.Form):
     amount = MoneyField(label=_("Amount"))
     currency = currency_field()
-    paid_on = forms.DateField(label=_("Paid on"), widget=DateInput(), initial=timezone.localdate)
+    paid_on = forms.DateField(label=_("Paid on"), widget=DateInput(), initial=localdate)
     method = forms.CharField(
         label=_("Method"), max_length=100, help_text=_("Bank transfer, cash, cheque…")
     )
@@ -71,17 +71,3 @@ class AdjustmentForm(forms.Form):
 
 class ReverseForm(forms.Form):
     reason = forms.CharField(label=_("Why reverse it"), max_length=2000)
-
-
-class PeriodForm(forms.Form):
-    start = forms.DateField(label=_("From"), widget=DateInput(), required=False)
-    end = forms.DateField(label=_("To"), widget=DateInput(), required=False)
-
-    def clean(self):
-        data = super().clean()
-        end = data.get("end") or timezone.localdate()
-        start = data.get("start") or end.replace(day=1)
-        if end < start:
-            self.add_error("end", _("The period ends before it starts."))
-        data["start"], data["end"] = start, end
-        return data

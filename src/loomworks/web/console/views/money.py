@@ -4,10 +4,7 @@ Each POST calls one service of `loomworks.money`; a refusal comes back beside
 the field it names (the form is shown again, nothing written), never a 500.
 """
 
-import csv
-
 from django.contrib import messages
-from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,24 +13,18 @@ from django.views.decorators.http import require_POST
 from loomworks.core.errors import Conflict, InvalidInput, NotFound
 from loomworks.core.numbers import format_money
 from loomworks.money import selectors, services
-from loomworks.money.amounts import as_text
 from loomworks.money.models import Rate
 from loomworks.partners.models import Partner
 from loomworks.web.console.forms import apply_error
-from loomworks.web.console.money_forms import (
-    AdjustmentForm,
-    PaymentForm,
-    PeriodForm,
-    RateForm,
-    ReverseForm,
-)
+from loomworks.web.console.money_forms import AdjustmentForm, PaymentForm, RateForm, ReverseForm
 from loomworks.web.console.views.common import (
     actor_for,
     admin_required,
     render_console,
     render_not_found,
 )
-from loomworks.web.templatetags.loomworks import entry_kind
+from loomworks.web.forms import PeriodForm
+from loomworks.web.statements import statement_csv
 
 ENTRIES_ON_THE_PAGE = 50
 
@@ -203,10 +194,6 @@ def entry_reverse(request, partner_id, entry_id):
 # ---------------------------------------------------------------- statements
 
 
-def kind_label(entry) -> str:
-    return entry_kind(entry)
-
-
 @admin_required
 def partner_statement(request, partner_id):
     """A period's statement, per currency: on the page (printable), or as CSV."""
@@ -242,46 +229,3 @@ def partner_statement(request, partner_id):
         },
         section="partners",
     )
-
-
-def statement_csv(partner: Partner, statement) -> HttpResponse:
-    """The statement as CSV: per currency an opening line, its entries, a closing line;
-    amounts as plain decimals in the currency's minor units (spreadsheets add them up)."""
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    name = f"statement-{partner.handle}-{statement.start.isoformat()}-{statement.end.isoformat()}"
-    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    writer = csv.writer(response)
-    writer.writerow([_("Date"), _("Kind"), _("Run"), _("Description"), _("Amount"), _("Currency")])
-    for part in statement.currencies:
-        writer.writerow(
-            [
-                statement.start.isoformat(),
-                _("Opening balance"),
-                "",
-                "",
-                as_text(part.opening, part.currency),
-                part.currency,
-            ]
-        )
-        for entry in part.entries:
-            writer.writerow(
-                [
-                    entry.occurred_on.isoformat(),
-                    kind_label(entry),
-                    entry.run_reference,
-                    entry.description,
-                    as_text(entry.amount, entry.currency),
-                    entry.currency,
-                ]
-            )
-        writer.writerow(
-            [
-                statement.end.isoformat(),
-                _("Closing balance"),
-                "",
-                "",
-                as_text(part.closing, part.currency),
-                part.currency,
-            ]
-        )
-    return response
