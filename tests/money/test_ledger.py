@@ -300,3 +300,42 @@ def test_a_statement_adds_up_to_the_ledger_in_constant_queries(workshop, admin):
         Decimal("27"),
     )
     assert eur.closing == selectors.balances(partner.pk)["EUR"]
+
+
+def test_correcting_a_completed_runs_delivery_reverses_and_earns_again_once(
+    workshop, admin, make_run, drained
+):
+    services.rate_set(
+        partner=workshop.partner,
+        actor=admin,
+        role="sewing",
+        unit="piece",
+        amount="2",
+        currency="EUR",
+    )
+    run = make_run("in_progress", partner=workshop.partner, actor=workshop.actor, role="sewing")
+    drained()
+    result = hand_over(run, workshop.actor, good=9, rejected=1)
+    drained()
+    [first] = earned(workshop.partner)
+    assert first.amount == Decimal("18.00")
+    production.delivery_correct(
+        delivery=result.delivery,
+        actor=admin,
+        reason="one more was fine",
+        good=10,
+        rejected=[],
+    )
+    drained()
+    OutboxDelivery.objects.filter(event__name="production_run.delivery_corrected").update(
+        state=DeliveryState.PENDING, lease_until=None
+    )
+    drained(ignore_backoff=True)
+    entries = list(LedgerEntry.objects.filter(partner=workshop.partner).order_by("created_at"))
+    assert [(e.kind, e.amount) for e in entries] == [
+        ("earned", Decimal("18.00")),
+        ("reversal", Decimal("-18.00")),
+        ("earned", Decimal("20.00")),
+    ]
+    assert selectors.balances(workshop.partner.pk) == {"EUR": Decimal("20.00")}
+    assert selectors.run_costs([run.pk])[run.pk].main.partner == Decimal("20.00")

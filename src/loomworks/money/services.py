@@ -403,6 +403,82 @@ def earn_for_run(*, run_id: str) -> LedgerEntry | None:
         return entry
 
 
+def earn_again_after_correction(*, run_id: str, event_id: str) -> LedgerEntry | None:
+    """A completed run's delivery was corrected: if what it earns changed, reverse the
+    earned entry and earn the new amount (keys make a second delivery a no-op)."""
+    with transaction.atomic():
+        run = ProductionRun.objects.select_for_update().filter(pk=run_id).first()
+        if run is None or run.status != RunStatus.COMPLETED or run.partner_id is None:
+            return None
+        current = (
+            LedgerEntry.objects.filter(
+                run_id=run.pk, kind=EntryKind.EARNED, reversed_by__isnull=True
+            )
+            .order_by("-created_at")
+            .first()
+        )
+        price = RunPrice.objects.filter(run_id=run.pk, partner_id=run.partner_id).first()
+        if current is None or price is None or price.unit != RateUnit.PIECE:
+            return None
+        pay_rejected = CostingPolicy.current().pay_rejected
+        pieces = paid_pieces(run, pay_rejected=pay_rejected)
+        amount = earned_amount(price, pieces)
+        if amount == current.amount and price.currency == current.currency:
+            return None
+        system = Actor.system()
+        reversal = _add_entry(
+            key=f"reversal:{current.pk}",
+            partner_id=current.partner_id,
+            kind=EntryKind.REVERSAL,
+            subkind=EntryKind.EARNED,
+            amount=-current.amount,
+            currency=current.currency,
+            occurred_on=timezone.localdate(),
+            run=run,
+            reversal_of=current,
+            description=_("%(ref)s: a delivery was corrected") % {"ref": run.reference},
+            actor_kind=Actor.SYSTEM,
+            actor_name=str(system.name),
+        )
+        if reversal is None:
+            return None
+        entry = _add_entry(
+            key=f"earned:{run.pk}:{event_id}",
+            partner_id=run.partner_id,
+            kind=EntryKind.EARNED,
+            amount=amount,
+            currency=price.currency,
+            occurred_on=timezone.localdate(),
+            run=run,
+            description=run.reference,
+            details={
+                "pieces": pieces,
+                "good": run.produced_quantity,
+                "rejected": run.rejected_quantity,
+                "rejected_paid": pay_rejected,
+                "unit": price.unit,
+                "price": rate_text(price.amount, price.currency),
+                "corrects": current.pk,
+            },
+            actor_kind=Actor.SYSTEM,
+            actor_name=str(system.name),
+        )
+        audit_record(
+            actor=system,
+            action="ledger.earned_again",
+            target_type="partner",
+            target_id=run.partner_id,
+            details={**_entry_payload(entry), "reversed": current.pk},
+        )
+        publish(
+            EventName.PAYABLE_EARNED,
+            _entry_payload(entry),
+            aggregate_type="partner",
+            aggregate_id=run.partner_id,
+        )
+        return entry
+
+
 @transaction.atomic
 def adjustment_record(
     *,

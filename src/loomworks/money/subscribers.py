@@ -25,3 +25,8 @@ def fix_the_price_on_acceptance(event: Event) -> None:
 @subscriber(EventName.RUN_COMPLETED)
 def earn_on_completion(event: Event) -> None:
     services.earn_for_run(run_id=event.payload.get("run_id"))
+
+
+@subscriber(EventName.RUN_DELIVERY_CORRECTED)
+def earn_again_when_a_completed_runs_delivery_is_corrected(event: Event) -> None:
+    services.earn_again_after_correction(run_id=event.payload.get("run_id"), event_id=event.pk)
