@@ -210,3 +210,52 @@ def test_the_run_and_design_pages_show_cost_and_cost_per_good_piece(
     design = text(console.get(f"/admin/designs/{run.design_id}/"))
     assert 'data-cost="latest">€3.00' in design
     assert 'data-cost="average">€3.00' in design
+
+
+def test_the_dispatch_page_proposes_the_rate_and_takes_another_price(
+    console, workshop, admin, make_run
+):
+    from tests.factories import TemplateFactory
+
+    money.rate_set(
+        partner=workshop.partner,
+        actor=admin,
+        role="sewing",
+        unit="piece",
+        amount="3",
+        currency="EUR",
+    )
+    run = make_run("approved", partner=workshop.partner, role="sewing")
+    url = f"/admin/production-runs/{run.pk}/dispatch/"
+    assert "€3.00 per piece" in text(console.get(url))
+    template = TemplateFactory()
+    refused = console.post(
+        url,
+        {"template_ids": [template.pk], "price-amount": "4.5", "price-currency": "XQQ"},
+    )
+    assert refused.context["price_form"].errors["currency"]
+    assert ProductionRun.objects.get(pk=run.pk).status == "approved"
+    sent = console.post(
+        url,
+        {
+            "template_ids": [template.pk],
+            "price-amount": "4.5",
+            "price-currency": "EUR",
+            "price-unit": "run",
+        },
+    )
+    assert sent.status_code == 302, sent.context and sent.context["price_form"].errors
+    price = RunPrice.objects.get(run=run)
+    assert (price.amount, price.unit, price.source) == (Decimal("4.5"), "run", "dispatch")
+
+
+def test_the_output_settings_say_whether_rejected_pieces_are_paid(console):
+    from loomworks.core.models import AuditEntry
+    from loomworks.money.models import CostingPolicy
+
+    assert 'name="pay_rejected"' in text(console.get("/admin/settings/output/"))
+    console.post("/admin/settings/payment/", {"pay_rejected": "1"})
+    assert CostingPolicy.current().pay_rejected
+    console.post("/admin/settings/payment/", {})
+    assert not CostingPolicy.current().pay_rejected
+    assert AuditEntry.objects.filter(action="costing_policy.updated").count() == 2

@@ -24,9 +24,9 @@ class MoneyField(AmountField):
 
 
 def currency_field(**kwargs) -> forms.CharField:
+    kwargs.setdefault("max_length", 3)
     return forms.CharField(
         label=_("Currency"),
-        max_length=3,
         initial="EUR",
         help_text=_("ISO 4217 code: EUR, GBP, INR…"),
         widget=forms.TextInput(attrs={"size": 4, "autocapitalize": "characters"}),
@@ -71,3 +71,23 @@ class AdjustmentForm(forms.Form):
 
 class ReverseForm(forms.Form):
     reason = forms.CharField(label=_("Why reverse it"), max_length=2000)
+
+
+class DispatchPriceForm(forms.Form):
+    """The run's price for its partner, instead of its rate card's (optional)."""
+
+    amount = MoneyField(label=_("Price"), required=False)
+    currency = currency_field(required=False)
+    unit = forms.ChoiceField(
+        label=_("Unit"), choices=RateUnit.choices, initial=RateUnit.PIECE, required=False
+    )
+
+    def price(self) -> dict | None:
+        data = self.cleaned_data
+        if data.get("amount") is None:
+            return None
+        return {
+            "unit": data.get("unit") or RateUnit.PIECE,
+            "amount": format(data["amount"], "f"),
+            "currency": data.get("currency") or "",
+        }

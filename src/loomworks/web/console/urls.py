@@ -32,6 +32,7 @@ urlpatterns = [
         name="run_confirm_quantity",
     ),
     path("settings/output/", runs.output_policy, name="output_policy"),
+    path("settings/payment/", money.costing_policy, name="costing_policy"),
     path(
         "production-runs/<str:run_id>/tasks/<str:task_id>/comments/",
         runs.task_comment,

@@ -229,3 +229,14 @@ def partner_statement(request, partner_id):
         },
         section="partners",
     )
+
+
+@admin_required
+@require_POST
+def costing_policy(request):
+    """Whether rejected pieces are paid like good ones (a checkbox on the output settings)."""
+    services.policy_update(
+        actor=actor_for(request), pay_rejected=bool(request.POST.get("pay_rejected"))
+    )
+    messages.success(request, _("The payment setting is saved."))
+    return redirect(reverse("console:output_policy") + "#payment")
