@@ -30,7 +30,12 @@ def statement_url(partner) -> str:
 def test_a_rate_set_on_the_partner_page_prices_its_next_run(console, workshop, make_run, drained):
     response = console.post(
         f"/admin/partners/{workshop.partner.pk}/rates/",
-        {"role": "sewing", "unit": "piece", "amount": "2,75", "currency": "EUR"},
+        {
+            "rate-role": "sewing",
+            "rate-unit": "piece",
+            "rate-amount": "2,75",
+            "rate-currency": "EUR",
+        },
         follow=True,
         headers={"Accept-Language": "fr"},
     )
@@ -45,19 +50,34 @@ def test_a_rate_set_on_the_partner_page_prices_its_next_run(console, workshop, m
 def test_a_bad_rate_or_payment_is_shown_beside_its_field_and_writes_nothing(console, workshop):
     bad_rate = console.post(
         f"/admin/partners/{workshop.partner.pk}/rates/",
-        {"role": "sewing", "unit": "piece", "amount": "2.5", "currency": "EURO"},
+        {
+            "rate-role": "sewing",
+            "rate-unit": "piece",
+            "rate-amount": "2.5",
+            "rate-currency": "EURO",
+        },
     )
     assert bad_rate.status_code == 422
     assert bad_rate.context["rate_form"].errors["currency"]
     bad_payment = console.post(
         f"/admin/partners/{workshop.partner.pk}/payments/",
-        {"amount": "10.001", "currency": "EUR", "paid_on": "2026-01-02", "method": "cash"},
+        {
+            "payment-amount": "10.001",
+            "payment-currency": "EUR",
+            "payment-paid_on": "2026-01-02",
+            "payment-method": "cash",
+        },
     )
     assert bad_payment.status_code == 422
     assert "at most 2 decimals" in bad_payment.context["payment_form"].errors["amount"][0]
     no_method = console.post(
         f"/admin/partners/{workshop.partner.pk}/payments/",
-        {"amount": "10", "currency": "EUR", "paid_on": "2026-01-02", "method": ""},
+        {
+            "payment-amount": "10",
+            "payment-currency": "EUR",
+            "payment-paid_on": "2026-01-02",
+            "payment-method": "",
+        },
     )
     assert no_method.context["payment_form"].errors["method"]
     assert not LedgerEntry.objects.exists()
@@ -67,11 +87,11 @@ def test_a_payment_recorded_in_the_console_is_on_the_ledger_and_told(console, wo
     response = console.post(
         f"/admin/partners/{workshop.partner.pk}/payments/",
         {
-            "amount": "120",
-            "currency": "EUR",
-            "paid_on": "2026-01-02",
-            "method": "bank transfer",
-            "reference": "T-9",
+            "payment-amount": "120",
+            "payment-currency": "EUR",
+            "payment-paid_on": "2026-01-02",
+            "payment-method": "bank transfer",
+            "payment-reference": "T-9",
         },
         follow=True,
     )

@@ -559,13 +559,14 @@ def statement(request):
         return _page(
             request,
             "portal/statement.html",
-            {"form": form, "statement": None, "nav": "statement"},
+            {"form": form, "statement": None, "nav": "runs"},
             status=422,
         )
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
     result = money.statement(partner.pk, start=start, end=end)
     if request.GET.get("format") == "csv":
         return statement_csv(partner, result)
+    form = PeriodForm(initial={"start": start, "end": end})
     return _page(
         request,
         "portal/statement.html",
@@ -574,6 +575,6 @@ def statement(request):
             "statement": result,
             "balances": money.balances(partner.pk),
             "csv_url": f"{request.path}?start={start.isoformat()}&end={end.isoformat()}&format=csv",
-            "nav": "statement",
+            "nav": "runs",
         },
     )

@@ -45,9 +45,9 @@ def _render_money(request, partner: Partner, *, status: int = 200, **forms):
         "balances": selectors.balances(partner.pk),
         "entries": entries,
         "entry_count": count,
-        "rate_form": forms.get("rate_form") or RateForm(),
-        "payment_form": forms.get("payment_form") or PaymentForm(),
-        "adjustment_form": forms.get("adjustment_form") or AdjustmentForm(),
+        "rate_form": forms.get("rate_form") or RateForm(prefix="rate"),
+        "payment_form": forms.get("payment_form") or PaymentForm(prefix="payment"),
+        "adjustment_form": forms.get("adjustment_form") or AdjustmentForm(prefix="adjustment"),
         "statement_url": reverse("console:partner_statement", args=[partner.pk]),
     }
     return render_console(
@@ -73,7 +73,7 @@ def rate_set(request, partner_id):
     partner = _partner(partner_id)
     if partner is None:
         return render_not_found(request, _("There is no partner with that id."))
-    form = RateForm(request.POST)
+    form = RateForm(request.POST, prefix="rate")
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -112,7 +112,7 @@ def payment_record(request, partner_id):
     partner = _partner(partner_id)
     if partner is None:
         return render_not_found(request, _("There is no partner with that id."))
-    form = PaymentForm(request.POST)
+    form = PaymentForm(request.POST, prefix="payment")
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -146,7 +146,7 @@ def adjustment_record(request, partner_id):
     partner = _partner(partner_id)
     if partner is None:
         return render_not_found(request, _("There is no partner with that id."))
-    form = AdjustmentForm(request.POST)
+    form = AdjustmentForm(request.POST, prefix="adjustment")
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -217,6 +217,7 @@ def partner_statement(request, partner_id):
     if request.GET.get("format") == "csv":
         return statement_csv(partner, statement)
     csv_url = request.path + "?" + f"start={start.isoformat()}&end={end.isoformat()}&format=csv"
+    form = PeriodForm(initial={"start": start, "end": end})
     return render_console(
         request,
         "console/partners/statement.html",
