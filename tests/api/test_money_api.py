@@ -259,3 +259,18 @@ def test_an_api_key_needs_the_payables_scopes(client, admin_api, workshop):
     )
     assert made.status_code == 201
     assert key("partners:read").get(rates(workshop.partner)).status_code == 403
+
+
+def test_a_workshop_reads_its_own_rates_only(api, admin_api, workshop, other_workshop):
+    admin_api.post(
+        rates(workshop.partner),
+        {"role": "sewing", "unit": "piece", "amount": "3", "currency": "EUR"},
+    )
+    admin_api.post(
+        rates(other_workshop.partner),
+        {"role": "sewing", "unit": "piece", "amount": "9", "currency": "EUR"},
+    )
+    mine = api.get("/rates").json()["rates"]
+    assert [(r["role"], r["amount"]) for r in mine] == [("sewing", "3.00")]
+    theirs = PartnerApi(other_workshop.user).get("/rates").json()["rates"]
+    assert [r["amount"] for r in theirs] == ["9.00"]

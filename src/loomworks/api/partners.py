@@ -13,9 +13,11 @@ from ninja.files import UploadedFile
 from loomworks.api.admin_money import check_period
 from loomworks.api.admin_schemas import page_out
 from loomworks.api.money_schemas import (
+    RateList,
     StatementEnvelope,
     StatementQuery,
     attach_partner_prices,
+    rate_out,
     statement_out,
 )
 from loomworks.api.partner_schemas import (
@@ -403,6 +405,14 @@ def comment_add(request, task_id: str, payload: CommentIn):
 
 
 # ---------------------------------------------------------------- money
+
+
+@router.get("/rates", response={200: RateList, **AUTH})
+def rates(request):
+    """Your rates with the brand: per task template or role, per piece or per run. A run
+    sent to you is proposed the rate of its first task template that has one, else its
+    role's; its `price` is on the run."""
+    return {"rates": [rate_out(rate) for rate in money.rates_of(request.partner)]}
 
 
 @router.get("/statement", response={200: StatementEnvelope, **AUTH, 422: ErrorOut}, by_alias=True)
