@@ -13,6 +13,14 @@ from django.utils.translation import gettext as _
 from loomworks.money.amounts import as_text
 from loomworks.web.templatetags.loomworks import entry_kind
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _text_cell(value: str) -> str:
+    """Text a spreadsheet must not read as a formula (a reason typed as "=HYPERLINK(…)")."""
+    value = str(value or "")
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
 
 def statement_csv(partner, statement) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -35,9 +43,9 @@ def statement_csv(partner, statement) -> HttpResponse:
             writer.writerow(
                 [
                     entry.occurred_on.isoformat(),
-                    entry_kind(entry),
-                    entry.run_reference,
-                    entry.description,
+                    _text_cell(entry_kind(entry)),
+                    _text_cell(entry.run_reference),
+                    _text_cell(entry.description),
                     as_text(entry.amount, entry.currency),
                     entry.currency,
                 ]

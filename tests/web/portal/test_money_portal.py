@@ -102,3 +102,23 @@ def test_the_statement_is_the_workshops_own_and_its_csv_adds_up(
     assert sum(float(row[4]) for row in rows[1:-1]) == 7.5
     other = portal(other_workshop.user).get("/partner/statement/").content.decode()
     assert "€999.00" in other and "€12.50" not in other
+
+
+def test_a_reason_that_looks_like_a_formula_stays_text_in_the_csv(workshop, admin):
+    money.adjustment_record(
+        partner=workshop.partner,
+        actor=admin,
+        kind="bonus",
+        amount="1",
+        currency="EUR",
+        reason='=HYPERLINK("http://x")',
+    )
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                portal(workshop.user).get("/partner/statement/", {"format": "csv"}).content.decode()
+            )
+        )
+    )
+    [line] = [row for row in rows if "HYPERLINK" in row[3]]
+    assert line[3].startswith("'=") and line[4] == "1.00"
