@@ -37,8 +37,9 @@ TRANSITION_MODULES = {"production/states.py", "work/states.py", "catalog/states.
 ALLOWED = [
     (
         "partners/services.py",
-        'PARTNER_FIELDS = ("name", "email", "phone", "status")',
-        "a partner's active/inactive/pending flag, not a run/task/design status",
+        "PARTNER_FIELDS = (",
+        "a partner's active/inactive/pending flag (among its editable profile fields), "
+        "not a run/task/design status",
     ),
     (
         "partners/services.py",

@@ -28,6 +28,14 @@ class DesignStatus(models.TextChoices):
     SUPERSEDED = "Superseded", _("Superseded")
 
 
+class MeasurementUnit(models.TextChoices):
+    """The unit of a design's measurement table (points of measure × sizes)."""
+
+    CENTIMETRE = "cm", _("centimetres (cm)")
+    MILLIMETRE = "mm", _("millimetres (mm)")
+    INCH = "in", _("inches (in)")
+
+
 class Design(TimeStamped):
     id = PrefixedIdField(prefix="des")
     name = models.CharField(_("name"), max_length=200)
@@ -43,6 +51,17 @@ class Design(TimeStamped):
     tags = models.JSONField(_("tags"), default=list, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     target_date = models.DateField(_("target date"), null=True, blank=True)
+    # The unit every value of the sizes' measurement table is in.
+    measurement_unit = models.CharField(
+        _("measurement unit"),
+        max_length=2,
+        choices=MeasurementUnit.choices,
+        default=MeasurementUnit.CENTIMETRE,
+        db_default=MeasurementUnit.CENTIMETRE,
+    )
+    # The points of measure (the keys of the sizes' measurements) in the order the
+    # table shows them: PostgreSQL's jsonb keeps an object's keys in an order of its own.
+    measurement_points = models.JSONField(_("points of measure"), default=list, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

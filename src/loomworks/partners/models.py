@@ -14,6 +14,22 @@ class PartnerStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
 
 
+class PartnerRole(models.TextChoices):
+    """The kinds of work a workshop can take on."""
+
+    SAMPLING = "sampling", _("Sampling")
+    CUTTING = "cutting", _("Cutting")
+    STITCHING = "stitching", _("Stitching")
+    KNITTING = "knitting", _("Knitting")
+    DYEING = "dyeing", _("Dyeing")
+    PRINTING = "printing", _("Printing")
+    EMBROIDERY = "embroidery", _("Embroidery")
+    WASHING = "washing", _("Washing")
+    FINISHING = "finishing", _("Finishing")
+    QUALITY_CONTROL = "quality_control", _("Quality control")
+    PACKING = "packing", _("Packing")
+
+
 class Partner(TimeStamped):
     id = PrefixedIdField(prefix="ptr")
     name = models.CharField(_("name"), max_length=200)
@@ -23,6 +39,14 @@ class Partner(TimeStamped):
     )
     email = models.EmailField(_("contact e-mail"), blank=True)
     phone = models.CharField(_("contact phone"), max_length=50, blank=True)
+    contact_name = models.CharField(_("contact person"), max_length=200, blank=True, db_default="")
+    address = models.TextField(_("address"), blank=True, db_default="")
+    # ISO 3166-1 alpha-2 ("PT"), blank when not known.
+    country = models.CharField(_("country"), max_length=2, blank=True, db_default="")
+    # ISO 639-1 codes of the languages spoken at the workshop ("pt", "en").
+    languages = models.JSONField(_("languages"), default=list, blank=True)
+    # What it can take on: `PartnerRole` values.
+    roles = models.JSONField(_("roles"), default=list, blank=True)
 
     class Meta:
         ordering = ["name"]

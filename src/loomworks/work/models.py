@@ -53,6 +53,9 @@ class TaskTemplate(TimeStamped):
         _("estimated duration (minutes)"), null=True, blank=True
     )
     checklist = models.JSONField(_("checklist"), default=list, blank=True)
+    # An archived template stays on the tasks made from it, but is not offered
+    # (nor accepted) for new dispatches.
+    archived = models.BooleanField(_("archived"), default=False, db_default=False)
 
     class Meta:
         ordering = ["name", "id"]
