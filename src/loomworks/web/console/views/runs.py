@@ -40,6 +40,7 @@ from loomworks.production.selectors import (
     admin_run_queryset,
     admin_run_rows,
 )
+from loomworks.production.size_matrix import axes
 from loomworks.web.console import selectors
 from loomworks.web.console.forms import (
     AddTasksForm,
@@ -66,6 +67,7 @@ from loomworks.web.console.views.common import (
     render_not_found,
     wants_partial,
 )
+from loomworks.web.matrix import MatrixInput, matrix_table
 from loomworks.work.models import Task, TaskTemplate
 
 RUNS_PER_PAGE = 20
@@ -259,9 +261,11 @@ def _detail_context(request, run_id: str, *, comment_forms=None) -> dict:
     detail = admin_run_detail(run_id)
     run = detail.run
     threads = admin_run_comments(run.id)
+    sizes, colors = axes(detail.snapshot)
     return {
         "detail": detail,
         "run": run,
+        "matrix": matrix_table(run.size_quantities, sizes=sizes, colors=colors),
         "parent": detail.parent,
         "actions": detail.actions,
         "progress": run.progress,
@@ -340,15 +344,24 @@ def run_approve(request, run_id):
         return _run_missing(request)
     partners, templates = _active_partners(), _templates()
     options = {"partners": partners, "templates": templates, "default_quantity": run.quantity}
+    sizes, colors = axes(run.snapshot)
+    matrix_options = {"sizes": sizes, "colors": colors, "initial": run.size_quantities}
     if request.method == "POST":
         rows = AssignmentRows(request.POST, **options)
-        if rows.is_valid():
+        matrix = MatrixInput(request.POST, **matrix_options)
+        if not rows.editing and matrix.is_valid() and rows.is_valid():
             try:
                 result = services.run_approve(
-                    run=run, actor=actor_for(request), assignments=rows.assignments()
+                    run=run,
+                    actor=actor_for(request),
+                    assignments=rows.assignments(),
+                    size_quantities=matrix.cells() if matrix.enabled else None,
                 )
             except InvalidInput as error:
-                rows.apply_error(error)
+                if matrix.takes(error.field):
+                    matrix.add_error(error.detail)
+                else:
+                    rows.apply_error(error)
             except TransitionNotAllowed as error:
                 return _refused(request, run, error)
             except Conflict as error:
@@ -367,7 +380,14 @@ def run_approve(request, run_id):
         if "approve" not in _actions_for(run):
             return _not_now(request, run, _("approved"))
         rows = AssignmentRows(None, **options)
-    context = {"run": run, "rows": rows, "partners": partners, "templates": templates}
+        matrix = MatrixInput(None, **matrix_options)
+    context = {
+        "run": run,
+        "rows": rows,
+        "matrix": matrix,
+        "partners": partners,
+        "templates": templates,
+    }
     return render_console(request, "console/runs/approve.html", context, section="runs")
 
 
