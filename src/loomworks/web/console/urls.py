@@ -8,6 +8,7 @@ urlpatterns = [
     # production runs
     path("production-runs/", runs.run_list, name="run_list"),
     path("production-runs/<str:run_id>/", runs.run_detail, name="run_detail"),
+    path("production-runs/<str:run_id>/sheet/", runs.run_sheet, name="run_sheet"),
     path("production-runs/<str:run_id>/approve/", runs.run_approve, name="run_approve"),
     path("production-runs/<str:run_id>/dispatch/", runs.run_dispatch, name="run_dispatch"),
     path("production-runs/<str:run_id>/tasks/", runs.run_add_tasks, name="run_add_tasks"),

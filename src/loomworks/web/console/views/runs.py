@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -22,6 +22,7 @@ from loomworks.catalog.models import Design
 from loomworks.core.errors import Conflict, InvalidInput, NotFound, TransitionNotAllowed
 from loomworks.partners.models import Partner, PartnerStatus
 from loomworks.production import services
+from loomworks.production.job_sheet import job_sheet
 from loomworks.production.models import Delivery, ProductionPolicy, ProductionRun, RunStatus
 from loomworks.production.read_models import CommentView, TaskView
 from loomworks.production.rejections import reasons_of
@@ -67,6 +68,7 @@ from loomworks.web.console.views.common import (
     render_not_found,
     wants_partial,
 )
+from loomworks.web.job_sheet import sheet_context
 from loomworks.web.matrix import MatrixInput, matrix_table
 from loomworks.work.models import Task, TaskTemplate
 
@@ -317,6 +319,19 @@ def _render_detail(request, run_id: str, *, comment_forms=None, status: int = 20
 @admin_required
 def run_detail(request, run_id):
     return _render_detail(request, run_id)
+
+
+@admin_required
+def run_sheet(request, run_id):
+    """The printable job sheet (A4): what the workshop needs at the bench."""
+    try:
+        detail = admin_run_detail(run_id)
+    except NotFound:
+        return _run_missing(request)
+    sheet = job_sheet(run=detail.run, snapshot=detail.snapshot, tasks=detail.tasks)
+    context = sheet_context(sheet, audience="admin")
+    context["back_url"] = reverse("console:run_detail", args=[run_id])
+    return render(request, "web/job_sheet.html", context)
 
 
 # ---------------------------------------------------------------- approve

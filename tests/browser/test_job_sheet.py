@@ -1,0 +1,50 @@
+"""The job sheet in a real Chromium: it prints on at most two A4 pages, and its QR code,
+read back from the rendered page, opens the run in the portal."""
+
+import io
+
+import pytest
+import zxingcpp
+from PIL import Image
+from pypdf import PdfReader
+
+from tests.browser.conftest import log_in
+from tests.factories import PASSWORD, AdminFactory
+from tests.web.sheet_support import sheet_run
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_the_job_sheet_prints_on_two_a4_pages_at_most_and_its_qr_opens_the_run(
+    page, live_server, artifacts, settings, drained
+):
+    settings.SITE_URL = live_server.url
+    run, _member, _admin = sheet_run()
+    admin = AdminFactory(email="maya@brand.test")
+    log_in(page, live_server, admin.email, PASSWORD)
+
+    page.goto(f"{live_server.url}/admin/production-runs/{run.pk}/")
+    sheet_link = page.locator("a[data-action=print]")
+    assert sheet_link.get_attribute("href") == f"/admin/production-runs/{run.pk}/sheet/"
+    page.goto(f"{live_server.url}/admin/production-runs/{run.pk}/sheet/")
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_role("button", name="Print").is_visible()
+    page.screenshot(path=str(artifacts / "job-sheet.png"), full_page=True)
+
+    # The QR code as Chromium draws it, read back by zxing-cpp.
+    png = page.locator(".sheet-qr svg").screenshot()
+    codes = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
+    assert [code.text for code in codes] == [f"{live_server.url}/partner/production-runs/{run.pk}/"]
+
+    page.emulate_media(media="print")
+    pdf = page.pdf(format="A4", print_background=True)
+    (artifacts / "job-sheet.pdf").write_bytes(pdf)
+    reader = PdfReader(io.BytesIO(pdf))
+    assert 1 <= len(reader.pages) <= 2, len(reader.pages)
+    box = reader.pages[0].mediabox
+    # A4 is 595.3 × 841.9 points (Chromium rounds to whole pixels).
+    assert abs(float(box.width) - 595.3) < 2 and abs(float(box.height) - 841.9) < 2
+    printed = "".join(p.extract_text() for p in reader.pages)
+    assert run.reference in printed and "Buttonholes" in printed
+    assert "Print" not in printed.split(run.reference)[0]  # the tools are not printed
+    assert not page.external_requests
