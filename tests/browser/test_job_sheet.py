@@ -24,7 +24,7 @@ def test_the_job_sheet_prints_on_two_a4_pages_at_most_and_its_qr_opens_the_run(
     log_in(page, live_server, admin.email, PASSWORD)
 
     page.goto(f"{live_server.url}/admin/production-runs/{run.pk}/")
-    sheet_link = page.locator("a[data-action=print]")
+    sheet_link = page.locator("a[data-job-sheet]")
     assert sheet_link.get_attribute("href") == f"/admin/production-runs/{run.pk}/sheet/"
     page.goto(f"{live_server.url}/admin/production-runs/{run.pk}/sheet/")
     page.wait_for_load_state("networkidle")

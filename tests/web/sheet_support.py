@@ -26,7 +26,16 @@ MATRIX = [
 ]
 
 
-def sheet_run(*, member=None, accept=True):
+def design_file(name: str, content: bytes):
+    import io
+
+    upload = io.BytesIO(content)
+    upload.name = name
+    upload.size = len(content)
+    return upload
+
+
+def sheet_run(*, member=None, accept=True, files=()):
     """A run of 10 (3 sizes × 2 colours of a 4-size design) sent to a workshop, which
     accepted it and promised a date; two tasks of three checklist items."""
     admin = Actor.admin(AdminFactory(first_name="Maya", last_name="Lindqvist"))
@@ -66,6 +75,10 @@ def sheet_run(*, member=None, accept=True):
         unit="pcs",
         position=1,
     )
+    if files:
+        services.design_files_add(
+            design=design, actor=admin, files=[design_file(n, c) for n, c in files]
+        )
     run = services.run_create(
         design=design,
         actor=admin,

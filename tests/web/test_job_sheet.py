@@ -92,3 +92,20 @@ def test_the_qr_code_holds_the_portal_address_from_site_url(settings):
     settings.SITE_URL = "https://make.example.com/"
 
     assert portal_run_url("run_abc") == "https://make.example.com/partner/production-runs/run_abc/"
+
+
+def test_the_sheet_names_the_files_the_run_was_made_with(console, admin_user):
+    from loomworks.core.actors import Actor
+    from loomworks.production import services
+    from tests.api.partner_support import PDF
+    from tests.web.sheet_support import design_file
+
+    run, _member, _admin = sheet_run(files=[("tech-pack.pdf", PDF)])
+    # A file added to the design after the run was made is not the run's.
+    services.design_files_add(
+        design=run.design, actor=Actor.admin(admin_user), files=[design_file("later.pdf", PDF)]
+    )
+
+    page = console.get(f"/admin/production-runs/{run.pk}/sheet/").content.decode()
+    assert 'id="sheet-files"' in page and "tech-pack.pdf" in page and "Tech pack" in page
+    assert "later.pdf" not in page

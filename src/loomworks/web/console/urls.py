@@ -1,6 +1,13 @@
 from django.urls import path, re_path
 
-from loomworks.web.console.views import connect, dashboard, directory, reminders, runs
+from loomworks.web.console.views import (
+    connect,
+    dashboard,
+    design_files,
+    directory,
+    reminders,
+    runs,
+)
 
 app_name = "console"
 urlpatterns = [
@@ -42,6 +49,16 @@ urlpatterns = [
     path("designs/", directory.design_list, name="design_list"),
     path("designs/new/", directory.design_create, name="design_create"),
     path("designs/<str:design_id>/", directory.design_detail, name="design_detail"),
+    path(
+        "designs/<str:design_id>/files/",
+        design_files.design_files_upload,
+        name="design_files_upload",
+    ),
+    path(
+        "designs/<str:design_id>/files/<str:file_id>/remove/",
+        design_files.design_file_remove,
+        name="design_file_remove",
+    ),
     path(
         "designs/<str:design_id>/production-runs/",
         directory.design_new_run,

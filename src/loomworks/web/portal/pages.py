@@ -235,6 +235,7 @@ def design_facts(design: PartnerDesign) -> dict:
     ]
     return {
         "name": design.name,
+        "files": list(design.files),
         "description": design.description,
         "thumbnail_url": design.thumbnail_url,
         "tags": list(design.tags),

@@ -16,8 +16,10 @@ from loomworks.partners import services as partners
 from loomworks.partners.models import Partner, PartnerStatus
 from loomworks.production import services as production_services
 from loomworks.production.models import RunType
+from loomworks.production.run_records import admin_design_files
 from loomworks.production.selectors import RunFilters, admin_run_queryset, admin_run_rows
 from loomworks.web.console import selectors
+from loomworks.web.console.design_file_forms import DesignFilesForm
 from loomworks.web.console.forms import (
     DesignForm,
     MemberAddForm,
@@ -76,7 +78,7 @@ def _new_run_forms(design, bound: NewRunForm | None = None) -> dict:
     return forms
 
 
-def _render_design(request, design_id: str, *, bound_run_form=None, status=200):
+def render_design(request, design_id: str, *, bound_run_form=None, files_form=None, status=200):
     design = selectors.design_detail(design_id)
     if design is None:
         return render_not_found(request, _("There is no design with that id."))
@@ -98,6 +100,8 @@ def _render_design(request, design_id: str, *, bound_run_form=None, status=200):
         "size_rows": size_rows,
         "runs": runs,
         "run_count": design.production_runs.count(),
+        "design_files": admin_design_files(design.pk),
+        "files_form": files_form if files_form is not None else DesignFilesForm(),
         "sample_form": forms[RunType.SAMPLE],
         "production_form": forms[RunType.PRODUCTION],
     }
@@ -108,7 +112,7 @@ def _render_design(request, design_id: str, *, bound_run_form=None, status=200):
 
 @admin_required
 def design_detail(request, design_id):
-    return _render_design(request, design_id)
+    return render_design(request, design_id)
 
 
 @admin_required
@@ -159,7 +163,7 @@ def design_new_run(request, design_id):
                 },
             )
             return redirect("console:run_detail", run_id=run.pk)
-    return _render_design(request, design_id, bound_run_form=form)
+    return render_design(request, design_id, bound_run_form=form)
 
 
 @admin_required
