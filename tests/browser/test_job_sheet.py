@@ -48,3 +48,43 @@ def test_the_job_sheet_prints_on_two_a4_pages_at_most_and_its_qr_opens_the_run(
     assert run.reference in printed and "Buttonholes" in printed
     assert "Print" not in printed.split(run.reference)[0]  # the tools are not printed
     assert not page.external_requests
+
+
+def test_a_workshop_on_a_phone_sees_the_matrix_the_measurements_and_downloads_the_tech_pack(
+    phone_page, live_server, artifacts, drained
+):
+    from playwright.sync_api import expect
+
+    from tests.api.partner_support import PDF
+
+    run, member, _admin = sheet_run(files=[("tech-pack.pdf", PDF)])
+    page = phone_page
+    log_in(page, live_server, member.user.email, PASSWORD)
+    page.goto(f"{live_server.url}/partner/production-runs/{run.pk}/")
+
+    matrix = page.locator("#matrix table")
+    expect(matrix).to_be_visible()
+    expect(matrix).to_have_attribute("data-matrix-total", "10")
+    expect(matrix.locator('td[data-size="M"][data-color="Indigo"]')).to_have_text("2")
+    sizes = page.locator("#design table")
+    expect(sizes).to_contain_text("Chest cm")
+    expect(sizes.locator("tbody tr")).to_have_count(4)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.locator("#matrix").screenshot(path=str(artifacts / "portal-run-matrix-phone.png"))
+
+    link = page.get_by_role("link", name="tech-pack.pdf")
+    link.scroll_into_view_if_needed()
+    with page.expect_download() as download_info:
+        link.click()
+    download = download_info.value
+    assert download.suggested_filename == "tech-pack.pdf"
+    with open(download.path(), "rb") as stored:
+        assert stored.read().startswith(b"%PDF-")
+
+    # The job sheet from the run page, on the phone too.
+    page.locator("a[data-job-sheet]").click()
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("#sheet-matrix")).to_be_visible()
+    expect(page.locator("#sheet-files")).to_contain_text("tech-pack.pdf")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert not page.external_requests
