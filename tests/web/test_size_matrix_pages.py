@@ -167,3 +167,35 @@ def test_both_run_pages_show_the_matrix_with_totals(console, shirt, admin, works
         assert 'id="matrix"' in page
         assert 'data-matrix-total="10"' in page
         assert 'data-size="M" data-color="Indigo">5<' in page
+
+
+def test_the_edit_form_changes_the_quantity_with_its_grid(console, shirt, admin):
+    run = services.run_create(design=shirt, actor=admin, quantity=10, size_quantities=MATRIX)
+    page = console.get(f"/admin/production-runs/{run.pk}/edit/").content.decode()
+    assert 'name="sq-1-1" value="5"' in page
+
+    refused = console.post(
+        f"/admin/production-runs/{run.pk}/edit/",
+        {
+            "quantity": "12",
+            "run_type": "production",
+            **grid("sq", [[2, None], [None, 5], [3, None]]),
+        },
+    )
+    assert refused.status_code == 200
+    assert 'id="sq-matrix-error"' in refused.content.decode()
+    run.refresh_from_db()
+    assert run.quantity == 10
+
+    saved = console.post(
+        f"/admin/production-runs/{run.pk}/edit/",
+        {
+            "quantity": "12",
+            "run_type": "production",
+            **grid("sq", [[2, None], [None, 7], [3, None]]),
+        },
+    )
+    assert saved.status_code == 302
+    run.refresh_from_db()
+    assert run.quantity == 12
+    assert {"size": "M", "color": "Indigo", "quantity": 7} in run.size_quantities

@@ -572,17 +572,26 @@ def run_edit(request, run_id):
         "due_date": run.due_date,
         "notes": run.notes,
     }
+    sizes, colors = axes(run.snapshot)
+    matrix_options = {"sizes": sizes, "colors": colors, "initial": run.size_quantities}
     if request.method == "POST":
         form = EditRunForm(request.POST, initial=initial)
-        if form.is_valid():
+        matrix = MatrixInput(request.POST, **matrix_options)
+        if matrix.is_valid() and form.is_valid():
             changes = form.changes()
+            cells = [cell for cell in matrix.cells() if cell["quantity"]]
+            if matrix.enabled and cells != list(run.size_quantities or []):
+                changes["size_quantities"] = cells
             if not changes:
                 messages.info(request, _("Nothing was changed."))
                 return redirect(_detail_url(run))
             try:
                 services.run_update(run=run, actor=actor_for(request), **changes)
             except InvalidInput as error:
-                apply_error(form, error)
+                if matrix.takes(error.field):
+                    matrix.add_error(error.detail)
+                else:
+                    apply_error(form, error)
             except Conflict as error:
                 return _refused(request, run, error)
             else:
@@ -592,8 +601,12 @@ def run_edit(request, run_id):
         if "edit" not in _actions_for(run):
             return _not_now(request, run, _("edited"))
         form = EditRunForm(initial=initial)
+        matrix = MatrixInput(None, **matrix_options)
     return render_console(
-        request, "console/runs/edit.html", {"run": run, "form": form}, section="runs"
+        request,
+        "console/runs/edit.html",
+        {"run": run, "form": form, "matrix": matrix},
+        section="runs",
     )
 
 
