@@ -83,7 +83,15 @@ def _label(key: str) -> str:
     return str(key).replace("_", " ").strip().capitalize()
 
 
+def _with_unit(label: str, unit: str) -> str:
+    """ "Chest width (cm)"; a name that says its unit already ("chest_cm") is left alone."""
+    named = label.split()[-1:] == [unit] if label else False
+    return f"{label} ({unit})" if unit and not named else label
+
+
 def _measurements(snapshot: Mapping, sizes: Iterable[str]):
+    """The measurement table for `sizes`: the points of measure in the design's order
+    (`measurement_points`, then any other a size names), headed with the unit."""
     wanted = list(sizes)
     by_size: dict[str, dict] = {}
     for row in snapshot.get("size_sets") or ():
@@ -91,13 +99,16 @@ def _measurements(snapshot: Mapping, sizes: Iterable[str]):
             measurements = row.get("measurements")
             by_size[str(row["size_label"])] = measurements if isinstance(measurements, dict) else {}
     labels = [size for size in wanted if size in by_size] if wanted else list(by_size)
-    columns: list[str] = []
+    columns: list[str] = [str(p) for p in snapshot.get("measurement_points") or () if p]
+    columns = [c for c in columns if any(c in by_size[size] for size in labels)]
     for size in labels:
         columns.extend(key for key in by_size[size] if key not in columns)
     rows = tuple(
         (size, tuple(str(by_size[size].get(key, "")) for key in columns)) for size in labels
     )
-    return tuple(_label(key) for key in columns), rows
+    design = snapshot.get("design") if isinstance(snapshot.get("design"), Mapping) else {}
+    unit = str(design.get("measurement_unit") or "")
+    return tuple(_with_unit(_label(key), unit) for key in columns), rows
 
 
 def _materials(snapshot: Mapping, quantity: int) -> tuple[SheetMaterial, ...]:

@@ -318,6 +318,8 @@ def _design(
         size_sets=tuple(snapshot.get("size_sets") or ()),
         materials=tuple(snapshot.get("materials") or ()),
         media=media,
+        measurement_unit=taken.get("measurement_unit") or "",
+        measurement_points=tuple(snapshot.get("measurement_points") or ()),
         files=files,
     )
 

@@ -614,6 +614,10 @@ class PartnerDesign:
     size_sets: tuple[dict[str, Any], ...]
     materials: tuple[dict[str, Any], ...]
     media: tuple[MediaView, ...]
+    # The unit of the sizes' measurements ("" in snapshots taken before designs had one).
+    measurement_unit: str = ""
+    # The points of measure in the table's order (empty in older snapshots).
+    measurement_points: tuple[str, ...] = ()
     # The brand's files of the design that the run's snapshot names, in its order.
     files: tuple[MediaView, ...] = ()
 
