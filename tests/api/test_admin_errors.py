@@ -10,10 +10,12 @@ from tests.api.admin_fixtures import *  # noqa: F403
 pytestmark = pytest.mark.django_db
 
 NOT_HERE = ("/api/admin/notifications",)  # built elsewhere
+UPLOADS = ("/api/admin/designs/design_nothing/files",)  # multipart, not JSON
 
 
 def admin_routes(client) -> list[tuple[str, str, bool]]:
-    """(method, path with made-up ids, takes a JSON body) for each admin operation."""
+    """(method, path with made-up ids, takes a JSON body) for each admin operation
+    (an upload takes multipart, not JSON: see `test_an_upload_without_files_is_422`)."""
     document = client.get("/api/openapi.json").json()
     routes = []
     for path, operations in document["paths"].items():
@@ -47,7 +49,7 @@ def test_strangers_get_401_and_partners_403_before_anything_is_read(
 
 def test_malformed_json_is_400_and_a_wrong_shape_is_422(client, admin_api):
     for method, path, takes_body in admin_routes(client):
-        if not takes_body:
+        if not takes_body or path in UPLOADS:
             continue
         send = getattr(admin_api.client, method)
         malformed = send(path, "{oops", content_type="application/json", **admin_api._headers())
@@ -56,6 +58,25 @@ def test_malformed_json_is_400_and_a_wrong_shape_is_422(client, admin_api):
         wrong_shape = call(admin_api, method, path, [1, 2, 3])
         assert wrong_shape.status_code == 422, path
         assert wrong_shape.json()["detail"]
+
+
+def test_an_upload_without_files_is_422(client, admin_api):
+    from tests.factories import DesignFactory
+
+    document = client.get("/api/openapi.json").json()
+    uploads = [
+        path
+        for path, operations in document["paths"].items()
+        if path.startswith("/api/admin/")
+        for operation in operations.values()
+        if "multipart/form-data" in operation.get("requestBody", {}).get("content", {})
+    ]
+    assert uploads == ["/api/admin/designs/{design_id}/files"]
+    design = DesignFactory(details=False)
+    for path in uploads:
+        response = admin_api.post(path.replace("{design_id}", design.pk), "{oops")
+        assert response.status_code == 422, path
+        assert response.json()["field"] == "files"
 
 
 def test_unknown_ids_in_the_path_are_404(client, admin_api):

@@ -276,3 +276,179 @@ def test_the_api_refuses_a_bad_matrix_with_422_naming_the_field(admin_api, shirt
     assert response.status_code == 422, response.json()
     assert response.json()["field"].startswith("size_quantities")
     assert not ProductionRun.objects.exists()
+
+
+# ---------------------------------------------------------------- approving with a matrix
+
+
+def _shares(parts):
+    return {
+        (c["size"], c["color"]): sum(
+            x["quantity"]
+            for p in parts
+            for x in p
+            if (x["size"], x["color"]) == (c["size"], c["color"])
+        )
+        for p in parts
+        for c in p
+    }
+
+
+@pytest.mark.django_db
+def test_the_approve_body_gives_the_run_its_matrix(admin_api, shirt, admin):
+    run = services.run_create(design=shirt, actor=admin, quantity=10)
+
+    approved = admin_api.post(f"/production-runs/{run.pk}/approve", {"size_quantities": MATRIX})
+
+    assert approved.status_code == 200, approved.json()
+    assert approved.json()["production_run"]["size_quantities"] == stored_order(MATRIX)
+    run.refresh_from_db()
+    assert run.status == "approved" and run.size_quantities == stored_order(MATRIX)
+
+
+@pytest.mark.django_db
+def test_a_bad_matrix_in_the_approve_body_is_422_and_leaves_the_run_unapproved(
+    admin_api, shirt, admin
+):
+    run = services.run_create(design=shirt, actor=admin, quantity=10)
+
+    refused = admin_api.post(
+        f"/production-runs/{run.pk}/approve", {"size_quantities": [cell("M", "Indigo", 9)]}
+    )
+
+    assert refused.status_code == 422, refused.json()
+    assert refused.json()["field"] == "size_quantities"
+    run.refresh_from_db()
+    assert run.status == "pending_review" and run.size_quantities == []
+
+
+@pytest.mark.django_db
+def test_parts_may_give_their_own_cells_which_add_up_to_the_run(admin_api, shirt, admin):
+    one, two = PartnerFactory(), PartnerFactory()
+    run = services.run_create(design=shirt, actor=admin, quantity=10, size_quantities=MATRIX)
+    first = [cell("S", "Madder Red", 1), cell("M", "Madder Red", 2), cell("L", "Madder Red", 2)]
+    second = [cell("S", "Indigo", 1), cell("M", "Indigo", 3), cell("L", "Indigo", 1)]
+
+    approved = admin_api.post(
+        f"/production-runs/{run.pk}/approve",
+        {
+            "assignments": [
+                {"partner_id": one.pk, "quantity": 5, "size_quantities": first},
+                {"partner_id": two.pk, "quantity": 5, "size_quantities": second},
+            ]
+        },
+    )
+
+    assert approved.status_code == 200, approved.json()
+    children = approved.json()["children"]
+    assert [c["size_quantities"] for c in children] == [first, second]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("second", "field"),
+    [
+        (None, "assignments[1].size_quantities"),
+        ([cell("S", "Indigo", 5)], "assignments[0].size_quantities"),
+        ([cell("S", "Indigo", 4)], "assignments[1].size_quantities"),
+    ],
+)
+def test_parts_cells_that_do_not_add_up_are_refused_naming_the_part(
+    admin_api, shirt, admin, second, field
+):
+    from loomworks.production.models import ProductionRun
+
+    one, two = PartnerFactory(), PartnerFactory()
+    run = services.run_create(design=shirt, actor=admin, quantity=10, size_quantities=MATRIX)
+    first = [cell("S", "Madder Red", 1), cell("M", "Madder Red", 2), cell("L", "Madder Red", 2)]
+    part_two = {"partner_id": two.pk, "quantity": 5}
+    if second is not None:
+        part_two["size_quantities"] = second
+
+    refused = admin_api.post(
+        f"/production-runs/{run.pk}/approve",
+        {
+            "assignments": [
+                {"partner_id": one.pk, "quantity": 5, "size_quantities": first},
+                part_two,
+            ]
+        },
+    )
+
+    assert refused.status_code == 422, refused.json()
+    assert refused.json()["field"] == field
+    assert ProductionRun.objects.count() == 1
+    run.refresh_from_db()
+    assert run.status == "pending_review"
+
+
+@pytest.mark.django_db
+def test_a_run_without_a_matrix_takes_the_one_its_parts_add_up_to(shirt, admin):
+    one, two = PartnerFactory(), PartnerFactory()
+    run = services.run_create(design=shirt, actor=admin, quantity=4)
+
+    result = services.run_approve(
+        run=run,
+        actor=admin,
+        assignments=[
+            Assignment(partner_id=one.pk, quantity=3, size_quantities=[cell("M", "Indigo", 3)]),
+            Assignment(partner_id=two.pk, quantity=1, size_quantities=[cell("S", "Indigo", 1)]),
+            Assignment(partner_id=one.pk, quantity=4, order=2, role="finishing"),
+        ],
+    )
+
+    assert result.run.size_quantities == [cell("S", "Indigo", 1), cell("M", "Indigo", 3)]
+    finishing = [c for c in result.children if c.order_group == 2]
+    assert finishing[0].size_quantities == [cell("S", "Indigo", 1), cell("M", "Indigo", 3)]
+
+
+@pytest.mark.django_db
+def test_every_split_keeps_each_group_consistent_with_the_run(shirt, admin):
+    partners = [PartnerFactory() for _ in range(3)]
+    run = services.run_create(design=shirt, actor=admin, quantity=10, size_quantities=MATRIX)
+
+    result = services.run_approve(
+        run=run,
+        actor=admin,
+        assignments=[
+            Assignment(partner_id=partners[0].pk, quantity=3),
+            Assignment(partner_id=partners[1].pk, quantity=3),
+            Assignment(partner_id=partners[2].pk, quantity=4),
+            Assignment(partner_id=partners[0].pk, quantity=7, order=2),
+            Assignment(partner_id=partners[1].pk, quantity=3, order=2),
+        ],
+    )
+
+    whole = {(c["size"], c["color"]): c["quantity"] for c in MATRIX}
+    for order in (1, 2):
+        parts = [c.size_quantities for c in result.children if c.order_group == order]
+        assert _shares(parts) == whole
+        for child in (c for c in result.children if c.order_group == order):
+            assert sum(x["quantity"] for x in child.size_quantities) == child.quantity
+
+
+# ---------------------------------------------------------------- store orders
+
+
+@pytest.mark.django_db
+def test_store_order_lines_fill_the_matrix_from_their_size_and_colour(shirt):
+    from loomworks.core.actors import Actor
+    from loomworks.events.api import drain
+    from loomworks.orders.services import order_place
+    from loomworks.production.models import ProductionRun
+
+    order_place(
+        external_id="SHOP-42",
+        lines=[
+            {"external_id": "L1", "design": shirt, "size": "M", "color": "Indigo", "quantity": 3},
+            {"external_id": "L2", "design": shirt, "size": "XXL", "color": "Indigo", "quantity": 2},
+            {"external_id": "L3", "design": shirt, "quantity": 1},
+        ],
+        actor=Actor.system(),
+    )
+    drain()
+
+    runs = {r.order_line.external_id: r for r in ProductionRun.objects.select_related("order_line")}
+    assert runs["L1"].size_quantities == [cell("M", "Indigo", 3)]
+    assert runs["L2"].size_quantities == []  # a size the design does not know: no matrix
+    assert runs["L3"].size_quantities == []

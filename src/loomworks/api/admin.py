@@ -11,11 +11,19 @@ partner's token answers 403 and no token 401 before anything else is read.
 
 from ninja import Router
 
-from loomworks.api import admin_catalog, admin_connect, admin_money, admin_reminders, admin_runs
+from loomworks.api import (
+    admin_catalog,
+    admin_connect,
+    admin_design_files,
+    admin_money,
+    admin_reminders,
+    admin_runs,
+)
 from loomworks.api.security import ADMIN, auth_for
 
 router = Router(auth=auth_for(ADMIN), tags=["admin"])
 router.add_router("", admin_catalog.router)
+router.add_router("", admin_design_files.router)
 router.add_router("", admin_runs.router)
 router.add_router("", admin_connect.router)
 router.add_router("", admin_reminders.router)

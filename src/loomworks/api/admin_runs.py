@@ -130,6 +130,11 @@ def _assignments(items: list[AdminAssignmentIn]) -> list[services.Assignment]:
                 role=item.role,
                 order=item.order,
                 template_ids=list(item.template_ids),
+                size_quantities=(
+                    None
+                    if item.size_quantities is None
+                    else [cell.dict() for cell in item.size_quantities]
+                ),
             )
         )
     return assignments
@@ -296,7 +301,16 @@ def run_approve(request: HttpRequest, run_id: PathId, payload: AdminApproveIn | 
     payload = payload or AdminApproveIn()
     assignments = _assignments(payload.assignments)
     run = _run(run_id)
-    result = services.run_approve(run=run, actor=request.actor, assignments=assignments)
+    result = services.run_approve(
+        run=run,
+        actor=request.actor,
+        assignments=assignments,
+        size_quantities=(
+            None
+            if payload.size_quantities is None
+            else [cell.dict() for cell in payload.size_quantities]
+        ),
+    )
     return _approve_out(result)
 
 

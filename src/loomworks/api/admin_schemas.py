@@ -711,9 +711,22 @@ class AdminAssignmentIn(Input):
         None, ge=1, le=MAX_ORDER_GROUP, description="order group, default 1"
     )
     template_ids: list[Id] = Field(default_factory=list, max_length=50)
+    size_quantities: SizeQuantities | None = Field(
+        None,
+        max_length=2000,
+        description="this part's own size × colour cells (every part of its order group "
+        "gives them, adding up to the run's cell by cell); left out: the part gets its "
+        "share of the run's cells in proportion to its quantity",
+    )
 
 
 class AdminApproveIn(Input):
+    size_quantities: SizeQuantities | None = Field(
+        None,
+        max_length=2000,
+        description=SIZE_QUANTITIES_HELP + "; given here, it replaces the run's as it is "
+        "approved; left out, the run keeps its own",
+    )
     assignments: list[AdminAssignmentIn] = Field(default_factory=list, max_length=100)
 
 

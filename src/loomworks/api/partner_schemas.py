@@ -288,6 +288,10 @@ class PartnerDesignOut(Out):
     size_sets: list[dict[str, Any]]
     materials: list[dict[str, Any]]
     media: list[MediaOut]
+    files: list[MediaOut] = Field(
+        description="the brand's files of the design (tech packs, patterns, artwork) that "
+        "the run names: those of the design when the run was made"
+    )
 
 
 class PartnerRunDetailOut(PartnerRunOut):
@@ -444,6 +448,7 @@ def _design_out(design: PartnerDesign) -> dict:
         "size_sets": list(design.size_sets),
         "materials": list(design.materials),
         "media": [media_out(m) for m in design.media],
+        "files": [media_out(m) for m in design.files],
     }
 
 

@@ -376,7 +376,20 @@ def preview_path(instance: "MediaFile", filename: str) -> str:
     return f"runs/{instance.run_id or 'design'}/{instance.id}/preview/{filename}"
 
 
+class DesignFileKind(models.TextChoices):
+    """What a brand's file of a design is (a workshop's photos of a run have none)."""
+
+    TECH_PACK = "tech_pack", _("Tech pack")
+    PATTERN = "pattern", _("Pattern")
+    ARTWORK = "artwork", _("Artwork")
+    IMAGE = "image", _("Image")
+    OTHER = "other", _("Other")
+
+
 class MediaFile(models.Model):
+    """An uploaded file: a photo or PDF of a run, or (with a design and no run) one of
+    the brand's files of a design (`kind`: tech pack, pattern, artwork…)."""
+
     id = PrefixedIdField(prefix="med")
     run = models.ForeignKey(
         ProductionRun, on_delete=models.CASCADE, null=True, blank=True, related_name="media"
@@ -401,6 +414,9 @@ class MediaFile(models.Model):
     task = models.ForeignKey(
         "work.Task", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    kind = models.CharField(max_length=20, blank=True, choices=DesignFileKind.choices)
+    # A design's file taken off the design: runs whose snapshot names it still show it.
+    removed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -265,12 +265,22 @@ def partner_run_detail(partner, run_id: str) -> PartnerRunDetail:
         media_view(media)
         for media in media_visible_to(partner).filter(Q(run=run) | Q(design_id=run.design_id))
     ]
+    named_files = _named_files(run.snapshot or {}, files)
+    named = {m.id for m in named_files}
     # A split run has no partner (its parts have), so a partner's run never has parts.
     checks = allowed_actions(run, Actor(kind=Actor.PARTNER, partner_id=partner.pk), has_parts=False)
     allowed = {check.action for check in checks if check.allowed}
     return PartnerRunDetail(
         run=view,
-        design=_design(run, media=tuple(m for m in files if m.design_id == run.design_id)),
+        design=_design(
+            run,
+            media=tuple(
+                m
+                for m in files
+                if m.design_id == run.design_id and (m.run_id is not None or m.id in named)
+            ),
+            files=named_files,
+        ),
         snapshot=run.snapshot or {},
         tasks=tuple(task_views(tasks, runs={run.pk: run_ref(run)})),
         media=tuple(m for m in files if m.run_id == run.pk),
@@ -279,7 +289,17 @@ def partner_run_detail(partner, run_id: str) -> PartnerRunDetail:
     )
 
 
-def _design(run: ProductionRun, *, media: tuple[MediaView, ...]) -> PartnerDesign:
+def _named_files(snapshot: dict, files: list[MediaView]) -> tuple[MediaView, ...]:
+    """The brand's design files the run's snapshot names, in its order (a file the
+    brand took off the design later stays; one added later is not the run's)."""
+    by_id = {m.id: m for m in files if m.run_id is None}
+    named = [f.get("id") for f in snapshot.get("files") or () if isinstance(f, dict)]
+    return tuple(by_id[file_id] for file_id in named if file_id in by_id)
+
+
+def _design(
+    run: ProductionRun, *, media: tuple[MediaView, ...], files: tuple[MediaView, ...] = ()
+) -> PartnerDesign:
     """What the partner was asked to make: the run's snapshot of the design (later
     edits to the design do not change it), the live design's basics where the
     snapshot lacks them."""
@@ -300,6 +320,7 @@ def _design(run: ProductionRun, *, media: tuple[MediaView, ...]) -> PartnerDesig
         media=media,
         measurement_unit=taken.get("measurement_unit") or "",
         measurement_points=tuple(snapshot.get("measurement_points") or ()),
+        files=files,
     )
 
 

@@ -374,6 +374,8 @@ class MediaView:
     created_at: datetime.datetime
     file_name: str = ""
     preview_name: str = ""
+    # A brand's file of a design: tech_pack, pattern, artwork, image or other.
+    kind: str = ""
 
     @property
     def pk(self) -> str:
@@ -616,6 +618,8 @@ class PartnerDesign:
     measurement_unit: str = ""
     # The points of measure in the table's order (empty in older snapshots).
     measurement_points: tuple[str, ...] = ()
+    # The brand's files of the design that the run's snapshot names, in its order.
+    files: tuple[MediaView, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -633,8 +637,10 @@ class PartnerRunDetail:
 
     @property
     def gallery(self) -> tuple[MediaView, ...]:
-        """Every file the workshop may see on this run and its design, each once, oldest first."""
+        """Every photo and file the workshop may see on this run and its design, each once,
+        oldest first; the brand's files of the design are apart (`design.files`)."""
         seen: dict[str, MediaView] = {}
         for item in (*self.media, *self.design.media):
-            seen.setdefault(item.id, item)
+            if item.run_id is not None:
+                seen.setdefault(item.id, item)
         return tuple(sorted(seen.values(), key=lambda item: (item.created_at, item.id)))

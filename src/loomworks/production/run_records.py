@@ -11,7 +11,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
 from django.db.models import Q, Sum
+from django.utils.translation import gettext as _
 
+from loomworks.core.errors import NotFound
 from loomworks.core.formatting import as_decimal
 from loomworks.production.labels import history_label
 from loomworks.production.models import ConsumptionLog, MediaFile, ProductionRun, RunHistory
@@ -118,6 +120,7 @@ def media_view(media: MediaFile) -> MediaView:
         created_at=media.created_at,
         file_name=media.file.name,
         preview_name=media.preview.name or "",
+        kind=media.kind,
     )
 
 
@@ -250,3 +253,27 @@ def admin_run_history(run_id: str) -> tuple[HistoryEntry, ...]:
         )
         for row in RunHistory.objects.filter(run_id=run_id).order_by("occurred_at", "id")
     )
+
+
+# ---------------------------------------------------------------- a design's files
+
+
+def admin_design_files(design_id: str) -> tuple[MediaView, ...]:
+    """The brand's files of a design as they are now (not those taken off), oldest first;
+    one query."""
+    return tuple(
+        media_view(media)
+        for media in MediaFile.objects.filter(
+            design_id=design_id, run__isnull=True, removed_at__isnull=True
+        ).order_by("created_at", "id")
+    )
+
+
+def admin_design_file(design_id: str, file_id: str) -> MediaFile:
+    """One of the design's files (not taken off), or NotFound."""
+    media = MediaFile.objects.filter(
+        pk=file_id, design_id=design_id, run__isnull=True, removed_at__isnull=True
+    ).first()
+    if media is None:
+        raise NotFound(_("The design has no file with id %(id)s.") % {"id": file_id})
+    return media

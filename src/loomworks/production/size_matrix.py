@@ -172,6 +172,22 @@ def checked_cells(
     return [cell.as_dict() for cell in kept]
 
 
+def line_cells(
+    *, size: str, color: str, quantity: int, sizes: Sequence[str], colors: Sequence[str]
+) -> list[dict]:
+    """The matrix of a store order line: one cell, its size and colour (a variant's
+    options), when the design has them; else none (the run keeps its plain quantity).
+
+    A design without colours takes the line's size alone (and one without sizes, its
+    colour alone); a size or colour the design does not know gives no matrix."""
+    size, color = (size or "").strip(), (color or "").strip()
+    if quantity < 1 or (not sizes and not colors):
+        return []
+    if (sizes and size not in sizes) or (colors and color not in colors):
+        return []
+    return [{"size": size if sizes else "", "color": color if colors else "", "quantity": quantity}]
+
+
 def cells_of(stored: Iterable[Mapping] | None) -> tuple[Cell, ...]:
     """Stored cells as `Cell`s (what the read objects carry)."""
     return tuple(

@@ -31,6 +31,10 @@ from loomworks.production.services.approval import (
     run_update,
 )
 from loomworks.production.services.consumption import consumption_log_add, consumption_log_correct
+from loomworks.production.services.design_files import (
+    design_file_remove,
+    design_files_add,
+)
 from loomworks.production.services.dispatch import DispatchResult, run_add_tasks, run_dispatch
 from loomworks.production.services.lifecycle import (
     DECLINE_REASONS,
@@ -85,6 +89,8 @@ __all__ = [
     "consumption_log_correct",
     "delivery_correct",
     "delivery_record",
+    "design_file_remove",
+    "design_files_add",
     "design_snapshot",
     "media_add",
     "order_cancel",

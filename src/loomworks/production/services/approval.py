@@ -28,7 +28,7 @@ from loomworks.production.models import (
 from loomworks.production.services.checks import active_partner, partner_by_id, positive_quantity
 from loomworks.production.services.dispatch import run_dispatch
 from loomworks.production.services.snapshots import design_snapshot
-from loomworks.production.size_matrix import axes, checked_cells, split
+from loomworks.production.size_matrix import axes, checked_cells, line_cells, split
 from loomworks.production.states import (
     record_creation,
     transition,
@@ -69,6 +69,15 @@ def run_create(
         design, order=order, order_line=order_line, product=product, variant=variant
     )
     sizes, colors = axes(snapshot)
+    if size_quantities is None and order_line is not None:
+        # A store order line is one variant: its size and colour are the run's one cell.
+        size_quantities = line_cells(
+            size=order_line.size,
+            color=order_line.color,
+            quantity=quantity,
+            sizes=sizes,
+            colors=colors,
+        )
     cells = checked_cells(size_quantities, quantity=quantity, sizes=sizes, colors=colors)
     run = ProductionRun(
         design=design,
@@ -145,6 +154,8 @@ class Assignment:
     role: str = ""
     order: int | None = None
     template_ids: list[str] = field(default_factory=list)
+    # This part's own size × colour cells; None: its share of the run's (in proportion).
+    size_quantities: Sequence[dict] | None = None
 
 
 @dataclass
@@ -195,29 +206,115 @@ def _check_group_totals(groups, quantity: int) -> None:
             )
 
 
+def _cell_totals(cells) -> dict[tuple[str, str], int]:
+    totals: dict[tuple[str, str], int] = defaultdict(int)
+    for cell in cells:
+        totals[(cell["size"], cell["color"])] += cell["quantity"]
+    return {key: amount for key, amount in totals.items() if amount}
+
+
 def _part_matrices(
-    parent: ProductionRun, group: list[tuple[int, Assignment, Partner]]
-) -> list[list[dict]]:
-    """Each part's size × colour cells: the parent's matrix divided in proportion to the
-    parts' quantities (`size_matrix.split`), so the parts of a group add up to the
-    parent cell by cell. A parent without a matrix gives its parts none."""
-    if not parent.size_quantities:
-        return [[] for _item in group]
-    return split(parent.size_quantities, [assignment.quantity for _i, assignment, _p in group])
+    whole: list[dict], groups: dict[int, list[tuple[int, Assignment, Partner]]], snapshot: dict
+) -> tuple[list[dict], dict[int, list[list[dict]]]]:
+    """The run's matrix and each part's, by order group, checked before anything is written.
+
+    A group whose parts give no cells divides the run's matrix in proportion to the
+    parts' quantities (`size_matrix.split`). A group whose parts give their own cells
+    must give them for every part, each adding up to the part's quantity, and the
+    parts must add up to the run's matrix cell by cell. A run without a matrix takes
+    the one its parts add up to (every group must then agree). So the parts of a
+    group always add up to the run, cell by cell."""
+    sizes, colors = axes(snapshot)
+    given: dict[int, list[list[dict]] | None] = {}
+    for order, group in groups.items():
+        with_cells = [index for index, assignment, _p in group if assignment.size_quantities]
+        if not with_cells:
+            given[order] = None
+            continue
+        missing = [index for index, assignment, _p in group if not assignment.size_quantities]
+        if missing:
+            raise InvalidInput(
+                f"assignments[{missing[0]}].size_quantities",
+                _(
+                    "Give every part of order group %(order)s its size × colour quantities, "
+                    "or give none and the run's are shared in proportion."
+                )
+                % {"order": order},
+            )
+        given[order] = [
+            checked_cells(
+                assignment.size_quantities,
+                quantity=assignment.quantity,
+                sizes=sizes,
+                colors=colors,
+                field=f"assignments[{index}].size_quantities",
+            )
+            for index, assignment, _p in group
+        ]
+    if not whole:
+        for parts in given.values():
+            if parts is not None:
+                whole = sorted(
+                    (
+                        {"size": size, "color": color, "quantity": amount}
+                        for (size, color), amount in _cell_totals(
+                            [cell for part in parts for cell in part]
+                        ).items()
+                    ),
+                    key=lambda c: (
+                        sizes.index(c["size"]) if c["size"] in sizes else 0,
+                        colors.index(c["color"]) if c["color"] in colors else 0,
+                    ),
+                )
+                break
+    expected = _cell_totals(whole)
+    matrices: dict[int, list[list[dict]]] = {}
+    for order, group in groups.items():
+        parts = given[order]
+        if parts is None:
+            matrices[order] = (
+                split(whole, [a.quantity for _i, a, _p in group])
+                if whole
+                else [[] for _item in group]
+            )
+            continue
+        if _cell_totals([cell for part in parts for cell in part]) != expected:
+            raise InvalidInput(
+                f"assignments[{group[0][0]}].size_quantities",
+                _(
+                    "The parts of order group %(order)s must add up to the run's size × "
+                    "colour quantities, cell by cell."
+                )
+                % {"order": order},
+            )
+        matrices[order] = parts
+    return whole, matrices
 
 
 @transaction.atomic
 def run_approve(
-    *, run: ProductionRun, actor: Actor, assignments: Sequence[Assignment] = ()
+    *,
+    run: ProductionRun,
+    actor: Actor,
+    assignments: Sequence[Assignment] = (),
+    size_quantities: Sequence[dict] | None = None,
 ) -> ApproveResult:
     """Approve a run; with assignments, split it into one part per partner.
+
+    `size_quantities` (when not None) gives the run its size × colour cells as it is
+    approved (`[]` drops them); the parts share the run's cells (see `_part_matrices`).
 
     Parts of order group k+1 depend on every part of group k. Parts given
     templates and waiting for nothing are dispatched at once; a part whose
     dispatch is refused stays approved and is reported in `dispatch_errors`.
     """
+    matrix_changes: dict = {}
+    if size_quantities is not None:
+        sizes, colors = axes(run.snapshot)
+        cells = checked_cells(size_quantities, quantity=run.quantity, sizes=sizes, colors=colors)
+        matrix_changes = {"size_quantities": cells}
     if not assignments:
-        result = transition(run, "approve", actor=actor)
+        result = transition(run, "approve", actor=actor, changes=matrix_changes or None)
         return ApproveResult(run=result.run, children=[])
 
     groups = _validate_assignments(assignments)
@@ -225,10 +322,20 @@ def run_approve(
     for group in groups.values():
         for _index, _assignment, partner in group:
             active_partner(partner)
+    read_matrix = list(run.size_quantities or [])
+    whole, matrices = _part_matrices(
+        matrix_changes.get("size_quantities", read_matrix), groups, run.snapshot
+    )
+    if whole != matrix_changes.get("size_quantities", read_matrix):
+        matrix_changes = {"size_quantities": whole}
 
     def not_split_yet(current: ProductionRun) -> str | None:
         if current.children.exists():
             return _("%(ref)s is already split into parts.") % {"ref": current.reference}
+        if list(current.size_quantities or []) != read_matrix:
+            return _("%(ref)s's size × colour quantities changed meanwhile; try again.") % {
+                "ref": current.reference
+            }
         return None
 
     parent = transition(
@@ -239,7 +346,7 @@ def run_approve(
         details={"assignments": len(assignments)},
         # The work now belongs to the parts' partners: a partner named on the
         # run before the split would otherwise see a parent it cannot act on.
-        changes={"partner_id": None},
+        changes={"partner_id": None, **matrix_changes},
     ).run
 
     children: list[ProductionRun] = []
@@ -247,8 +354,7 @@ def run_approve(
     previous_group: list[ProductionRun] = []
     for order, group in groups.items():
         this_group = []
-        matrices = _part_matrices(parent, group)
-        for (_index, assignment, partner), cells in zip(group, matrices, strict=True):
+        for (_index, assignment, partner), cells in zip(group, matrices[order], strict=True):
             child = record_creation(
                 ProductionRun(
                     design_id=parent.design_id,
@@ -308,6 +414,7 @@ def run_create_from_design(
     assignments: Sequence[Assignment] = (),
     due_date: datetime.date | None = None,
     notes: str = "",
+    size_quantities: Sequence[dict] | None = None,
 ) -> ApproveResult:
     """Create a run of `design` and, with assignments, approve it in the same step."""
     if assignments:
@@ -331,6 +438,7 @@ def run_create_from_design(
         run_type=run_type,
         due_date=due_date,
         notes=notes,
+        size_quantities=size_quantities,
     )
     if not assignments:
         return ApproveResult(run=run, children=[])

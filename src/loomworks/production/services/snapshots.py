@@ -9,6 +9,24 @@ from django.utils import timezone
 from loomworks.catalog.models import Design, Product, ProductVariant
 from loomworks.catalog.selectors import design_parts, design_with_parts
 from loomworks.orders.models import Order, OrderLine
+from loomworks.production.models import MediaFile
+
+
+def design_files_named(design: Design) -> list[dict]:
+    """The design's files as a run's snapshot names them (its id, name, kind, type, size):
+    the run keeps showing these, whatever later happens to the design's files."""
+    return [
+        {
+            "id": media.pk,
+            "name": media.original_name,
+            "kind": media.kind,
+            "content_type": media.content_type,
+            "size": media.size,
+        }
+        for media in MediaFile.objects.filter(
+            design=design, run__isnull=True, removed_at__isnull=True
+        ).order_by("created_at", "id")
+    ]
 
 
 def design_snapshot(
@@ -35,6 +53,7 @@ def design_snapshot(
             "measurement_unit": design.measurement_unit,
         },
         **design_parts(design_with_parts(design)),
+        "files": design_files_named(design),
         "provenance": {
             "order_id": order.pk if order else None,
             "order_external_id": order.external_id if order else None,

@@ -1,9 +1,20 @@
 """Forms of the console's reminder pages: the rules, and an admin's own notification settings."""
 
 from django import forms
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from loomworks.reminders.services import RULE_LIMITS
+
+
+def _between_now(low: int, high: int) -> str:
+    return gettext("Give a number from %(low)s to %(high)s.") % {"low": low, "high": high}
+
+
+# Read when the message is shown, in the reader's language: a `gettext_lazy(...) % …`
+# here would be translated once, at import, in whatever language was active then.
+_between = lazy(_between_now, str)
 
 
 def _number(label, name: str, help_text=""):
@@ -14,8 +25,8 @@ def _number(label, name: str, help_text=""):
         max_value=high,
         help_text=help_text,
         error_messages={
-            "min_value": _("Give a number from %(low)s to %(high)s.") % {"low": low, "high": high},
-            "max_value": _("Give a number from %(low)s to %(high)s.") % {"low": low, "high": high},
+            "min_value": _between(low, high),
+            "max_value": _between(low, high),
             "required": _("Give a number."),
             "invalid": _("Give a whole number."),
         },

@@ -1,6 +1,15 @@
 from django.urls import path, re_path
 
-from loomworks.web.console.views import connect, dashboard, directory, money, reminders, runs, setup
+from loomworks.web.console.views import (
+    connect,
+    dashboard,
+    design_files,
+    directory,
+    money,
+    reminders,
+    runs,
+    setup,
+)
 
 app_name = "console"
 urlpatterns = [
@@ -8,6 +17,7 @@ urlpatterns = [
     # production runs
     path("production-runs/", runs.run_list, name="run_list"),
     path("production-runs/<str:run_id>/", runs.run_detail, name="run_detail"),
+    path("production-runs/<str:run_id>/sheet/", runs.run_sheet, name="run_sheet"),
     path("production-runs/<str:run_id>/approve/", runs.run_approve, name="run_approve"),
     path("production-runs/<str:run_id>/dispatch/", runs.run_dispatch, name="run_dispatch"),
     path("production-runs/<str:run_id>/tasks/", runs.run_add_tasks, name="run_add_tasks"),
@@ -43,6 +53,16 @@ urlpatterns = [
     path("designs/new/", directory.design_create, name="design_create"),
     path("designs/<str:design_id>/", directory.design_detail, name="design_detail"),
     path("designs/<str:design_id>/edit/", setup.design_edit, name="design_edit"),
+    path(
+        "designs/<str:design_id>/files/",
+        design_files.design_files_upload,
+        name="design_files_upload",
+    ),
+    path(
+        "designs/<str:design_id>/files/<str:file_id>/remove/",
+        design_files.design_file_remove,
+        name="design_file_remove",
+    ),
     path(
         "designs/<str:design_id>/production-runs/",
         directory.design_new_run,

@@ -27,6 +27,8 @@ from loomworks.production.partner_selectors import (
 from loomworks.production.read_models import CommentView, PartnerDesign, PartnerRun, TaskView
 from loomworks.production.run_records import material_use, run_consumption
 from loomworks.production.selectors import progress_by_run
+from loomworks.production.size_matrix import axes
+from loomworks.web.matrix import matrix_table
 from loomworks.web.portal.forms import (
     AcceptForm,
     CommentForm,
@@ -240,6 +242,7 @@ def design_facts(design: PartnerDesign) -> dict:
     ]
     return {
         "name": design.name,
+        "files": list(design.files),
         "description": design.description,
         "thumbnail_url": design.thumbnail_url,
         "tags": list(design.tags),
@@ -329,6 +332,7 @@ def run_page_context(request, run_id: str, *, forms: dict) -> dict:
         card = task_card(task, lock, comments)
         card.comment_form = comment_form if task.id == comment_task_id else None
         cards.append(card)
+    sizes, colors = axes(detail.snapshot)
     return {
         "detail": detail,
         "run": run,
@@ -336,6 +340,7 @@ def run_page_context(request, run_id: str, *, forms: dict) -> dict:
         "price": money.prices_for({run.id: run.partner_id}).get(run.id)
         if run.partner_id == partner.pk
         else None,
+        "matrix": matrix_table(run.size_quantities, sizes=sizes, colors=colors),
         "nav": "runs",
         "progress": run.progress,
         "open_leaves": run.progress.open,

@@ -6,6 +6,7 @@ app_name = "portal"
 urlpatterns = [
     path("", views.runs, name="runs"),
     path("production-runs/<str:run_id>/", views.run_page, name="run"),
+    path("production-runs/<str:run_id>/sheet/", views.run_sheet, name="run_sheet"),
     path("production-runs/<str:run_id>/accept", views.run_accept, name="run_accept"),
     path("production-runs/<str:run_id>/decline", views.run_decline, name="run_decline"),
     path("production-runs/<str:run_id>/start", views.run_start, name="run_start"),

@@ -24,14 +24,17 @@ from loomworks.notifications import services as notification_services
 from loomworks.notifications import whatsapp
 from loomworks.partners import services as partner_services
 from loomworks.production import services
+from loomworks.production.job_sheet import job_sheet
 from loomworks.production.partner_selectors import (
     partner_consumption_log,
+    partner_run_detail,
     partner_run_queryset,
     partner_run_rows,
     partner_run_view,
 )
 from loomworks.production.selectors import RunFilters, run_visible_to, task_visible_to
 from loomworks.web.forms import PeriodForm
+from loomworks.web.job_sheet import sheet_context
 from loomworks.web.portal.access import partner_required
 from loomworks.web.portal.forms import (
     AcceptForm,
@@ -115,6 +118,17 @@ def _render_run(request, run_id: str, *, forms: dict | None = None, status: int 
 @require_GET
 def run_page(request, run_id):
     return _render_run(request, run_id)
+
+
+@partner_required
+@require_GET
+def run_sheet(request, run_id):
+    """The printable job sheet of one of the workshop's own runs (another's is 404)."""
+    detail = partner_run_detail(request.partner, run_id)
+    sheet = job_sheet(run=detail.run, snapshot=detail.snapshot, tasks=detail.tasks)
+    context = sheet_context(sheet, audience="partner")
+    context["back_url"] = _run_url(run_id)
+    return render(request, "web/job_sheet.html", context)
 
 
 def _field_error(form, error: InvalidInput) -> None:

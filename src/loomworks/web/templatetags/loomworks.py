@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from loomworks.core.formatting import amount_text
 from loomworks.core.numbers import babel_locale, format_money
-from loomworks.production.models import RunStatus
+from loomworks.production.models import DesignFileKind, RunStatus
 from loomworks.work.models import TaskStatus
 
 register = template.Library()
@@ -95,6 +95,12 @@ def status_label(status: str) -> str:
         if status in choices.values:
             return str(choices(status).label)
     return status.replace("_", " ").capitalize()
+
+
+@register.filter
+def file_kind(kind: str) -> str:
+    """A design file's kind in the reader's language (tech pack, pattern, artwork…)."""
+    return str(DesignFileKind(kind).label) if kind in DesignFileKind.values else kind
 
 
 @register.inclusion_tag("web/includes/status_chip.html")

@@ -17,8 +17,10 @@ from loomworks.partners import services as partners
 from loomworks.partners.models import Partner, PartnerStatus
 from loomworks.production import services as production_services
 from loomworks.production.models import RunType
+from loomworks.production.run_records import admin_design_files
 from loomworks.production.selectors import RunFilters, admin_run_queryset, admin_run_rows
 from loomworks.web.console import selectors
+from loomworks.web.console.design_file_forms import DesignFilesForm
 from loomworks.web.console.forms import (
     DesignForm,
     MemberAddForm,
@@ -33,6 +35,7 @@ from loomworks.web.console.views.common import (
     render_console,
     render_not_found,
 )
+from loomworks.web.matrix import MatrixInput
 from loomworks.work import services as work
 from loomworks.work.models import TaskTemplate
 
@@ -53,22 +56,35 @@ def design_list(request):
     )
 
 
-def _new_run_forms(bound: NewRunForm | None = None) -> dict:
+def _design_axes(design) -> tuple[list[str], list[str]]:
+    sizes = [s.size_label for s in design.size_sets.all() if s.size_label]
+    colors = [c.name for c in design.colors.all() if c.name]
+    return list(dict.fromkeys(sizes)), list(dict.fromkeys(colors))
+
+
+def _run_matrix(design, kind: str, data=None) -> MatrixInput:
+    sizes, colors = _design_axes(design)
+    return MatrixInput(data, sizes=sizes, colors=colors, prefix=f"{kind}-sq")
+
+
+def _new_run_forms(design, bound: NewRunForm | None = None) -> dict:
     forms = {
         RunType.SAMPLE: NewRunForm(initial={"run_type": RunType.SAMPLE, "quantity": 1}),
         RunType.PRODUCTION: NewRunForm(initial={"run_type": RunType.PRODUCTION, "quantity": 10}),
     }
+    for kind, form in forms.items():
+        form.matrix = _run_matrix(design, kind)
     if bound is not None:
         forms[bound.data.get("run_type")] = bound
     return forms
 
 
-def _render_design(request, design_id: str, *, bound_run_form=None, status=200):
+def render_design(request, design_id: str, *, bound_run_form=None, files_form=None, status=200):
     design = selectors.design_detail(design_id)
     if design is None:
         return render_not_found(request, _("There is no design with that id."))
     runs = admin_run_rows(selectors.runs_of_design(design)[:RUNS_ON_A_PAGE])
-    forms = _new_run_forms(bound_run_form)
+    forms = _new_run_forms(design, bound_run_form)
     materials = list(design.materials.all())
     for line in materials:
         line.amount = amount_text(line.planned_quantity)
@@ -88,6 +104,8 @@ def _render_design(request, design_id: str, *, bound_run_form=None, status=200):
         "runs": runs,
         "run_count": design.production_runs.count(),
         "design_costs": money_selectors.design_costs(design.pk),
+        "design_files": admin_design_files(design.pk),
+        "files_form": files_form if files_form is not None else DesignFilesForm(),
         "sample_form": forms[RunType.SAMPLE],
         "production_form": forms[RunType.PRODUCTION],
     }
@@ -98,7 +116,7 @@ def _render_design(request, design_id: str, *, bound_run_form=None, status=200):
 
 @admin_required
 def design_detail(request, design_id):
-    return _render_design(request, design_id)
+    return render_design(request, design_id)
 
 
 @admin_required
@@ -107,8 +125,18 @@ def design_new_run(request, design_id):
     design = selectors.design_detail(design_id)
     if design is None:
         return render_not_found(request, _("There is no design with that id."))
-    form = NewRunForm(request.POST)
-    if form.is_valid():
+    kind = request.POST.get("run_type")
+    matrix = _run_matrix(
+        design, kind if kind in RunType.values else RunType.PRODUCTION, request.POST
+    )
+    posted = request.POST
+    if matrix.given() and not posted.get("quantity", "").strip() and matrix.is_valid():
+        # The grid alone says how many: its total is the quantity.
+        posted = posted.copy()
+        posted["quantity"] = str(matrix.total())
+    form = NewRunForm(posted)
+    form.matrix = matrix
+    if matrix.is_valid() and form.is_valid():
         data = form.cleaned_data
         try:
             result = production_services.run_create_from_design(
@@ -118,9 +146,13 @@ def design_new_run(request, design_id):
                 run_type=data["run_type"],
                 due_date=data["due_date"],
                 notes=data["notes"],
+                size_quantities=matrix.cells(),
             )
         except InvalidInput as error:
-            apply_error(form, error)
+            if matrix.takes(error.field):
+                matrix.add_error(error.detail)
+            else:
+                apply_error(form, error)
         except Conflict as error:
             messages.error(request, error.detail)
         else:
@@ -135,7 +167,7 @@ def design_new_run(request, design_id):
                 },
             )
             return redirect("console:run_detail", run_id=run.pk)
-    return _render_design(request, design_id, bound_run_form=form)
+    return render_design(request, design_id, bound_run_form=form)
 
 
 @admin_required

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -25,6 +25,7 @@ from loomworks.money import services as money_services
 from loomworks.money.models import CostingPolicy
 from loomworks.partners.models import Partner, PartnerStatus
 from loomworks.production import services
+from loomworks.production.job_sheet import job_sheet
 from loomworks.production.models import Delivery, ProductionPolicy, ProductionRun, RunStatus
 from loomworks.production.read_models import CommentView, TaskView
 from loomworks.production.rejections import reasons_of
@@ -43,6 +44,7 @@ from loomworks.production.selectors import (
     admin_run_queryset,
     admin_run_rows,
 )
+from loomworks.production.size_matrix import axes
 from loomworks.web.console import selectors
 from loomworks.web.console.forms import (
     AddTasksForm,
@@ -70,6 +72,8 @@ from loomworks.web.console.views.common import (
     render_not_found,
     wants_partial,
 )
+from loomworks.web.job_sheet import sheet_context
+from loomworks.web.matrix import MatrixInput, matrix_table
 from loomworks.work.models import Task, TaskTemplate
 
 RUNS_PER_PAGE = 20
@@ -263,9 +267,11 @@ def _detail_context(request, run_id: str, *, comment_forms=None) -> dict:
     detail = admin_run_detail(run_id)
     run = detail.run
     threads = admin_run_comments(run.id)
+    sizes, colors = axes(detail.snapshot)
     return {
         "detail": detail,
         "run": run,
+        "matrix": matrix_table(run.size_quantities, sizes=sizes, colors=colors),
         "parent": detail.parent,
         "actions": detail.actions,
         "progress": run.progress,
@@ -320,6 +326,19 @@ def run_detail(request, run_id):
     return _render_detail(request, run_id)
 
 
+@admin_required
+def run_sheet(request, run_id):
+    """The printable job sheet (A4): what the workshop needs at the bench."""
+    try:
+        detail = admin_run_detail(run_id)
+    except NotFound:
+        return _run_missing(request)
+    sheet = job_sheet(run=detail.run, snapshot=detail.snapshot, tasks=detail.tasks)
+    context = sheet_context(sheet, audience="admin")
+    context["back_url"] = reverse("console:run_detail", args=[run_id])
+    return render(request, "web/job_sheet.html", context)
+
+
 # ---------------------------------------------------------------- approve
 
 
@@ -345,15 +364,24 @@ def run_approve(request, run_id):
         return _run_missing(request)
     partners, templates = _active_partners(), _templates()
     options = {"partners": partners, "templates": templates, "default_quantity": run.quantity}
+    sizes, colors = axes(run.snapshot)
+    matrix_options = {"sizes": sizes, "colors": colors, "initial": run.size_quantities}
     if request.method == "POST":
         rows = AssignmentRows(request.POST, **options)
-        if rows.is_valid():
+        matrix = MatrixInput(request.POST, **matrix_options)
+        if not rows.editing and matrix.is_valid() and rows.is_valid():
             try:
                 result = services.run_approve(
-                    run=run, actor=actor_for(request), assignments=rows.assignments()
+                    run=run,
+                    actor=actor_for(request),
+                    assignments=rows.assignments(),
+                    size_quantities=matrix.cells() if matrix.enabled else None,
                 )
             except InvalidInput as error:
-                rows.apply_error(error)
+                if matrix.takes(error.field):
+                    matrix.add_error(error.detail)
+                else:
+                    rows.apply_error(error)
             except TransitionNotAllowed as error:
                 return _refused(request, run, error)
             except Conflict as error:
@@ -372,7 +400,14 @@ def run_approve(request, run_id):
         if "approve" not in _actions_for(run):
             return _not_now(request, run, _("approved"))
         rows = AssignmentRows(None, **options)
-    context = {"run": run, "rows": rows, "partners": partners, "templates": templates}
+        matrix = MatrixInput(None, **matrix_options)
+    context = {
+        "run": run,
+        "rows": rows,
+        "matrix": matrix,
+        "partners": partners,
+        "templates": templates,
+    }
     return render_console(request, "console/runs/approve.html", context, section="runs")
 
 
@@ -552,17 +587,26 @@ def run_edit(request, run_id):
         "due_date": run.due_date,
         "notes": run.notes,
     }
+    sizes, colors = axes(run.snapshot)
+    matrix_options = {"sizes": sizes, "colors": colors, "initial": run.size_quantities}
     if request.method == "POST":
         form = EditRunForm(request.POST, initial=initial)
-        if form.is_valid():
+        matrix = MatrixInput(request.POST, **matrix_options)
+        if matrix.is_valid() and form.is_valid():
             changes = form.changes()
+            cells = [cell for cell in matrix.cells() if cell["quantity"]]
+            if matrix.enabled and cells != list(run.size_quantities or []):
+                changes["size_quantities"] = cells
             if not changes:
                 messages.info(request, _("Nothing was changed."))
                 return redirect(_detail_url(run))
             try:
                 services.run_update(run=run, actor=actor_for(request), **changes)
             except InvalidInput as error:
-                apply_error(form, error)
+                if matrix.takes(error.field):
+                    matrix.add_error(error.detail)
+                else:
+                    apply_error(form, error)
             except Conflict as error:
                 return _refused(request, run, error)
             else:
@@ -572,8 +616,12 @@ def run_edit(request, run_id):
         if "edit" not in _actions_for(run):
             return _not_now(request, run, _("edited"))
         form = EditRunForm(initial=initial)
+        matrix = MatrixInput(None, **matrix_options)
     return render_console(
-        request, "console/runs/edit.html", {"run": run, "form": form}, section="runs"
+        request,
+        "console/runs/edit.html",
+        {"run": run, "form": form, "matrix": matrix},
+        section="runs",
     )
 
 
