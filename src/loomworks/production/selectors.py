@@ -13,18 +13,19 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, JSONField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, JSONField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from loomworks.catalog.models import Design
 from loomworks.core.actors import Actor
 from loomworks.core.errors import NotFound
-from loomworks.partners.models import Partner
+from loomworks.partners.models import Partner, PartnerStatus
 from loomworks.production.models import (
     TERMINAL_STATUSES,
     ProductionPolicy,
     ProductionRun,
     RunDependency,
+    RunHistory,
     RunStatus,
 )
 from loomworks.production.outputs import (
@@ -44,6 +45,7 @@ from loomworks.production.read_models import (
     RunOrigin,
 )
 from loomworks.production.run_records import task_views
+from loomworks.production.services.lifecycle import DECLINE_REASONS
 from loomworks.production.size_matrix import cells_of
 from loomworks.production.states import allowed_actions
 from loomworks.work.models import Task, TaskStatus
@@ -190,6 +192,7 @@ class RunFilters:
 
 
 _REFERENCE = re.compile(r"^\s*(?:pr-?)?(\d{1,18})\s*$", re.IGNORECASE)
+_MAX_DIGITS = 12  # run numbers up to a thousand billion are found by a prefix
 
 
 def _search(queryset: QuerySet[ProductionRun], q: str) -> QuerySet[ProductionRun]:
@@ -210,8 +213,24 @@ def _search(queryset: QuerySet[ProductionRun], q: str) -> QuerySet[ProductionRun
     )
     condition = Q(pk=q) | Q(design_id__in=design_ids) | Q(partner_id__in=partner_ids)
     if match:
-        condition |= Q(number=int(match.group(1)))
+        condition |= _reference_prefix(match.group(1))
     return queryset.filter(condition)
+
+
+def _reference_prefix(digits: str) -> Q:
+    """Runs whose reference starts with `PR-<digits>`: PR-101 finds PR-101, PR-1012, PR-10150…
+
+    One range of numbers per extra digit, each read from the unique index on
+    `number`, instead of casting every number to text.
+    """
+    start = int(digits)
+    condition = Q(number=start)
+    if start == 0:
+        return condition
+    for extra in range(1, _MAX_DIGITS - len(digits.lstrip("0")) + 1):
+        low = start * 10**extra
+        condition |= Q(number__gte=low, number__lt=low + 10**extra)
+    return condition
 
 
 def late_condition() -> Q:
@@ -544,3 +563,77 @@ def admin_actions(run: RunFacts | ProductionRun, *, has_parts: bool) -> tuple[st
     checks = allowed_actions(run, Actor(kind=Actor.ADMIN), has_parts=has_parts)
     allowed = {check.action for check in checks if check.allowed}
     return tuple(action for action in ADMIN_COMMANDS if action in allowed)
+
+
+# ---------------------------------------------------------------- reassigning
+
+
+@dataclass(frozen=True)
+class DeclineFacts:
+    """Why the last partner turned a run down, as the reassign page shows it."""
+
+    reason: str
+    reason_label: str
+    notes: str
+    by: str
+    at: object
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A partner a run could go to, with the work it holds now."""
+
+    partner: Partner
+    open_runs: int
+    open_quantity: int
+
+
+def last_decline(run: ProductionRun) -> DeclineFacts | None:
+    """The decline that left the run awaiting reassignment, if that is where it stands."""
+    if run.status != RunStatus.AWAITING_REASSIGNMENT:
+        return None
+    row = RunHistory.objects.filter(run_id=run.pk, kind="decline").order_by("-occurred_at").first()
+    if row is None:
+        return None
+    reason = (row.details or {}).get("reason", "")
+    return DeclineFacts(
+        reason=reason,
+        reason_label=str(DECLINE_REASONS.get(reason, reason)),
+        notes=(row.details or {}).get("notes", ""),
+        by=row.actor_name,
+        at=row.occurred_at,
+    )
+
+
+def reassign_candidates() -> list[Candidate]:
+    """Every active partner with its open runs and pieces (two queries)."""
+    partners = list(Partner.objects.filter(status=PartnerStatus.ACTIVE).order_by("name", "id"))
+    load = {
+        row["partner_id"]: row
+        for row in ProductionRun.objects.filter(
+            partner_id__in=[p.pk for p in partners],
+            status__in=(RunStatus.SENT_TO_PARTNER, RunStatus.IN_PROGRESS),
+        )
+        .values("partner_id")
+        .annotate(runs=Count("id"), pieces=Sum("quantity"))
+    }
+    return [
+        Candidate(
+            partner=p,
+            open_runs=load.get(p.pk, {}).get("runs", 0),
+            open_quantity=load.get(p.pk, {}).get("pieces", 0) or 0,
+        )
+        for p in partners
+    ]
+
+
+def templates_sent_before(run: ProductionRun) -> list[str]:
+    """The templates the run was last sent with, else the ones planned at approval."""
+    row = (
+        RunHistory.objects.filter(run_id=run.pk, kind="dispatch")
+        .order_by("-occurred_at")
+        .values_list("details", flat=True)
+        .first()
+    )
+    ids = (row or {}).get("template_ids") or []
+    return [tid for tid in (ids or run.planned_template_ids or []) if tid]

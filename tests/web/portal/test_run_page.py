@@ -4,6 +4,7 @@ import datetime
 import re
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from loomworks.production import services
@@ -167,6 +168,20 @@ def test_declining_hands_the_run_back_and_it_leaves_the_list(partner_client, sen
     listing = partner_client.get("/partner/").content.decode()
     assert f"You declined {sent_run.reference}." in listing
     assert partner_client.get(f"/partner/production-runs/{sent_run.pk}/").status_code == 404
+
+
+def test_declining_twice_says_it_was_declined_not_404(partner_client, sent_run, other_workshop):
+    url = f"/partner/production-runs/{sent_run.pk}/decline"
+    body = {"reason": "capacity", "notes": "Full until May"}
+    partner_client.post(url, body)
+    again = partner_client.post(url, body, follow=True)
+    assert again.status_code == 200
+    assert f"You declined {sent_run.reference} already" in again.content.decode()
+    assert RunHistory.objects.filter(run=sent_run, kind="decline").count() == 1
+    # Another workshop asking about the same run still finds nothing.
+    other = Client()
+    other.force_login(other_workshop.user)
+    assert other.post(url, body).status_code == 404
 
 
 def test_start_finish_complete_through_the_page(partner_client, working_run):

@@ -31,7 +31,12 @@ from loomworks.production.services.approval import (
     run_update,
 )
 from loomworks.production.services.consumption import consumption_log_add, consumption_log_correct
-from loomworks.production.services.dispatch import DispatchResult, run_add_tasks, run_dispatch
+from loomworks.production.services.dispatch import (
+    DispatchResult,
+    run_add_tasks,
+    run_dispatch,
+    run_reassign_and_dispatch,
+)
 from loomworks.production.services.lifecycle import (
     DECLINE_REASONS,
     CancelResult,
@@ -103,6 +108,7 @@ __all__ = [
     "run_finish",
     "run_quantity_confirm",
     "run_reassign",
+    "run_reassign_and_dispatch",
     "run_rework",
     "run_start",
     "run_subtask_check",

@@ -24,10 +24,12 @@ from loomworks.notifications import whatsapp
 from loomworks.partners import services as partner_services
 from loomworks.production import services
 from loomworks.production.partner_selectors import (
+    already_declined,
     partner_consumption_log,
     partner_run_queryset,
     partner_run_rows,
     partner_run_view,
+    run_declined_by,
 )
 from loomworks.production.selectors import RunFilters, run_visible_to, task_visible_to
 from loomworks.web.portal.access import partner_required
@@ -161,6 +163,11 @@ def run_accept(request, run_id):
 @partner_required
 @require_POST
 def run_decline(request, run_id):
+    declined = run_declined_by(request.partner, run_id)
+    if declined is not None:
+        # A second click, or Back and send again: say what happened, not "not found".
+        messages.info(request, already_declined(declined))
+        return redirect(reverse("portal:runs"))
     return _form_action(
         request,
         run_id,
