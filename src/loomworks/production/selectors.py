@@ -125,23 +125,23 @@ def task_visible_to(partner, task_id: str) -> Task:
 
 
 def _leaf_tasks() -> QuerySet[Task]:
-    """Tasks that count for progress: subtasks, and tasks without subtasks; not cancelled."""
+    """Tasks that count for progress: subtasks, and tasks without subtasks."""
     has_subtasks = Exists(Task.objects.filter(parent_id=OuterRef("pk")))
-    return Task.objects.exclude(status=TaskStatus.CANCELLED).filter(
-        Q(parent__isnull=False) | ~has_subtasks
-    )
+    return Task.objects.filter(Q(parent__isnull=False) | ~has_subtasks)
 
 
-def _counted(tasks: QuerySet[Task], key: str) -> QuerySet:
+def _counted(tasks: QuerySet[Task], key: str, run_cancelled: Q) -> QuerySet:
+    live = ~Q(status=TaskStatus.CANCELLED)
     return (
         tasks.order_by()
         .values(key)
         .annotate(
-            total=Count("pk"),
+            total=Count("pk", filter=live),
             completed=Count("pk", filter=Q(status=TaskStatus.COMPLETED)),
             closed=Count("pk", filter=Q(status=TaskStatus.CLOSED)),
+            cancelled=Count("pk", filter=Q(status=TaskStatus.CANCELLED) & run_cancelled),
         )
-        .values_list(key, "total", "completed", "closed")
+        .values_list(key, "total", "completed", "closed", "cancelled")
     )
 
 
@@ -149,17 +149,24 @@ def progress_by_run(run_ids: Iterable[str]) -> dict[str, Progress]:
     """`Progress` of each run, in one query for any number of runs.
 
     A run counts its own leaf tasks and its parts' (a split run has none of
-    its own after the split: its progress is its parts').
+    its own after the split: its progress is its parts'). Cancelled tasks do
+    not count, except on a cancelled run, where they are `cancelled`: the
+    work it stopped with is not shown as all done.
     """
     run_ids = list(dict.fromkeys(run_ids))
     if not run_ids:
         return {}
-    own = _counted(_leaf_tasks().filter(run_id__in=run_ids), "run_id")
-    parts = _counted(_leaf_tasks().filter(run__parent_id__in=run_ids), "run__parent_id")
+    cancelled = RunStatus.CANCELLED
+    own = _counted(_leaf_tasks().filter(run_id__in=run_ids), "run_id", Q(run__status=cancelled))
+    parts = _counted(
+        _leaf_tasks().filter(run__parent_id__in=run_ids),
+        "run__parent_id",
+        Q(run__parent__status=cancelled),
+    )
     progress = dict.fromkeys(run_ids, Progress())
-    for run_id, total, completed, closed in own.union(parts, all=True):
+    for run_id, total, completed, closed, stopped in own.union(parts, all=True):
         progress[run_id] = progress[run_id] + Progress(
-            completed=completed, total=total, closed=closed
+            completed=completed, total=total, closed=closed, cancelled=stopped
         )
     return progress
 

@@ -231,3 +231,27 @@ def test_the_page_runs_the_same_queries_for_few_or_many_tasks_and_parts(
 def test_due_and_promised_dates_are_human(console, make_run, workshop):
     run = make_run("sent_to_partner", partner=workshop.partner, due_date=datetime.date(2031, 4, 3))
     assert "3 Apr 2031" in text(console.get(url(run)))
+
+
+def test_a_cancelled_split_run_shows_the_work_it_stopped_with_not_a_full_bar(
+    console, split_run, admin
+):
+    result = split_run()
+    cutting = result.children[0]
+    cutter = result.workshops[0]
+    services.run_dispatch(
+        run=cutting,
+        template_ids=[TemplateFactory(checklist=["Lay", "Mark", "Cut", "Bundle"]).pk],
+        actor=admin,
+    )
+    services.run_accept(run=cutting, actor=cutter.actor)
+    task = Task.objects.get(run=cutting, parent__isnull=True)
+    for subtask in Task.objects.filter(parent=task).order_by("position")[:3]:
+        services.run_subtask_complete(task=task, subtask=subtask, actor=cutter.actor)
+    services.run_cancel(run=result.run, actor=admin, reason="Season dropped")
+
+    page = text(console.get(url(result.run)))
+    assert "3 of 4 checklist items ticked" in page and "1 cancelled with the run" in page
+    assert 'style="width: 75%"' in page and 'style="width: 100%"' not in page
+    listed = text(console.get("/admin/production-runs/", {"q": result.run.reference}))
+    assert "3 of 4 checklist items ticked" in listed

@@ -94,15 +94,19 @@ def progress_bar(progress, label: bool = True):
     """A `read_models.Progress` (or a `{completed, total}` dict) as a bar."""
     if isinstance(progress, dict):
         completed, total = progress.get("completed", 0), progress.get("total", 0)
-        closed = progress.get("closed", 0)
+        closed, cancelled = progress.get("closed", 0), progress.get("cancelled", 0)
     else:
         completed, total, closed = progress.completed, progress.total, progress.closed
-    percent = round(100 * completed / total) if total else 0
-    closed_percent = round(100 * closed / total) if total else 0
+        cancelled = getattr(progress, "cancelled", 0)
+    # A cancelled run's bar is out of everything it had: what it stopped with shows as not done.
+    whole = total + cancelled
+    percent = round(100 * completed / whole) if whole else 0
+    closed_percent = round(100 * closed / whole) if whole else 0
     return {
         "completed": completed,
-        "total": total,
+        "total": whole,
         "closed": closed,
+        "cancelled": cancelled,
         "percent": percent,
         "closed_percent": closed_percent,
         "label": label,
