@@ -240,6 +240,23 @@ def _reference_prefix(digits: str) -> Q:
     return condition
 
 
+def runs_ready_to_send() -> QuerySet[ProductionRun]:
+    """Approved runs an admin can send now, however they got there.
+
+    First steps, runs whose earlier steps completed, runs reassigned after a
+    decline: each has an active partner, no part of its own (a split run is
+    sent through its parts) and no dependency still open — what the dispatch
+    guard checks.
+    """
+    open_dependency = RunDependency.objects.filter(run_id=OuterRef("pk")).exclude(
+        depends_on__status=RunStatus.COMPLETED
+    )
+    has_parts = ProductionRun.objects.filter(parent_id=OuterRef("pk"))
+    return ProductionRun.objects.filter(
+        status=RunStatus.APPROVED, partner__status=PartnerStatus.ACTIVE
+    ).exclude(Exists(open_dependency) | Exists(has_parts))
+
+
 def late_condition() -> Q:
     today = timezone.localdate()
     open_runs = ~Q(status__in=TERMINAL_STATUSES)
@@ -644,3 +661,55 @@ def templates_sent_before(run: ProductionRun) -> list[str]:
     )
     ids = (row or {}).get("template_ids") or []
     return [tid for tid in (ids or run.planned_template_ids or []) if tid]
+
+
+# ---------------------------------------------------------------- a split run's steps
+
+
+@dataclass(frozen=True)
+class PartStep:
+    """One part of a split run as its steps table shows it: what it needs next."""
+
+    run: AdminRun
+    step: int
+    need: str  # a key of NEXT_NEEDS
+    waits_for: tuple[str, ...] = ()  # references of the open runs it waits for
+
+
+def part_steps(children: Sequence[AdminRun]) -> list[PartStep]:
+    """The parts of a split run, in step order, each with what must happen next.
+
+    Decided from the read objects already fetched for the run page: no query.
+    """
+    by_id = {child.id: child for child in children}
+    steps = []
+    for child in children:
+        waiting = tuple(
+            by_id[other].reference if other in by_id else other
+            for other in child.depends_on_run_ids
+            if other not in by_id or by_id[other].status != RunStatus.COMPLETED
+        )
+        steps.append(
+            PartStep(
+                run=child,
+                step=child.order_group or 1,
+                need=_next_need(child, waiting),
+                waits_for=waiting,
+            )
+        )
+    return steps
+
+
+def _next_need(run: AdminRun, waiting: tuple[str, ...]) -> str:
+    status = run.status
+    if status == RunStatus.APPROVED:
+        if run.partner is None:
+            return "assign"
+        return "wait" if waiting else "send"
+    return {
+        RunStatus.AWAITING_REASSIGNMENT: "reassign",
+        RunStatus.SENT_TO_PARTNER: "accept",
+        RunStatus.IN_PROGRESS: "finish" if run.progress.open else "complete",
+        RunStatus.COMPLETED: "done",
+        RunStatus.CANCELLED: "cancelled",
+    }.get(status, "review")

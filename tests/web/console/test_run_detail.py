@@ -255,3 +255,29 @@ def test_a_cancelled_split_run_shows_the_work_it_stopped_with_not_a_full_bar(
     assert 'style="width: 75%"' in page and 'style="width: 100%"' not in page
     listed = text(console.get("/admin/production-runs/", {"q": result.run.reference}))
     assert "3 of 4 checklist items ticked" in listed
+
+
+def test_a_split_run_shows_its_steps_as_a_table_with_what_each_needs_next(
+    console, split_run, admin
+):
+    result = split_run()
+    cutting, sewing_a, sewing_b = result.children
+    page = text(console.get(url(result.run)))
+    table = page[page.index('id="steps"') : page.index("</section>", page.index('id="steps"'))]
+    rows = table.split("<tr data-need=")[1:]
+    assert [row.split('"')[1] for row in rows] == ["send", "wait", "wait"]
+    assert cutting.reference in rows[0] and cutting.partner.name in rows[0]
+    assert "Send it to the partner" in rows[0]
+    assert f"Waits for {cutting.reference}" in rows[1] and sewing_a.partner.name in rows[1]
+    assert sewing_b.reference in rows[2]
+
+    _complete_run(cutting, result.workshops[0], admin)
+    page = text(console.get(url(result.run)))
+    table = page[page.index('id="steps"') :]
+    assert 'data-need="done"' in table and table.count('data-need="send"') == 2
+
+
+def _complete_run(run, workshop, admin):
+    services.run_dispatch(run=run, template_ids=[TemplateFactory().pk], actor=admin)
+    services.run_accept(run=run, actor=workshop.actor)
+    services.run_complete(run=run, actor=admin)

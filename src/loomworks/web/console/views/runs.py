@@ -40,6 +40,7 @@ from loomworks.production.selectors import (
     admin_run_queryset,
     admin_run_rows,
     last_decline,
+    part_steps,
     reassign_candidates,
     templates_sent_before,
 )
@@ -270,6 +271,7 @@ def _detail_context(request, run_id: str, *, comment_forms=None) -> dict:
         "progress": run.progress,
         "tasks": [_panel(task, threads, comment_forms or {}) for task in detail.tasks],
         "children": detail.children,
+        "steps": part_steps(detail.children),
         "siblings": detail.siblings,
         "depends_on": detail.depends_on,
         "dependents": detail.dependents,
