@@ -113,7 +113,10 @@ def _render_run(request, run_id: str, *, forms: dict | None = None, status: int 
 @partner_required
 @require_GET
 def run_page(request, run_id):
-    return _render_run(request, run_id)
+    run = run_visible_to(request.partner, run_id)
+    # Opening the run is reading what the feed said about it.
+    notification_services.notifications_read_for(user=request.user, run_id=run.pk)
+    return _render_run(request, run.pk)
 
 
 def _field_error(form, error: InvalidInput) -> None:

@@ -20,6 +20,7 @@ from django_htmx.http import push_url
 
 from loomworks.catalog.models import Design
 from loomworks.core.errors import Conflict, InvalidInput, NotFound, TransitionNotAllowed
+from loomworks.notifications import services as notification_services
 from loomworks.partners.models import Partner, PartnerStatus
 from loomworks.production import services
 from loomworks.production.models import Delivery, ProductionPolicy, ProductionRun, RunStatus
@@ -317,6 +318,8 @@ def _render_detail(request, run_id: str, *, comment_forms=None, status: int = 20
 
 @admin_required
 def run_detail(request, run_id):
+    # Opening the run is reading what the feed said about it.
+    notification_services.notifications_read_for(user=request.user, run_id=run_id)
     return _render_detail(request, run_id)
 
 
