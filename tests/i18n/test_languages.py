@@ -260,3 +260,14 @@ def test_the_invitation_page_speaks_the_invited_persons_language(client):
     assert "Les deux mots de passe ne sont pas identiques." in refused
     # A broken link says nothing about whose it is: the browser's language.
     assert "This link no longer works" in page(client.get("/invite/MQ/nope/", follow=True))
+
+
+def test_french_tells_uploading_apart_from_sending(portal, workshop, make_run, speaks):
+    speaks(workshop.user, "fr")
+    run = make_run("in_progress", partner=workshop.partner, actor=workshop.actor)
+    html = page(portal.get(f"/partner/production-runs/{run.pk}/"))
+    photos = html[html.index('id="photos"') :]
+    photos = photos[: photos.index("</section>")]
+    assert ">Téléverser</button>" in photos and "Envoyer" not in photos
+    comment_form = html[html.index('class="comment-form"') :]
+    assert ">Envoyer</button>" in comment_form[: comment_form.index("</form>")]
