@@ -271,3 +271,31 @@ def test_french_tells_uploading_apart_from_sending(portal, workshop, make_run, s
     assert ">Téléverser</button>" in photos and "Envoyer" not in photos
     comment_form = html[html.index('class="comment-form"') :]
     assert ">Envoyer</button>" in comment_form[: comment_form.index("</form>")]
+
+
+def test_dates_in_an_email_follow_the_recipients_language(make_run, admin, speaks):
+    import datetime
+
+    member = MemberFactory(partner=PartnerFactory(name="Atelier Lyon"))
+    speaks(member.user, "fr")
+    run = make_run("approved", partner=member.partner, due_date=datetime.date(2031, 12, 8))
+    production.run_dispatch(run=run, template_ids=[TemplateFactory().pk], actor=admin)
+    drain()
+
+    [message] = mail.outbox
+    assert "8 décembre 2031" in message.body and "December" not in message.body
+
+
+@pytest.mark.parametrize(
+    ("language", "written"), [("en", "8 Dec 2031"), ("fr", "8 déc. 2031"), ("pt", "8 dez. 2031")]
+)
+def test_months_are_lower_case_mid_sentence_in_french_and_portuguese(
+    portal, workshop, make_run, speaks, language, written
+):
+    import datetime
+
+    speaks(workshop.user, language)
+    run = make_run("sent_to_partner", partner=workshop.partner, due_date=datetime.date(2031, 12, 8))
+    html = page(portal.get(f"/partner/production-runs/{run.pk}/"))
+    assert written in html
+    assert "Déc" not in html and "Dez" not in html

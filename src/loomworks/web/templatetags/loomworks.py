@@ -1,15 +1,13 @@
 """Template helpers shared by the console and the portal: one look for statuses,
 dates, progress and the stage stepper."""
 
-import datetime
-
 from babel.numbers import get_decimal_symbol
 from django import template
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from loomworks.core.dates import format_day, format_moment
 from loomworks.core.formatting import amount_text
 from loomworks.core.numbers import babel_locale
 from loomworks.production.models import RunStatus
@@ -57,16 +55,14 @@ def human_date(value) -> str:
     """3 Apr 2027."""
     if not value:
         return ""
-    if isinstance(value, datetime.datetime):
-        value = timezone.localtime(value).date()
-    return date_format(value, "j M Y")
+    return format_day(value)
 
 
 @register.filter
 def human_datetime(value) -> str:
     if not value:
         return ""
-    return date_format(timezone.localtime(value), "j M Y, H:i")
+    return format_moment(value)
 
 
 @register.filter
