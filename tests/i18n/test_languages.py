@@ -299,3 +299,11 @@ def test_months_are_lower_case_mid_sentence_in_french_and_portuguese(
     html = page(portal.get(f"/partner/production-runs/{run.pk}/"))
     assert written in html
     assert "Déc" not in html and "Dez" not in html
+
+
+def test_a_workshop_reads_its_own_words_for_where_a_run_stands(portal, workshop, make_run, speaks):
+    speaks(workshop.user, "fr")
+    make_run("sent_to_partner", partner=workshop.partner)
+    html = page(portal.get("/partner/"))
+    assert "En attente de votre réponse" in html
+    assert "Envoyée au partenaire" not in html

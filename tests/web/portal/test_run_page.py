@@ -52,7 +52,7 @@ def test_shows_reference_stepper_progress_tasks_and_timeline(partner_client, sen
     assert "0 of 2 checklist items ticked" in page
     assert "Cutting" in page and "Lay fabric" in page and "Cut panels" in page
     assert "Sent to the workshop" in page
-    assert "Approved → Sent to partner" in page
+    assert "Coming up → Waiting for your answer" in page
 
 
 @pytest.mark.parametrize(

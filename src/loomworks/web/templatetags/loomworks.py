@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from loomworks.core.dates import format_day, format_moment
 from loomworks.core.formatting import amount_text
 from loomworks.core.numbers import babel_locale
+from loomworks.production.labels import partner_status_label
 from loomworks.production.models import RunStatus
 from loomworks.work.models import TaskStatus
 
@@ -45,9 +46,17 @@ def status_label(status: str) -> str:
     return status.replace("_", " ").capitalize()
 
 
+@register.filter
+def partner_status(status: str) -> str:
+    """A run status in a workshop's words (production.labels), else the shared label."""
+    return partner_status_label(status) or status_label(status)
+
+
 @register.inclusion_tag("web/includes/status_chip.html")
-def status_chip(status: str):
-    return {"status": status, "label": status_label(status)}
+def status_chip(status: str, audience: str = ""):
+    """A status chip; `audience="partner"` words a run's status the way a workshop reads it."""
+    label = partner_status(status) if audience == "partner" else status_label(status)
+    return {"status": status, "label": label}
 
 
 @register.filter
