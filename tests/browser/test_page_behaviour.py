@@ -103,3 +103,16 @@ def test_a_material_entry_error_gets_the_focus(transactional_db, phone_page, liv
     expect(page.locator("#id_quantity")).to_be_focused()
     box = page.locator("#id_quantity").bounding_box()
     assert 0 <= box["y"] <= page.viewport_size["height"]
+
+
+def test_the_handle_is_suggested_from_the_name_until_typed(transactional_db, page, live_server):
+    from tests.factories import AdminFactory
+
+    admin = AdminFactory()
+    log_in(page, live_server, admin.email, PASSWORD)
+    page.goto(f"{live_server.url}/admin/partners/new/")
+    page.fill("#id_name", "Atelier Été Lyon")
+    expect(page.locator("#id_handle")).to_have_value("atelier-ete-lyon")
+    page.fill("#id_handle", "lyon")
+    page.fill("#id_name", "Atelier Lyon")
+    expect(page.locator("#id_handle")).to_have_value("lyon")  # the admin's own choice stays

@@ -446,3 +446,16 @@ def test_related_runs_show_reference_role_and_status_but_never_the_other_partner
     assert "stitching" in page
     assert other_workshop.partner.name not in page
     assert f'href="/partner/production-runs/{theirs.pk}/"' not in page
+
+
+def test_a_huge_material_quantity_is_refused_in_plain_words(partner_client, working_run):
+    from loomworks.catalog.models import Material
+
+    material = Material.objects.first()
+    response = partner_client.post(
+        f"/partner/production-runs/{working_run.pk}/consumption",
+        {"material": material.pk, "quantity": "12345678901234"},
+    )
+    page = response.content.decode()
+    assert "That is more than any real quantity: keep it below 1,000,000,000." in page
+    assert "digits in total" not in page

@@ -129,3 +129,26 @@
     xhr.send(data);
   });
 })();
+
+/* A handle suggested from the name as it is typed (the server does the same for a
+ * blank handle), until the person types a handle of their own. */
+(function () {
+  "use strict";
+
+  function slugify(text) {
+    return text.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase()
+      .replace(/[^a-z0-9\s_-]/g, "").trim().replace(/[\s_-]+/g, "-").slice(0, 100);
+  }
+
+  document.addEventListener("input", function (event) {
+    var source = event.target;
+    if (!source.id) { return; }
+    document.querySelectorAll('[data-suggest-from="' + source.id + '"]').forEach(function (target) {
+      if (target.dataset.edited === "1") { return; }
+      target.value = slugify(source.value);
+    });
+    if (source.hasAttribute("data-suggest-from")) {
+      source.dataset.edited = source.value ? "1" : "";
+    }
+  });
+})();
