@@ -307,3 +307,32 @@ def test_a_workshop_reads_its_own_words_for_where_a_run_stands(portal, workshop,
     html = page(portal.get("/partner/"))
     assert "En attente de votre réponse" in html
     assert "Envoyée au partenaire" not in html
+
+
+def test_old_notices_are_read_in_the_language_chosen_since(
+    portal, workshop, make_run, admin, admin_user, speaks
+):
+    from django.test import Client
+
+    from loomworks.core.actors import Actor
+    from tests.factories import AdminFactory
+
+    run = make_run("approved", partner=workshop.partner)
+    production.run_dispatch(run=run, template_ids=[TemplateFactory().pk], actor=admin)
+    drain()
+    production.run_accept(run=run, actor=workshop.actor)
+    drain()
+    production.run_cancel(run=run, actor=Actor.admin(AdminFactory()), reason="Tissu rappelé")
+    drain()
+
+    # Made in English; the admin and the workshop then choose French and Portuguese.
+    speaks(admin_user, "fr")
+    console = Client()
+    console.force_login(admin_user)
+    feed = page(console.get("/admin/notifications/"))
+    assert f"a accepté {run.reference}" in feed and "accepted" not in feed
+
+    speaks(workshop.user, "pt")
+    notices = page(portal.get("/partner/notifications/"))
+    assert f"A marca cancelou o lote {run.reference}" in notices
+    assert "The brand cancelled" not in notices

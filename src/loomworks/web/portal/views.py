@@ -21,6 +21,7 @@ from loomworks.core.errors import DomainError, InvalidInput, NotFound
 from loomworks.notifications import selectors as notification_selectors
 from loomworks.notifications import services as notification_services
 from loomworks.notifications import whatsapp
+from loomworks.notifications.rerender import in_readers_language
 from loomworks.partners import services as partner_services
 from loomworks.production import services
 from loomworks.production.partner_selectors import (
@@ -465,10 +466,13 @@ def notifications(request):
 
 
 def _notices_context(request) -> dict:
-    page = Paginator(notification_selectors.notifications_for(request.user), 20)
+    page = Paginator(notification_selectors.notifications_for(request.user), 20).get_page(
+        request.GET.get("page")
+    )
+    page.object_list = in_readers_language(page.object_list)
     member, user = request.member, request.user
     return {
-        "page": page.get_page(request.GET.get("page")),
+        "page": page,
         "email_notifications": member.email_notifications,
         "reach_form": ReachSettingsForm(
             initial={
