@@ -336,3 +336,18 @@ def test_old_notices_are_read_in_the_language_chosen_since(
     notices = page(portal.get("/partner/notifications/"))
     assert f"A marca cancelou o lote {run.reference}" in notices
     assert "The brand cancelled" not in notices
+
+
+def test_a_decline_in_the_history_is_read_in_the_readers_language(
+    make_run, workshop, admin_user, speaks
+):
+    from django.test import Client
+
+    run = make_run("sent_to_partner", partner=workshop.partner)
+    production.run_decline(run=run, actor=workshop.actor, reason="capacity", notes="Mai complet")
+    speaks(admin_user, "fr")
+    console = Client()
+    console.force_login(admin_user)
+    html = page(console.get(f"/admin/production-runs/{run.pk}/"))
+    assert "Pas de capacité disponible: Mai complet" in html
+    assert "No capacity" not in html

@@ -6,6 +6,14 @@ workshop the run is sent to) override the brand's words.
 
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+# Why a workshop turns a run down: the code is kept, the words are the reader's.
+DECLINE_REASONS = {
+    "capacity": gettext_lazy("No capacity"),
+    "materials_unavailable": gettext_lazy("Materials unavailable"),
+    "scheduling_conflict": gettext_lazy("Scheduling conflict"),
+    "other": gettext_lazy("Other"),
+}
+
 HISTORY_LABELS = {
     "created": gettext_lazy("Created"),
     "approve": gettext_lazy("Approved"),

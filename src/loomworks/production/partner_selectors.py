@@ -45,6 +45,7 @@ from loomworks.production.rejections import reasons_of
 from loomworks.production.run_records import (
     comment_threads,
     comment_view,
+    history_note,
     media_view,
     run_ref,
     task_view,
@@ -354,7 +355,7 @@ def partner_run_timeline(partner, run_id: str) -> tuple[HistoryEntry, ...]:
                 to_status=row.to_status,
                 actor_kind=row.actor_kind,
                 actor_name="" if other else row.actor_name,
-                note="" if other else row.note,
+                note="" if other else history_note(row),
                 occurred_at=row.occurred_at,
                 other_workshop=other,
                 closed_on_completion=int((row.details or {}).get("closed_on_completion") or 0),

@@ -20,6 +20,7 @@ from loomworks.catalog.models import Design
 from loomworks.core.actors import Actor
 from loomworks.core.errors import NotFound
 from loomworks.partners.models import Partner, PartnerStatus
+from loomworks.production.labels import DECLINE_REASONS
 from loomworks.production.models import (
     TERMINAL_STATUSES,
     ProductionPolicy,
@@ -45,7 +46,6 @@ from loomworks.production.read_models import (
     RunOrigin,
 )
 from loomworks.production.run_records import task_views
-from loomworks.production.services.lifecycle import DECLINE_REASONS
 from loomworks.production.size_matrix import cells_of
 from loomworks.production.states import allowed_actions
 from loomworks.work.models import Task, TaskStatus
