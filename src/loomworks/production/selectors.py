@@ -253,7 +253,9 @@ def runs_ready_to_send() -> QuerySet[ProductionRun]:
     )
     has_parts = ProductionRun.objects.filter(parent_id=OuterRef("pk"))
     return ProductionRun.objects.filter(
-        status=RunStatus.APPROVED, partner__status=PartnerStatus.ACTIVE
+        status=RunStatus.APPROVED,
+        partner__status=PartnerStatus.ACTIVE,
+        proposed_quantity__isnull=True,  # a quantity to confirm first
     ).exclude(Exists(open_dependency) | Exists(has_parts))
 
 
@@ -672,7 +674,9 @@ class PartStep:
 
     run: AdminRun
     step: int
-    need: str  # a key of NEXT_NEEDS
+    # assign, wait, confirm (the quantity), send, reassign, accept, finish,
+    # complete, done, cancelled, review
+    need: str
     waits_for: tuple[str, ...] = ()  # references of the open runs it waits for
 
 
@@ -705,7 +709,9 @@ def _next_need(run: AdminRun, waiting: tuple[str, ...]) -> str:
     if status == RunStatus.APPROVED:
         if run.partner is None:
             return "assign"
-        return "wait" if waiting else "send"
+        if waiting:
+            return "wait"
+        return "confirm" if run.proposed_quantity is not None else "send"
     return {
         RunStatus.AWAITING_REASSIGNMENT: "reassign",
         RunStatus.SENT_TO_PARTNER: "accept",

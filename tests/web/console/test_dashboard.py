@@ -71,6 +71,15 @@ def test_ready_to_dispatch_lists_every_approved_run_that_can_be_sent(
     assert not any(part.reference in ready for part in sewing)  # they wait for cutting
 
 
+def test_a_run_with_a_quantity_to_confirm_is_not_ready_to_dispatch(console, make_run, workshop):
+    from loomworks.production.models import ProductionRun
+
+    run = make_run("approved", partner=workshop.partner, quantity=10)
+    # As the step before leaves it when it delivered fewer pieces than planned.
+    ProductionRun.objects.filter(pk=run.pk).update(proposed_quantity=8)
+    assert run.reference not in section(text(console.get("/admin/")), "ready_to_dispatch")
+
+
 def _complete(run, workshop, admin):
     from tests.factories import TemplateFactory
 

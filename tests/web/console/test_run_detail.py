@@ -277,6 +277,16 @@ def test_a_split_run_shows_its_steps_as_a_table_with_what_each_needs_next(
     assert 'data-need="done"' in table and table.count('data-need="send"') == 2
 
 
+def test_a_step_with_a_quantity_to_confirm_says_so(console, split_run, admin):
+    from loomworks.production.models import ProductionRun
+
+    result = split_run()
+    cutting = result.children[0]
+    ProductionRun.objects.filter(pk=cutting.pk).update(proposed_quantity=9)
+    page = text(console.get(url(result.run)))
+    assert 'data-need="confirm"' in page and "Confirm its quantity (9 proposed)" in page
+
+
 def _complete_run(run, workshop, admin):
     services.run_dispatch(run=run, template_ids=[TemplateFactory().pk], actor=admin)
     services.run_accept(run=run, actor=workshop.actor)
