@@ -2,7 +2,8 @@
 
 - no domain app imports `api/` or `web/`;
 - `work/`, `catalog/` and `events/` never import `production/`;
-- apps stack in layers (api | web | ops, integrations | reminders, notifications, production, orders,
+- apps stack in layers (api | web | ops, integrations | reminders, notifications, money,
+  production, orders,
   catalog | work | partners | accounts, events, core): no two apps import each
   other, and neighbours on one floor not at all;
 - no import cycle between the modules of any package.

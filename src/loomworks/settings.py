@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "loomworks.orders",
     "loomworks.work",
     "loomworks.production",
+    "loomworks.money",
     "loomworks.notifications",
     "loomworks.reminders",
     "loomworks.integrations",

@@ -117,6 +117,7 @@ PEOPLE_ONLY = {
     ("DELETE", "/api/admin/api-keys/{key_id}"),
     ("PUT", "/api/admin/production-run-policy"),
     ("PUT", "/api/admin/output-policy"),
+    ("PUT", "/api/admin/costing-policy"),
     ("GET", "/api/admin/notifications"),
     ("POST", "/api/admin/notifications/read-all"),
     ("POST", "/api/admin/notifications/{notification_id}/read"),

@@ -3,14 +3,15 @@
 The routes live in `admin_catalog` (partners, designs, materials, task
 templates, products, orders), `admin_runs` (production runs, task
 comments, the production policy), `admin_connect` (API keys, webhooks,
-stores, order cancellation) and `admin_reminders` (the reminder rules);
+stores, order cancellation), `admin_reminders` (the reminder rules) and
+`admin_money` (rate cards, the payables ledger, payments, statements);
 all inherit this router's auth, so a
 partner's token answers 403 and no token 401 before anything else is read.
 """
 
 from ninja import Router
 
-from loomworks.api import admin_catalog, admin_connect, admin_reminders, admin_runs
+from loomworks.api import admin_catalog, admin_connect, admin_money, admin_reminders, admin_runs
 from loomworks.api.security import ADMIN, auth_for
 
 router = Router(auth=auth_for(ADMIN), tags=["admin"])
@@ -18,3 +19,4 @@ router.add_router("", admin_catalog.router)
 router.add_router("", admin_runs.router)
 router.add_router("", admin_connect.router)
 router.add_router("", admin_reminders.router)
+router.add_router("", admin_money.router)

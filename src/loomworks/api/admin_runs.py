@@ -47,6 +47,7 @@ from loomworks.api.admin_schemas import (
     page_out,
     responses,
 )
+from loomworks.api.money_schemas import attach_admin_money
 from loomworks.api.schemas import (
     comment_out,
     delivery_out,
@@ -57,6 +58,7 @@ from loomworks.api.schemas import (
 )
 from loomworks.catalog import selectors as catalog_selectors
 from loomworks.core.errors import InvalidInput, NotFound
+from loomworks.money import services as money
 from loomworks.partners import selectors as partner_selectors
 from loomworks.production import services
 from loomworks.production.models import Delivery, ProductionPolicy, ProductionRun, RunStatus
@@ -111,7 +113,7 @@ def _task(task_id: str) -> Task:
 
 
 def _run_envelope(run_id: str) -> dict:
-    return {"production_run": run_out(_view(run_id))}
+    return {"production_run": _with_money(run_out(_view(run_id)))}
 
 
 def _assignments(items: list[AdminAssignmentIn]) -> list[services.Assignment]:
@@ -135,9 +137,12 @@ def _assignments(items: list[AdminAssignmentIn]) -> list[services.Assignment]:
 
 def _approve_out(result: services.ApproveResult) -> dict:
     runs = admin_runs_by_id([result.run.pk, *(child.pk for child in result.children)])
+    top = run_out(runs[result.run.pk])
+    children = [run_out(runs[child.pk]) for child in result.children]
+    attach_admin_money([top, *children])
     return {
-        "production_run": run_out(runs[result.run.pk]),
-        "children": [run_out(runs[child.pk]) for child in result.children],
+        "production_run": top,
+        "children": children,
         "dispatch_errors": result.dispatch_errors,
     }
 
@@ -145,7 +150,7 @@ def _approve_out(result: services.ApproveResult) -> dict:
 def _detail_out(detail: AdminRunDetail) -> dict:
     """The detail: the run object plus snapshot, tasks with subtasks, the runs around it,
     and what an admin may do now (`available_actions`, as the console's buttons)."""
-    return {
+    out = {
         **run_out(detail.run),
         "snapshot": detail.snapshot,
         "planned_template_ids": list(detail.planned_template_ids),
@@ -158,6 +163,15 @@ def _detail_out(detail: AdminRunDetail) -> dict:
         "available_actions": list(detail.actions),
         "rejected_left_to_rework": detail.rejected_left_to_rework,
     }
+    around = [out["parent"], *out["children"], *out["dependents"], *out["depends_on"]]
+    attach_admin_money([out, *(run for run in around if run)])
+    return out
+
+
+def _with_money(run: dict) -> dict:
+    """The run object with its price and cost (`money`'s read model)."""
+    attach_admin_money([run])
+    return run
 
 
 def _policy_out(policy: ProductionPolicy) -> dict:
@@ -216,7 +230,9 @@ def run_list_page(request: HttpRequest, filters: Query[AdminRunListFilters]):
         limit=filters.limit,
         offset=filters.offset,
     )
-    return page_out(page, "production_runs", run_out)
+    out = page_out(page, "production_runs", run_out)
+    attach_admin_money(out["production_runs"])
+    return out
 
 
 @router.get("/production-runs/{run_id}", response=responses({200: AdminRunDetailEnvelope}, 404))
@@ -289,10 +305,18 @@ def run_approve(request: HttpRequest, run_id: PathId, payload: AdminApproveIn | 
     response=responses({200: AdminSendOut}, *ACTION_ERRORS),
 )
 def run_send(request: HttpRequest, run_id: PathId, payload: AdminSendIn):
-    """Send an approved run to its partner with one task per template, in order."""
+    """Send an approved run to its partner with one task per template, in order.
+
+    The partner is proposed its rate card's price for the run, or `price` when
+    given; the price is fixed when the partner accepts the run."""
     templates_by_ids(payload.template_ids)
     run = _run(run_id)
-    result = services.run_dispatch(run=run, template_ids=payload.template_ids, actor=request.actor)
+    result = money.run_dispatch_priced(
+        run=run,
+        template_ids=payload.template_ids,
+        actor=request.actor,
+        price=payload.price.dict() if payload.price else None,
+    )
     tasks = admin_tasks_by_id([task.pk for task in result.tasks])
     return {**_run_envelope(run_id), "tasks": [task_out(task) for task in tasks]}
 
@@ -390,7 +414,7 @@ def run_complete(request: HttpRequest, run_id: PathId, payload: AdminNoteIn | No
 def _delivery_envelope(run_id: str, delivery_id: str) -> dict:
     view = _view(run_id)
     delivery = next(d for d in view.deliveries if d.id == delivery_id)
-    return {"delivery": delivery_out(delivery), "production_run": run_out(view)}
+    return {"delivery": delivery_out(delivery), "production_run": _with_money(run_out(view))}
 
 
 @router.post(

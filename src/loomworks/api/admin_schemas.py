@@ -725,8 +725,25 @@ class AdminFromDesignIn(Input):
     assignments: list[AdminAssignmentIn] = Field(default_factory=list, max_length=100)
 
 
+class AdminPriceIn(Input):
+    unit: Literal["piece", "run"]
+    amount: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=40),
+        WithJsonSchema({"type": "string", "pattern": r"^\d+(\.\d+)?$", "examples": ["12.50"]}),
+    ] = Field(description="per piece or per run, up to four decimals")
+    currency: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=3),
+        WithJsonSchema({"type": "string", "pattern": "^[A-Z]{3}$", "examples": ["EUR"]}),
+    ]
+
+
 class AdminSendIn(Input):
     template_ids: list[Id] = Field(min_length=1, max_length=50)
+    price: AdminPriceIn | None = Field(
+        None, description="the partner's price for this run, instead of its rate card's"
+    )
 
 
 class AdminAddTasksIn(Input):

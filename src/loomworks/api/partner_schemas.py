@@ -25,6 +25,7 @@ from loomworks.api.schemas import (
     Out,
     OutputOut,
     PartnerRef,
+    PriceOut,
     Progress,
     SizeQuantityOut,
     run_facts_out,
@@ -204,6 +205,9 @@ class MediaOut(Out):
 
 
 class PartnerRunOut(Out):
+    price: PriceOut | None = Field(
+        None, description="your price for this run: proposed when sent, fixed when you accept"
+    )
     id: str
     reference: str
     status: str

@@ -10,7 +10,16 @@ from django.utils.translation import gettext as _
 from ninja import File, Query, Router, Status
 from ninja.files import UploadedFile
 
+from loomworks.api.admin_money import check_period
 from loomworks.api.admin_schemas import page_out
+from loomworks.api.money_schemas import (
+    RateList,
+    StatementEnvelope,
+    StatementQuery,
+    attach_partner_prices,
+    rate_out,
+    statement_out,
+)
 from loomworks.api.partner_schemas import (
     AcceptIn,
     CheckIn,
@@ -49,6 +58,7 @@ from loomworks.api.partner_schemas import (
 from loomworks.api.schemas import ErrorOut, comment_out, delivery_out
 from loomworks.api.security import PARTNER, auth_for
 from loomworks.core.errors import Conflict, InvalidInput, NotFound
+from loomworks.money import selectors as money
 from loomworks.production import partner_selectors as scope
 from loomworks.production import services
 from loomworks.production.run_records import (
@@ -85,14 +95,16 @@ def run_list(request, filters: Query[RunListQuery]):
         limit=filters.limit,
         offset=filters.offset,
     )
-    return page_out(page, "production_runs", partner_run_out)
+    out = page_out(page, "production_runs", partner_run_out)
+    attach_partner_prices(out["production_runs"], request.partner.pk)
+    return out
 
 
 @router.get("/production-runs/{run_id}", response={200: RunDetailEnvelope, **READ})
 def run_detail(request, run_id: str):
     """The run with the design being made, its tasks, files, progress and related runs."""
     detail = scope.partner_run_detail(request.partner, run_id)
-    return {"production_run": partner_run_detail_out(detail)}
+    return {"production_run": _priced(partner_run_detail_out(detail), request)}
 
 
 def _note(payload: NoteIn | None) -> str:
@@ -100,9 +112,15 @@ def _note(payload: NoteIn | None) -> str:
     return (payload.note if payload else None) or ""
 
 
-def _run_answer(run) -> dict:
+def _priced(run: dict, request) -> dict:
+    """The partner's run object with its own price (none on a run it no longer holds)."""
+    attach_partner_prices([run], request.partner.pk)
+    return run
+
+
+def _run_answer(run, request) -> dict:
     """The run a service just acted on (even one the partner no longer holds: a decline)."""
-    return {"production_run": partner_run_out(scope.partner_run_view(run))}
+    return {"production_run": _priced(partner_run_out(scope.partner_run_view(run)), request)}
 
 
 @router.post("/production-runs/{run_id}/accept", response={200: RunEnvelope, **ACTION})
@@ -116,7 +134,8 @@ def run_accept(request, run_id: str, payload: AcceptIn | None = None):
             actor=request.actor,
             promised_date=payload.promised_date,
             note=_note(payload),
-        )
+        ),
+        request,
     )
 
 
@@ -136,27 +155,34 @@ def run_decline(request, run_id: str, payload: DeclineIn):
     return _run_answer(
         services.run_decline(
             run=run, actor=request.actor, reason=payload.reason, notes=payload.notes or ""
-        )
+        ),
+        request,
     )
 
 
 @router.post("/production-runs/{run_id}/start", response={200: RunEnvelope, **ACTION})
 def run_start(request, run_id: str, payload: NoteIn | None = None):
     run = scope.partner_run(request.partner, run_id)
-    return _run_answer(services.run_start(run=run, actor=request.actor, note=_note(payload)))
+    return _run_answer(
+        services.run_start(run=run, actor=request.actor, note=_note(payload)), request
+    )
 
 
 @router.post("/production-runs/{run_id}/finish", response={200: RunEnvelope, **ACTION})
 def run_finish(request, run_id: str, payload: NoteIn | None = None):
     run = scope.partner_run(request.partner, run_id)
-    return _run_answer(services.run_finish(run=run, actor=request.actor, note=_note(payload)))
+    return _run_answer(
+        services.run_finish(run=run, actor=request.actor, note=_note(payload)), request
+    )
 
 
 @router.post("/production-runs/{run_id}/complete", response={200: RunEnvelope, **ACTION})
 def run_complete(request, run_id: str, payload: NoteIn | None = None):
     """Complete a finished run; its open tasks are completed with it."""
     run = scope.partner_run(request.partner, run_id)
-    return _run_answer(services.run_complete(run=run, actor=request.actor, note=_note(payload)))
+    return _run_answer(
+        services.run_complete(run=run, actor=request.actor, note=_note(payload)), request
+    )
 
 
 # ---------------------------------------------------------------- output
@@ -183,7 +209,11 @@ def delivery_add(request, run_id: str, payload: DeliveryIn):
     view = scope.partner_run_view(result.run)
     delivery = next(d for d in view.deliveries if d.id == result.delivery.pk)
     return Status(
-        201, {"delivery": delivery_out(delivery), "production_run": partner_run_out(view)}
+        201,
+        {
+            "delivery": delivery_out(delivery),
+            "production_run": _priced(partner_run_out(view), request),
+        },
     )
 
 
@@ -381,3 +411,24 @@ def comment_add(request, task_id: str, payload: CommentIn):
     task = scope.assigned_task(request.partner, task_id)
     comment = services.task_comment_add(task=task, actor=request.actor, body=payload.body)
     return Status(201, {"comment": comment_out(comment_view(comment))})
+
+
+# ---------------------------------------------------------------- money
+
+
+@router.get("/rates", response={200: RateList, **AUTH})
+def rates(request):
+    """Your rates with the brand: per task template or role, per piece or per run. A run
+    sent to you is proposed the rate of its first task template that has one, else its
+    role's; its `price` is on the run."""
+    return {"rates": [rate_out(rate) for rate in money.rates_of(request.partner)]}
+
+
+@router.get("/statement", response={200: StatementEnvelope, **AUTH, 422: ErrorOut}, by_alias=True)
+def statement(request, period: Query[StatementQuery]):
+    """Your statement for a period: per currency, what the brand owed you before it
+    (`opening`), what you earned, adjustments and payments (`entries`), and what it owes
+    you at its end (`closing`)."""
+    start, end = check_period(period)
+    result = money.statement(request.partner.pk, start=start, end=end)
+    return {"statement": statement_out(result)}

@@ -151,6 +151,27 @@ class SizeQuantityOut(Out):
     quantity: int
 
 
+class PriceOut(Out):
+    unit: str
+    amount: str
+    currency: str
+    source: str = Field(description="rate (the partner's rate card) or dispatch (given then)")
+    fixed: bool = Field(description="the partner accepted it; it changes by adjustments only")
+    fixed_at: datetime | None
+
+
+class CostOut(Out):
+    """What a run costs in one currency (amounts in its minor units)."""
+
+    partner: str = Field(description="the partner's price: earned, or estimated from output")
+    adjustments: str
+    materials: str = Field(description="materials logged on the run × their unit cost")
+    total: str
+    per_good_piece: str | None
+    currency: str
+    estimated: bool = Field(description="the run is not completed: the partner's part may move")
+
+
 class RunOut(Out):
     id: str
     reference: str
@@ -193,6 +214,13 @@ class RunOut(Out):
     reworks: list[str] = Field(description="runs remaking rejected pieces of this one")
     proposed_quantity: int | None = Field(
         description="the quantity an admin is asked to confirm before dispatch"
+    )
+    price: PriceOut | None = Field(None, description="the partner's price for this run")
+    cost: CostOut | None = Field(
+        None, description="the run's cost in its price's currency (a split run: its parts')"
+    )
+    costs: list[CostOut] = Field(
+        default_factory=list, description="the cost per currency, when several are involved"
     )
 
 

@@ -35,11 +35,21 @@ def babel_locale(language: str | None = None) -> str:
     return BABEL_LOCALES.get(language, "en")
 
 
-def format_money(amount: Decimal, currency: str, language: str | None = None) -> str:
+def format_money(
+    amount: Decimal, currency: str, language: str | None = None, *, finer: bool = False
+) -> str:
     """`amount` of `currency` as people reading `language` write it: "€12.50",
     "12,50 €". Always the currency's own minor units (two for EUR and INR, none
     for JPY); Babel's locale data decides the symbol, the grouping and the order.
+    With `finer`, a rate's own extra decimals are kept ("€0.125" a piece).
     """
+    if finer:
+        return format_currency(
+            Decimal(amount).normalize(),
+            currency,
+            locale=babel_locale(language),
+            decimal_quantization=False,
+        )
     return format_currency(amount, currency, locale=babel_locale(language))
 
 

@@ -46,6 +46,10 @@ class EventName(StrEnum):
     ORDER_CANCELLED = "order.cancelled"
     STORE_SKU_UNKNOWN = "store.sku_unknown"
     PARTNER_MEMBER_INVITED = "partner_member.invited"
+    # money (money/): a completed run earned its partner's price (once per run),
+    # an admin recorded a payment to a partner
+    PAYABLE_EARNED = "payable.earned"
+    PAYMENT_RECORDED = "payment.recorded"
     # notifications
     NOTIFICATION_EMAIL_QUEUED = "notification.email_queued"
     # one WhatsApp message stored and waiting to be sent through the Cloud API

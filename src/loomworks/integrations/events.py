@@ -36,6 +36,8 @@ ORDER_CANCELLED = E.ORDER_CANCELLED
 WEBHOOK_DELIVERY_QUEUED = E.WEBHOOK_DELIVERY_QUEUED
 WEBHOOK_ENDPOINT_DISABLED = E.WEBHOOK_ENDPOINT_DISABLED
 STORE_SKU_UNKNOWN = E.STORE_SKU_UNKNOWN
+PAYABLE_EARNED = E.PAYABLE_EARNED
+PAYMENT_RECORDED = E.PAYMENT_RECORDED
 
 # What an endpoint may ask for, with what a person reads beside each name.
 WEBHOOK_EVENTS: dict[str, object] = {
@@ -65,4 +67,6 @@ WEBHOOK_EVENTS: dict[str, object] = {
     TASK_CLOSED: _("A task was closed unticked when its run completed"),
     ORDER_PLACED: _("A store order was received"),
     ORDER_CANCELLED: _("A store order was cancelled"),
+    PAYABLE_EARNED: _("A partner earned its price for a completed run"),
+    PAYMENT_RECORDED: _("A payment to a partner was recorded"),
 }

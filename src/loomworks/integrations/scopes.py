@@ -22,6 +22,8 @@ PARTNERS_READ = "partners:read"
 PARTNERS_WRITE = "partners:write"
 WEBHOOKS_MANAGE = "webhooks:manage"
 STORES_MANAGE = "stores:manage"
+PAYABLES_READ = "payables:read"
+PAYMENTS_WRITE = "payments:write"
 
 SCOPES: dict[str, object] = {
     RUNS_READ: _("Read production runs, their history and task comments"),
@@ -34,6 +36,8 @@ SCOPES: dict[str, object] = {
     PARTNERS_WRITE: _("Create and change partners and their members"),
     WEBHOOKS_MANAGE: _("Manage webhook endpoints and replay deliveries"),
     STORES_MANAGE: _("Manage store connections and SKU mappings"),
+    PAYABLES_READ: _("Read partners' rate cards, ledgers and statements"),
+    PAYMENTS_WRITE: _("Set rates, record payments and adjustments, reverse ledger entries"),
 }
 
 _READ = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -50,6 +54,12 @@ ROUTES: list[tuple[re.Pattern, str | None, str | None]] = [
         (r"^/reminder-rules(/|$)", RUNS_READ, None),
         (r"^/orders(/|$)", ORDERS_READ, ORDERS_WRITE),
         (r"^/(designs|materials|task-templates|products)(/|$)", CATALOG_READ, CATALOG_WRITE),
+        (
+            r"^/partners/[^/]+/(rates|ledger|payments|adjustments|statement)(/|$)",
+            PAYABLES_READ,
+            PAYMENTS_WRITE,
+        ),
+        (r"^/costing-policy/?$", PAYABLES_READ, None),
         (r"^/partners(/|$)", PARTNERS_READ, PARTNERS_WRITE),
         (r"^/(webhooks|webhook-events)(/|$)", WEBHOOKS_MANAGE, WEBHOOKS_MANAGE),
         (r"^/stores(/|$)", STORES_MANAGE, STORES_MANAGE),

@@ -7,15 +7,19 @@ A message is rendered once, in the recipient's language, when it is queued;
 the stored text is what every attempt sends, so a retry sends the same e-mail.
 """
 
+import datetime
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.formats import date_format
 
 from loomworks.accounts.passwords import link_lifetime, set_password_url
+from loomworks.core.numbers import format_money
 from loomworks.notifications.models import OutgoingEmail
 from loomworks.partners.models import Partner
 from loomworks.production.models import ProductionRun
@@ -25,6 +29,7 @@ RUN_CANCELLED = "run_cancelled"
 RUN_COMPLETED = "run_completed"
 MESSAGES = (RUN_SENT, RUN_CANCELLED, RUN_COMPLETED)
 INVITATION = "invitation"
+PAYMENT_RECORDED = "payment_recorded"
 _BLANK_LINES = re.compile(r"\n{3,}")
 
 
@@ -153,6 +158,35 @@ def render_invitation(*, partner: Partner, recipient, resent: bool = False) -> R
         "resent": resent,
     }
     return _render(INVITATION, context, language=language)
+
+
+def portal_statement_url() -> str:
+    return f"{settings.SITE_URL}/partner/statement/"
+
+
+def render_payment(*, partner: Partner, recipient, payment: dict) -> RenderedEmail:
+    """A payment the brand recorded, in the recipient's language (amount and date their way)."""
+    language = language_of(recipient)
+    with translation.override(language):
+        context = {
+            "recipient_name": recipient.first_name or recipient.display_name,
+            "partner_name": partner.name,
+            "amount": payment_amount(payment, language),
+            "paid_on": payment_date(payment),
+            "method": payment.get("method") or "",
+            "reference": payment.get("reference") or "",
+            "statement_url": portal_statement_url(),
+        }
+    return _render(PAYMENT_RECORDED, context, language=language)
+
+
+def payment_amount(payment: dict, language: str | None = None) -> str:
+    """The payment's amount with its currency, as the reader writes money."""
+    return format_money(Decimal(payment["amount"]), payment["currency"], language)
+
+
+def payment_date(payment: dict) -> str:
+    return date_format(datetime.date.fromisoformat(payment["paid_on"]), "DATE_FORMAT")
 
 
 def _render(message: str, context: dict, *, language: str) -> RenderedEmail:

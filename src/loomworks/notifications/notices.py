@@ -5,6 +5,7 @@ e-mail, and the WhatsApp template (`loomworks_run_sent`, `…_cancelled`,
 `…_completed`, each with the run reference, what it is, and its link).
 """
 
+from loomworks.events.api import EventName
 from loomworks.notifications import emails, summaries
 from loomworks.notifications.channels import Notice, WhatsAppTemplate
 from loomworks.notifications.models import Audience
@@ -44,5 +45,16 @@ def partner_notice(
             parameters=lambda: [run.reference, what_it_is(run), emails.portal_run_url(run)],
         ),
         run=run,
+        partner=partner,
+    )
+
+
+def payment_notice(*, partner: Partner, payment: dict) -> Notice:
+    """A payment to the partner: the feed's sentence and the e-mail (no WhatsApp template)."""
+    return Notice(
+        kind=EventName.PAYMENT_RECORDED,
+        audience=Audience.PARTNER,
+        summary=lambda: summaries.payment_summary(payment),
+        email=lambda user: emails.render_payment(partner=partner, recipient=user, payment=payment),
         partner=partner,
     )

@@ -117,6 +117,18 @@ def tell_the_partner(event: Event) -> None:
     )
 
 
+@subscriber(EventName.PAYMENT_RECORDED, name="notifications.payment_notice")
+def tell_the_partner_of_a_payment(event: Event) -> None:
+    """A payment recorded: every active member hears of it, in their own language."""
+    partner = Partner.objects.filter(pk=event.payload.get("partner_id")).first()
+    if partner is None:
+        return
+    notice = notices.payment_notice(partner=partner, payment=event.payload)
+    channels.notify(
+        event=event, notice=notice, people=channels.partner_people(partner, active_partner=False)
+    )
+
+
 @subscriber(services.INVITED, name="notifications.invitation")
 def invite_the_member(event: Event) -> None:
     """A member was added without a password (or re-invited): e-mail them a link to set one."""

@@ -8,7 +8,14 @@ from django.utils import formats
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
-from loomworks.notifications.emails import RUN_CANCELLED, RUN_COMPLETED, RUN_SENT, design_name
+from loomworks.notifications.emails import (
+    RUN_CANCELLED,
+    RUN_COMPLETED,
+    RUN_SENT,
+    design_name,
+    payment_amount,
+    payment_date,
+)
 from loomworks.production.models import ProductionRun
 
 
@@ -237,3 +244,18 @@ def gave_up_error(*, attempts: int, error: str) -> str:
         "attempts": attempts,
         "error": error,
     }
+
+
+def payment_summary(payment: dict) -> str:
+    """`The brand paid you €120.00 on 3 Apr 2027 (bank transfer, ref. T-118).`"""
+    values = {
+        "amount": payment_amount(payment),
+        "day": payment_date(payment),
+        "method": payment.get("method") or "",
+        "reference": payment.get("reference") or "",
+    }
+    if values["reference"]:
+        return (
+            _("The brand paid you %(amount)s on %(day)s (%(method)s, ref. %(reference)s).") % values
+        )
+    return _("The brand paid you %(amount)s on %(day)s (%(method)s).") % values

@@ -5,7 +5,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth import forms as auth_forms
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
@@ -152,3 +152,27 @@ def amount_input(value) -> str:
         return str(value)
     text = amount_text(value)
     return text.replace(".", get_decimal_symbol(babel_locale())) if text else ""
+
+
+class PeriodForm(forms.Form):
+    """A statement's period; without dates, this month up to today."""
+
+    start = forms.DateField(
+        label=_("From"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        required=False,
+    )
+    end = forms.DateField(
+        label=_("To"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        required=False,
+    )
+
+    def clean(self):
+        data = super().clean()
+        end = data.get("end") or timezone.localdate()
+        start = data.get("start") or end.replace(day=1)
+        if end < start:
+            self.add_error("end", _("The period ends before it starts."))
+        data["start"], data["end"] = start, end
+        return data

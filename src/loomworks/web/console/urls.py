@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from loomworks.web.console.views import connect, dashboard, directory, reminders, runs, setup
+from loomworks.web.console.views import connect, dashboard, directory, money, reminders, runs, setup
 
 app_name = "console"
 urlpatterns = [
@@ -32,6 +32,7 @@ urlpatterns = [
         name="run_confirm_quantity",
     ),
     path("settings/output/", runs.output_policy, name="output_policy"),
+    path("settings/payment/", money.costing_policy, name="costing_policy"),
     path(
         "production-runs/<str:run_id>/tasks/<str:task_id>/comments/",
         runs.task_comment,
@@ -57,6 +58,25 @@ urlpatterns = [
     path("partners/new/", directory.partner_create, name="partner_create"),
     path("partners/<str:partner_id>/", directory.partner_detail, name="partner_detail"),
     path("partners/<str:partner_id>/members/", directory.member_add, name="member_add"),
+    path("partners/<str:partner_id>/money/", money.partner_money, name="partner_money"),
+    path("partners/<str:partner_id>/rates/", money.rate_set, name="partner_rate_set"),
+    path(
+        "partners/<str:partner_id>/rates/<str:rate_id>/delete/",
+        money.rate_delete,
+        name="partner_rate_delete",
+    ),
+    path("partners/<str:partner_id>/payments/", money.payment_record, name="partner_payment"),
+    path(
+        "partners/<str:partner_id>/adjustments/",
+        money.adjustment_record,
+        name="partner_adjustment",
+    ),
+    path(
+        "partners/<str:partner_id>/ledger/<str:entry_id>/reverse/",
+        money.entry_reverse,
+        name="partner_entry_reverse",
+    ),
+    path("partners/<str:partner_id>/statement/", money.partner_statement, name="partner_statement"),
     path("partners/<str:partner_id>/status/", directory.partner_status, name="partner_status"),
     path("partners/<str:partner_id>/edit/", setup.partner_edit, name="partner_edit"),
     path(

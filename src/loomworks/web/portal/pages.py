@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from loomworks.core.actors import Actor
 from loomworks.core.limits import swatch
+from loomworks.money import selectors as money
 from loomworks.production.models import RunStatus
 from loomworks.production.partner_selectors import (
     materials_list,
@@ -331,6 +332,10 @@ def run_page_context(request, run_id: str, *, forms: dict) -> dict:
     return {
         "detail": detail,
         "run": run,
+        # The partner's own price for the run; never another workshop's.
+        "price": money.prices_for({run.id: run.partner_id}).get(run.id)
+        if run.partner_id == partner.pk
+        else None,
         "nav": "runs",
         "progress": run.progress,
         "open_leaves": run.progress.open,

@@ -37,6 +37,7 @@ urlpatterns = [
         name="subtask_check",
     ),
     path("tasks/<str:task_id>/comments", views.comment_add, name="comment_add"),
+    path("statement/", views.statement, name="statement"),
     path("notifications/", views.notifications, name="notifications"),
     path(
         "notifications/<str:notification_id>/read",

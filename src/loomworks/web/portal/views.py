@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from loomworks.accounts.services import time_zone_names, user_preferences_set
 from loomworks.core.errors import DomainError, InvalidInput, NotFound
+from loomworks.money import selectors as money
 from loomworks.notifications import selectors as notification_selectors
 from loomworks.notifications import services as notification_services
 from loomworks.notifications import whatsapp
@@ -33,6 +34,7 @@ from loomworks.production.partner_selectors import (
     run_declined_by,
 )
 from loomworks.production.selectors import RunFilters, run_visible_to, task_visible_to
+from loomworks.web.forms import PeriodForm
 from loomworks.web.portal.access import partner_required
 from loomworks.web.portal.forms import (
     AcceptForm,
@@ -52,6 +54,7 @@ from loomworks.web.portal.selectors import (
     is_new,
     my_run_counts,
 )
+from loomworks.web.statements import statement_csv
 from loomworks.web.views import notification_mark_read
 
 
@@ -555,3 +558,37 @@ def email_settings(request):
     else:
         messages.success(request, _("No more e-mails; your notices stay here."))
     return redirect("portal:notifications")
+
+
+# ---------------------------------------------------------------- my statement
+
+
+@partner_required
+@require_GET
+def statement(request):
+    """The workshop's own statement for a period: on the page (printable), or as CSV."""
+    partner = request.partner
+    form = PeriodForm(request.GET if request.GET else {})
+    if not form.is_valid():
+        return _page(
+            request,
+            "portal/statement.html",
+            {"form": form, "statement": None, "nav": "runs"},
+            status=422,
+        )
+    start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    result = money.statement(partner.pk, start=start, end=end)
+    if request.GET.get("format") == "csv":
+        return statement_csv(partner, result)
+    form = PeriodForm(initial={"start": start, "end": end})
+    return _page(
+        request,
+        "portal/statement.html",
+        {
+            "form": form,
+            "statement": result,
+            "balances": money.balances(partner.pk),
+            "csv_url": f"{request.path}?start={start.isoformat()}&end={end.isoformat()}&format=csv",
+            "nav": "runs",
+        },
+    )

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from loomworks.core.dates import format_day, format_moment
 from loomworks.core.formatting import amount_text
-from loomworks.core.numbers import babel_locale
+from loomworks.core.numbers import babel_locale, format_money
 from loomworks.production.labels import partner_status_label
 from loomworks.production.models import RunStatus
 from loomworks.work.models import TaskStatus
@@ -30,6 +30,56 @@ def amount(value) -> str:
     """A quantity in the reader's language: 2.5 or 2,5."""
     text = amount_text(value)
     return text.replace(".", get_decimal_symbol(babel_locale())) if text else ""
+
+
+@register.filter
+def money(value, currency: str = "") -> str:
+    """An amount with its currency in the reader's language: "€12.50", "12,50 €"."""
+    if value is None or value == "" or not currency:
+        return ""
+    return format_money(value, currency)
+
+
+@register.filter
+def rate_money(value, currency: str = "") -> str:
+    """A rate with its own finer decimals: "€0.125"."""
+    if value is None or value == "" or not currency:
+        return ""
+    return format_money(value, currency, finer=True)
+
+
+@register.simple_tag
+def price_text(price) -> str:
+    """A run's price as people read it: "€2.50 per piece", "1 500 ¥ per run"."""
+    if price is None:
+        return ""
+    amount = format_money(price.amount, price.currency, finer=True)
+    if price.unit == "run":
+        return _("%(amount)s per run") % {"amount": amount}
+    return _("%(amount)s per piece") % {"amount": amount}
+
+
+@register.simple_tag
+def entry_kind(entry) -> str:
+    """A ledger entry's kind for people: "Earned", "Adjustment (bonus)", "Reversal"."""
+    labels = {
+        "earned": _("Earned"),
+        "adjustment": _("Adjustment"),
+        "payment": _("Payment"),
+        "reversal": _("Reversal"),
+        "bonus": _("bonus"),
+        "deduction": _("deduction"),
+    }
+    label = labels.get(entry.kind, entry.kind)
+    if entry.kind == "adjustment" and entry.subkind in labels:
+        return f"{label} ({labels[entry.subkind]})"
+    return str(label)
+
+
+@register.filter
+def per_piece(cost, line):
+    """A run's cost per good piece in one currency (`money.selectors.RunCost`)."""
+    return cost.per_good_piece(line) if cost is not None else None
 
 
 @register.filter

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from loomworks.catalog import services as catalog
 from loomworks.core.errors import Conflict, InvalidInput
 from loomworks.core.formatting import amount_text
+from loomworks.money import selectors as money_selectors
 from loomworks.notifications import selectors as notification_selectors
 from loomworks.partners import services as partners
 from loomworks.partners.models import Partner, PartnerStatus
@@ -86,6 +87,7 @@ def _render_design(request, design_id: str, *, bound_run_form=None, status=200):
         "size_rows": size_rows,
         "runs": runs,
         "run_count": design.production_runs.count(),
+        "design_costs": money_selectors.design_costs(design.pk),
         "sample_form": forms[RunType.SAMPLE],
         "production_form": forms[RunType.PRODUCTION],
     }
@@ -222,6 +224,8 @@ def _render_partner(request, partner_id: str, *, member_form=None):
         "run_count": runs_query.count() if len(runs) == RUNS_ON_A_PAGE else len(runs),
         "runs_url": reverse("console:run_list") + f"?partner_id={partner.pk}",
         "member_form": member_form or MemberAddForm(),
+        "balances": money_selectors.balances(partner.pk),
+        "rate_count": len(money_selectors.rates_of(partner)),
         "profile": selectors.partner_profile(partner),
         "active_members": sum(1 for member in members if member.is_active),
     }

@@ -20,6 +20,9 @@ from django_htmx.http import push_url
 
 from loomworks.catalog.models import Design
 from loomworks.core.errors import Conflict, InvalidInput, NotFound, TransitionNotAllowed
+from loomworks.money import selectors as money_selectors
+from loomworks.money import services as money_services
+from loomworks.money.models import CostingPolicy
 from loomworks.notifications import services as notification_services
 from loomworks.partners.models import Partner, PartnerStatus
 from loomworks.production import services
@@ -63,6 +66,7 @@ from loomworks.web.console.forms import (
     TemplateOrderForm,
     apply_error,
 )
+from loomworks.web.console.money_forms import DispatchPriceForm
 from loomworks.web.console.views.common import (
     actor_for,
     admin_required,
@@ -285,6 +289,7 @@ def _detail_context(request, run_id: str, *, comment_forms=None) -> dict:
             part_ids=[child.id for child in detail.children],
         ),
         "output": run.output,
+        "cost": money_selectors.run_costs([run.id]).get(run.id),
         "deliveries": run.deliveries,
         "delivery_form": DeliveryForm(reasons=_reasons()),
         "correct_forms": [
@@ -398,18 +403,26 @@ def run_dispatch(request, run_id):
     if run is None:
         return _run_missing(request)
     templates = _templates()
+    price_form = None
     if request.method == "POST" and "preview" in request.POST:
         # "Update the list" without JavaScript: show the tasks, send nothing.
         form = TemplateOrderForm(request.POST, templates=templates)
     elif request.method == "POST":
         form = TemplateOrderForm(request.POST, templates=templates)
-        if form.is_valid():
+        price_form = DispatchPriceForm(request.POST, prefix="price")
+        if form.is_valid() and price_form.is_valid():
             try:
-                result = services.run_dispatch(
-                    run=run, template_ids=form.ordered_ids(), actor=actor_for(request)
+                result = money_services.run_dispatch_priced(
+                    run=run,
+                    template_ids=form.ordered_ids(),
+                    actor=actor_for(request),
+                    price=price_form.price(),
                 )
             except InvalidInput as error:
-                apply_error(form, error)
+                if error.field.startswith("price."):
+                    apply_error(price_form, InvalidInput(error.field[6:], error.detail))
+                else:
+                    apply_error(form, error)
             except Conflict as error:
                 return _refused(request, run, error)
             else:
@@ -445,6 +458,8 @@ def run_dispatch(request, run_id):
         initial.update({f"position_{tid}": index + 1 for index, tid in enumerate(planned)})
         form = TemplateOrderForm(initial=initial, templates=templates)
     context = _dispatch_context(run, form)
+    context["price_form"] = price_form or DispatchPriceForm(prefix="price")
+    context["rate"] = money_services.rate_for_run(run)
     return render_console(request, "console/runs/dispatch.html", context, section="runs")
 
 
@@ -835,7 +850,8 @@ def output_policy(request):
                 return redirect("console:output_policy")
     else:
         form = OutputPolicyForm(initial=initial)
-    return render_console(request, "console/output_policy.html", {"form": form}, section="runs")
+    context = {"form": form, "pay_rejected": CostingPolicy.current().pay_rejected}
+    return render_console(request, "console/output_policy.html", context, section="runs")
 
 
 # ---------------------------------------------------------------- comments
