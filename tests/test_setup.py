@@ -113,3 +113,36 @@ def test_a_worker_without_secret_key_says_what_to_set_instead_of_a_traceback(tmp
     assert done.returncode == 2
     assert "SECRET_KEY is not set" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def _site_url_after_run_args(host: str, port: int, env_site_url: str | None = None) -> str:
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import os, django\n"
+        "from loomworks.cli import default_site_url\n"
+        f"default_site_url({host!r}, {port})\n"
+        "os.environ['DJANGO_SETTINGS_MODULE'] = 'loomworks.settings'\n"
+        "django.setup()\n"
+        "from django.conf import settings\n"
+        "print(settings.SITE_URL)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "SITE_URL"}
+    env.setdefault("SECRET_KEY", "x")
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    if env_site_url:
+        env["SITE_URL"] = env_site_url
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    )
+    return done.stdout.strip().splitlines()[-1]
+
+
+def test_run_with_a_port_makes_it_the_default_site_url():
+    assert _site_url_after_run_args("127.0.0.1", 8080) == "http://127.0.0.1:8080"
+    assert _site_url_after_run_args("0.0.0.0", 9000) == "http://127.0.0.1:9000"
+    # A SITE_URL given by the operator wins.
+    given = "https://loom.example.com"
+    assert _site_url_after_run_args("0.0.0.0", 9000, env_site_url=given) == given

@@ -39,7 +39,23 @@ def _migrate() -> None:
     call_command("migrate", interactive=False, verbosity=0)
 
 
+def default_site_url(host: str, port: int) -> str:
+    """Where `loomworks run` serves, for links in e-mails when SITE_URL is not set.
+
+    Set before Django starts, so an app run with `--port 8080` does not mail
+    links to port 8000. A wildcard address is no address to click: 127.0.0.1.
+    """
+    if host in ("0.0.0.0", "::", ""):
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    url = f"http://{host}:{port}"
+    os.environ.setdefault("SITE_URL", url)
+    return os.environ["SITE_URL"]
+
+
 def cmd_run(args: argparse.Namespace) -> int:
+    default_site_url(args.host, args.port)
     # The web process works the event outbox itself unless Celery does.
     _setup(local_key=True)
     _migrate()

@@ -325,6 +325,20 @@ def test_decline_with_a_reason_hands_the_run_back(api, workshop, make_run):
     assert api.get(f"/production-runs/{run.pk}").status_code == 404
 
 
+def test_a_repeated_decline_is_a_conflict_that_says_so(api, workshop, make_run):
+    run = make_run("sent_to_partner", partner=workshop.partner)
+    body = {"reason": "capacity"}
+    assert api.post(f"/production-runs/{run.pk}/decline", body).status_code == 200
+
+    again = api.post(f"/production-runs/{run.pk}/decline", body)
+
+    assert again.status_code == 409
+    assert again.json()["detail"] == (
+        f"You declined {run.reference} already; the brand is finding another workshop."
+    )
+    assert RunHistory.objects.filter(run=run, kind="decline").count() == 1
+
+
 @pytest.mark.parametrize("body", [{}, {"reason": "bored"}, {"reason": None}])
 def test_decline_needs_a_known_reason(api, workshop, make_run, body):
     run = make_run("sent_to_partner", partner=workshop.partner)

@@ -88,7 +88,7 @@ def test_a_workshop_hands_over_a_matrix_run_on_a_phone(phone_page, live_server, 
     assert fits_the_screen(page)
     form.get_by_role("button", name=f"Yes, hand over {run.reference}").click()
 
-    expect(page.locator(".run-head .status")).to_contain_text("Completed")
+    expect(page.locator(".run-head .status")).to_contain_text("Done")
     run = ProductionRun.objects.get(pk=run.pk)
     assert (run.status, run.produced_quantity, run.rejected_quantity) == ("completed", 11, 1)
     expect(page.locator("#hand-over .delivery")).to_have_count(2)

@@ -186,7 +186,7 @@ def test_a_workshop_works_a_new_run_to_completion_on_a_phone(
         boxes.first.click()
         expect(boxes).to_have_count(remaining - 1)
     expect(page.locator("#run-progress")).to_contain_text("3 of 3 checklist items ticked")
-    wait_for_status(page, run, "Completed")
+    wait_for_status(page, run, "Done")
     run.refresh_from_db()
     assert run.status == "completed"
     expect(page.locator("#next-step")).to_have_count(0)

@@ -260,3 +260,94 @@ def test_the_invitation_page_speaks_the_invited_persons_language(client):
     assert "Les deux mots de passe ne sont pas identiques." in refused
     # A broken link says nothing about whose it is: the browser's language.
     assert "This link no longer works" in page(client.get("/invite/MQ/nope/", follow=True))
+
+
+def test_french_tells_uploading_apart_from_sending(portal, workshop, make_run, speaks):
+    speaks(workshop.user, "fr")
+    run = make_run("in_progress", partner=workshop.partner, actor=workshop.actor)
+    html = page(portal.get(f"/partner/production-runs/{run.pk}/"))
+    photos = html[html.index('id="photos"') :]
+    photos = photos[: photos.index("</section>")]
+    assert ">Téléverser</button>" in photos and "Envoyer" not in photos
+    comment_form = html[html.index('class="comment-form"') :]
+    assert ">Envoyer</button>" in comment_form[: comment_form.index("</form>")]
+
+
+def test_dates_in_an_email_follow_the_recipients_language(make_run, admin, speaks):
+    import datetime
+
+    member = MemberFactory(partner=PartnerFactory(name="Atelier Lyon"))
+    speaks(member.user, "fr")
+    run = make_run("approved", partner=member.partner, due_date=datetime.date(2031, 12, 8))
+    production.run_dispatch(run=run, template_ids=[TemplateFactory().pk], actor=admin)
+    drain()
+
+    [message] = mail.outbox
+    assert "8 décembre 2031" in message.body and "December" not in message.body
+
+
+@pytest.mark.parametrize(
+    ("language", "written"), [("en", "8 Dec 2031"), ("fr", "8 déc. 2031"), ("pt", "8 dez. 2031")]
+)
+def test_months_are_lower_case_mid_sentence_in_french_and_portuguese(
+    portal, workshop, make_run, speaks, language, written
+):
+    import datetime
+
+    speaks(workshop.user, language)
+    run = make_run("sent_to_partner", partner=workshop.partner, due_date=datetime.date(2031, 12, 8))
+    html = page(portal.get(f"/partner/production-runs/{run.pk}/"))
+    assert written in html
+    assert "Déc" not in html and "Dez" not in html
+
+
+def test_a_workshop_reads_its_own_words_for_where_a_run_stands(portal, workshop, make_run, speaks):
+    speaks(workshop.user, "fr")
+    make_run("sent_to_partner", partner=workshop.partner)
+    html = page(portal.get("/partner/"))
+    assert "En attente de votre réponse" in html
+    assert "Envoyée au partenaire" not in html
+
+
+def test_old_notices_are_read_in_the_language_chosen_since(
+    portal, workshop, make_run, admin, admin_user, speaks
+):
+    from django.test import Client
+
+    from loomworks.core.actors import Actor
+    from tests.factories import AdminFactory
+
+    run = make_run("approved", partner=workshop.partner)
+    production.run_dispatch(run=run, template_ids=[TemplateFactory().pk], actor=admin)
+    drain()
+    production.run_accept(run=run, actor=workshop.actor)
+    drain()
+    production.run_cancel(run=run, actor=Actor.admin(AdminFactory()), reason="Tissu rappelé")
+    drain()
+
+    # Made in English; the admin and the workshop then choose French and Portuguese.
+    speaks(admin_user, "fr")
+    console = Client()
+    console.force_login(admin_user)
+    feed = page(console.get("/admin/notifications/"))
+    assert f"a accepté {run.reference}" in feed and "accepted" not in feed
+
+    speaks(workshop.user, "pt")
+    notices = page(portal.get("/partner/notifications/"))
+    assert f"A marca cancelou o lote {run.reference}" in notices
+    assert "The brand cancelled" not in notices
+
+
+def test_a_decline_in_the_history_is_read_in_the_readers_language(
+    make_run, workshop, admin_user, speaks
+):
+    from django.test import Client
+
+    run = make_run("sent_to_partner", partner=workshop.partner)
+    production.run_decline(run=run, actor=workshop.actor, reason="capacity", notes="Mai complet")
+    speaks(admin_user, "fr")
+    console = Client()
+    console.force_login(admin_user)
+    html = page(console.get(f"/admin/production-runs/{run.pk}/"))
+    assert "Pas de capacité disponible: Mai complet" in html
+    assert "No capacity" not in html

@@ -50,30 +50,38 @@ def test_a_whole_run_life_reaches_both_feeds_newest_first(
     drain()
 
     label = f"{run.reference} (40 × {design.name})"
-    for reader in (admin_user, other_admin):
-        feed = feed_for(reader)
-        assert [entry.kind for entry in feed.notifications] == [
-            "production_run.completed",
-            "task.comment_added",
-            "production_run.accepted",
-        ]
-        assert [entry.summary for entry in feed.notifications] == [
-            f"{admin_user.display_name} completed {label}.",
-            f"Ana Silva (Atelier Nord) commented on “{task.title}” of {run.reference}: "
-            "“Is the sand thread in stock?”",
-            f"Ana Silva (Atelier Nord) accepted {label}.",
-        ]
-        assert {entry.run_id for entry in feed.notifications} == {run.pk}
-        assert feed.notifications[1].task_id == task.pk
-        assert (feed.count, feed.unread) == (3, 3)
+    # The other admin hears of everything, the send included; the admin who
+    # sent and completed the run is not told of their own actions.
+    feed = feed_for(other_admin)
+    assert [entry.kind for entry in feed.notifications] == [
+        "production_run.completed",
+        "task.comment_added",
+        "production_run.accepted",
+        "production_run.sent_to_partner",
+    ]
+    assert [entry.summary for entry in feed.notifications] == [
+        f"{admin_user.display_name} completed {label}.",
+        f"Ana Silva (Atelier Nord) commented on “{task.title}” of {run.reference}: "
+        "“Is the sand thread in stock?”",
+        f"Ana Silva (Atelier Nord) accepted {label}.",
+        f"{admin_user.display_name} sent {label} to Atelier Nord.",
+    ]
+    assert {entry.run_id for entry in feed.notifications} == {run.pk}
+    assert feed.notifications[1].task_id == task.pk
+    assert (feed.count, feed.unread) == (4, 4)
+    assert kinds(admin_user) == ["task.comment_added", "production_run.accepted"]
 
     partner_feed = feed_for(team.owner.user)
     assert [entry.kind for entry in partner_feed.notifications] == [
         "production_run.completed",
+        "task.comment_added",  # the brand's reply
         "production_run.sent_to_partner",
     ]
     assert partner_feed.notifications[0].summary == f"{label} is completed."
-    assert (partner_feed.count, partner_feed.unread) == (2, 2)
+    assert partner_feed.notifications[1].summary == (
+        f"The brand commented on “{task.title}” of {run.reference}: “Yes, two cones.”"
+    )
+    assert (partner_feed.count, partner_feed.unread) == (3, 3)
     assert {entry.audience for entry in partner_feed.notifications} == {Audience.PARTNER}
     assert kinds(team.former.user) == []
 
@@ -107,7 +115,9 @@ def test_promised_date_is_in_the_acceptance_sentence(team, make_run, admin, admi
     assert summaries(admin_user)[0].endswith(" and promised it for May 2, 2031.")
 
 
-def test_cancellation_and_automatic_completion_are_told_plainly(team, make_run, admin, admin_user):
+def test_cancellation_and_automatic_completion_are_told_plainly(
+    team, make_run, admin, admin_user, other_admin
+):
     cancelled = make_run("sent_to_partner", partner=team.partner)
     production.run_cancel(run=cancelled, actor=admin, reason="Fabric recalled")
     run = make_run("in_progress", partner=team.partner, actor=team.actor)
@@ -117,9 +127,10 @@ def test_cancellation_and_automatic_completion_are_told_plainly(team, make_run, 
 
     run.refresh_from_db()
     assert run.status == RunStatus.COMPLETED
-    completed, _accepted, cancelled_entry = summaries(admin_user)
+    completed, _accepted = summaries(admin_user)  # not their own cancellation
     assert completed.startswith(f"{run.reference} (")
     assert completed.endswith(f"completed by itself: Every task of {run.reference} is done.")
+    cancelled_entry = summaries(other_admin)[-2]
     assert cancelled_entry.startswith(f"{admin_user.display_name} cancelled {cancelled.reference}")
     assert cancelled_entry.endswith(": Fabric recalled.")
 

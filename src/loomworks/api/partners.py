@@ -57,7 +57,7 @@ from loomworks.api.partner_schemas import (
 )
 from loomworks.api.schemas import ErrorOut, comment_out, delivery_out
 from loomworks.api.security import PARTNER, auth_for
-from loomworks.core.errors import InvalidInput
+from loomworks.core.errors import Conflict, InvalidInput, NotFound
 from loomworks.money import selectors as money
 from loomworks.production import partner_selectors as scope
 from loomworks.production import services
@@ -141,8 +141,17 @@ def run_accept(request, run_id: str, payload: AcceptIn | None = None):
 
 @router.post("/production-runs/{run_id}/decline", response={200: RunEnvelope, **ACTION})
 def run_decline(request, run_id: str, payload: DeclineIn):
-    """Turn the work down with a reason; the brand reassigns it."""
-    run = scope.partner_run(request.partner, run_id)
+    """Turn the work down with a reason; the brand reassigns it.
+
+    Declining again (a retry, a second click) is a 409 that says so, not a 404.
+    """
+    try:
+        run = scope.partner_run(request.partner, run_id)
+    except NotFound:
+        declined = scope.run_declined_by(request.partner, run_id)
+        if declined is None:
+            raise
+        raise Conflict(scope.already_declined(declined)) from None
     return _run_answer(
         services.run_decline(
             run=run, actor=request.actor, reason=payload.reason, notes=payload.notes or ""

@@ -106,4 +106,5 @@ def tell_the_admins_about_runs_in_work(event: Event) -> None:
             references=[run["reference"] for run in in_work],
         ),
         run_id=in_work[0]["run_id"] if len(in_work) == 1 else None,
+        tell_the_actor=True,  # work left to decide on, not news of their own action
     )

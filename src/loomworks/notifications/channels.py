@@ -184,8 +184,12 @@ CHANNELS: tuple[Channel, ...] = (FeedChannel(), EmailChannel(), WhatsAppChannel(
 
 @transaction.atomic
 def notify(*, event: Event, notice: Notice, people: Iterable[Person]) -> dict[str, int]:
-    """Tell `people` about `event` on every channel each of them chose. Returns counts per channel."""
-    people = list(people)
+    """Tell `people` about `event` on every channel each of them chose. Returns counts per channel.
+
+    The person who acted is never among them: nobody is told of their own action.
+    """
+    actor_id = services.actor_user_id(event)
+    people = [person for person in people if person.user.pk != actor_id]
     return {
         channel.name: channel.queue(
             event=event,

@@ -13,6 +13,7 @@ from loomworks.notifications.models import (
     WhatsAppMessage,
     WhatsAppState,
 )
+from loomworks.notifications.rerender import in_readers_language
 
 DEFAULT_PAGE = 20
 MAX_PAGE = 100
@@ -64,7 +65,7 @@ def feed_for(
     entries = notifications_for(user)
     if unread_only:
         entries = entries.filter(read_at__isnull=True)
-    page = list(entries[offset : offset + limit])
+    page = in_readers_language(entries[offset : offset + limit])
     for entry in page:
         _add_run_reference(entry)
     return Feed(

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -43,6 +44,15 @@ def _by_language(users: Iterable) -> dict[str, list]:
 
 
 @transaction.atomic
+def actor_user_id(event: Event):
+    """The person whose action raised `event` (None for the system or an API key alone).
+
+    Nobody is told of their own action: every channel leaves them out.
+    """
+    actor = (event.payload or {}).get("actor") or {}
+    return actor.get("user_id")
+
+
 def feed_entries_add(
     *,
     event: Event,
@@ -53,12 +63,15 @@ def feed_entries_add(
     run_id: str | None = None,
     task_id: str | None = None,
     kind: str = "",
+    tell_the_actor: bool = False,
 ) -> list[Notification]:
     """One feed entry per recipient for `event`; `summary()` is called in each reader's language.
 
     The entry's `kind` is the event's name unless given (a reminder's says which rule fired).
+    The person who acted is left out, unless the entry is work left for them
+    (`tell_the_actor`: runs an order's cancellation could not stop).
     """
-    recipients = list(recipients)
+    recipients = [user for user in recipients if tell_the_actor or user.pk != actor_user_id(event)]
     already = set(
         Notification.objects.filter(
             event_id=event.pk, recipient__in=[user.pk for user in recipients]
@@ -276,6 +289,18 @@ def notification_mark_read(*, user, notification_id: str) -> Notification:
         Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=now)
         notification.read_at = now
     return notification
+
+
+def notifications_read_for(*, user, run_id: str | None = None, task_ids=()) -> int:
+    """Opening a run (or a task) marks the reader's own notices about it read."""
+    if not run_id and not task_ids:
+        return 0
+    condition = Q(run_id=run_id) if run_id else Q()
+    if task_ids:
+        condition |= Q(task_id__in=list(task_ids))
+    return Notification.objects.filter(condition, recipient=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
 
 
 def notifications_mark_all_read(*, user) -> int:

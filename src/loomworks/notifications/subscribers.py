@@ -29,6 +29,7 @@ COMPLETED = EventName.RUN_COMPLETED
 
 PARTNER_NOTICE_EVENTS = (SENT, REASSIGNED, CANCELLED, COMPLETED)
 ADMIN_RUN_EVENTS = (
+    SENT,  # by hand or by the automatic chain: the feed says the work left
     EventName.RUN_ACCEPTED,
     EventName.RUN_DECLINED,
     EventName.RUN_STARTED,
@@ -201,6 +202,34 @@ def tell_the_admins_about_a_partner_comment(event: Event) -> None:
         run_id=task.run_id,
         task_id=task.pk,
     )
+
+
+@subscriber(COMMENT_ADDED, name="notifications.partner_feed_comments")
+def tell_the_partner_about_a_brand_comment(event: Event) -> None:
+    """The brand replied (or wrote first) on a task: the partner's members hear of it."""
+    payload = event.payload
+    if payload.get("author_kind") != AuthorKind.ADMIN:
+        return
+    comment = (
+        TaskComment.objects.select_related("task__run__design", "task__partner")
+        .filter(pk=payload["comment_id"])
+        .first()
+    )
+    if comment is None or comment.task.partner is None:
+        return
+    task = comment.task
+    notice = channels.Notice(
+        kind=event.name,
+        audience=Audience.PARTNER,
+        summary=lambda: summaries.brand_comment_summary(
+            task_title=task.title,
+            reference=task.run.reference if task.run else "",
+            body=comment.body,
+        ),
+        run=task.run,
+        partner=task.partner,
+    )
+    channels.notify(event=event, notice=notice, people=channels.partner_people(task.partner))
 
 
 @subscriber(DELIVERY_DEAD, name="notifications.admin_feed_dead_deliveries")

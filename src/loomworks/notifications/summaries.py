@@ -92,6 +92,11 @@ def run_event_summary(
     note = (payload.get("note") or "").strip().rstrip(".")
     values = {"actor": actor_label(actor, partner_name), "run": run_label(run), "note": note}
 
+    if action == "sent_to_partner":
+        values["partner"] = partner_name or _("its partner")
+        if by_system:
+            return _("%(run)s was sent to %(partner)s automatically.") % values
+        return _("%(actor)s sent %(run)s to %(partner)s.") % values
     if action == "accepted":
         if run.promised_date:
             values["date"] = _date(run.promised_date)
@@ -166,6 +171,15 @@ def comment_summary(
 ) -> str:
     return _("%(actor)s commented on “%(task)s” of %(ref)s: “%(excerpt)s”") % {
         "actor": actor_label(actor, partner_name),
+        "task": task_title,
+        "ref": reference,
+        "excerpt": Truncator(" ".join(body.split())).chars(140),
+    }
+
+
+def brand_comment_summary(*, task_title: str, reference: str, body: str) -> str:
+    """The partner's feed: the brand wrote on one of its tasks."""
+    return _("The brand commented on “%(task)s” of %(ref)s: “%(excerpt)s”") % {
         "task": task_title,
         "ref": reference,
         "excerpt": Truncator(" ".join(body.split())).chars(140),

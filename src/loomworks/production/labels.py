@@ -4,7 +4,15 @@ One table for both: the few steps a workshop reads differently (it is the
 workshop the run is sent to) override the brand's words.
 """
 
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
+
+# Why a workshop turns a run down: the code is kept, the words are the reader's.
+DECLINE_REASONS = {
+    "capacity": gettext_lazy("No capacity"),
+    "materials_unavailable": gettext_lazy("Materials unavailable"),
+    "scheduling_conflict": gettext_lazy("Scheduling conflict"),
+    "other": gettext_lazy("Other"),
+}
 
 HISTORY_LABELS = {
     "created": gettext_lazy("Created"),
@@ -51,3 +59,21 @@ def history_label(kind: str, *, partner: bool = False) -> str:
     labels = PARTNER_HISTORY_LABELS if partner else HISTORY_LABELS
     label = labels.get(kind)
     return str(label) if label is not None else kind.replace("_", " ").strip().capitalize()
+
+
+# Where a run stands, in a workshop's words: the brand's ("Sent to partner",
+# "Approved") describe the brand's side of the work.
+PARTNER_STATUS_LABELS = {
+    "approved": pgettext_lazy("workshop status", "Coming up"),
+    "sent_to_partner": pgettext_lazy("workshop status", "Waiting for your answer"),
+    "in_progress": pgettext_lazy("workshop status", "In work"),
+    "completed": pgettext_lazy("workshop status", "Done"),
+    "cancelled": pgettext_lazy("workshop status", "Cancelled by the brand"),
+    "awaiting_reassignment": pgettext_lazy("workshop status", "Declined"),
+}
+
+
+def partner_status_label(status: str) -> str | None:
+    """A run status as a workshop reads it; None for a status a workshop never sees."""
+    label = PARTNER_STATUS_LABELS.get(status)
+    return str(label) if label is not None else None

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 
 from django.db.models import F, Max, OuterRef, Q, QuerySet, Subquery
+from django.utils.translation import gettext as _
 
 from loomworks.catalog.models import Material
 from loomworks.core.actors import Actor
@@ -26,6 +27,7 @@ from loomworks.production.models import (
     ProductionRun,
     RunDependency,
     RunHistory,
+    RunStatus,
 )
 from loomworks.production.outputs import OutputFacts, output_facts, with_rework_flag
 from loomworks.production.read_models import (
@@ -43,6 +45,7 @@ from loomworks.production.rejections import reasons_of
 from loomworks.production.run_records import (
     comment_threads,
     comment_view,
+    history_note,
     media_view,
     run_ref,
     task_view,
@@ -375,7 +378,7 @@ def partner_run_timeline(partner, run_id: str) -> tuple[HistoryEntry, ...]:
                 to_status=row.to_status,
                 actor_kind=row.actor_kind,
                 actor_name="" if other else row.actor_name,
-                note="" if other else row.note,
+                note="" if other else history_note(row),
                 occurred_at=row.occurred_at,
                 other_workshop=other,
                 closed_on_completion=int((row.details or {}).get("closed_on_completion") or 0),
@@ -488,3 +491,25 @@ def subtask_view(subtask: Task) -> TaskView:
     """A checklist item as the partner sees it, its run named."""
     runs = {subtask.run_id: run_ref(subtask.run)} if subtask.run_id else {}
     return task_view(subtask, runs=runs)
+
+
+def run_declined_by(partner, run_id: str) -> ProductionRun | None:
+    """The run this partner turned down and no longer holds (so a repeated decline can say so).
+
+    Only the partner that declined it last, while nobody else has it in hand:
+    what the brand did with it next is not the partner's to read.
+    """
+    run = (
+        ProductionRun.objects.filter(pk=_checked_id(run_id), previous_partner_id=partner.pk)
+        .exclude(partner_id=partner.pk)
+        .first()
+    )
+    if run is None or run.status != RunStatus.AWAITING_REASSIGNMENT:
+        return None
+    return run
+
+
+def already_declined(run: ProductionRun) -> str:
+    return _("You declined %(ref)s already; the brand is finding another workshop.") % {
+        "ref": run.reference
+    }

@@ -52,6 +52,8 @@ class Progress:
     completed: int = 0
     total: int = 0
     closed: int = 0
+    # On a cancelled run only: the items it stopped with, outside `total`.
+    cancelled: int = 0
 
     @property
     def open(self) -> int:
@@ -62,7 +64,10 @@ class Progress:
 
     def __add__(self, other: "Progress") -> "Progress":
         return Progress(
-            self.completed + other.completed, self.total + other.total, self.closed + other.closed
+            self.completed + other.completed,
+            self.total + other.total,
+            self.closed + other.closed,
+            self.cancelled + other.cancelled,
         )
 
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from loomworks.core.errors import NotFound
 from loomworks.core.formatting import as_decimal
-from loomworks.production.labels import history_label
+from loomworks.production.labels import DECLINE_REASONS, history_label
 from loomworks.production.models import ConsumptionLog, MediaFile, ProductionRun, RunHistory
 from loomworks.production.read_models import (
     CommentView,
@@ -233,6 +233,20 @@ def material_use(
     return tuple(rows)
 
 
+def history_note(row: RunHistory) -> str:
+    """A history row's note in the reader's language where it was made from data.
+
+    A decline keeps its reason as a code: "No capacity: full until May" is
+    written from it now, not in the language of whoever declined.
+    """
+    details = row.details or {}
+    if row.kind == "decline" and details.get("reason") in DECLINE_REASONS:
+        reason = str(DECLINE_REASONS[details["reason"]])
+        notes = details.get("notes") or ""
+        return f"{reason}: {notes}" if notes else reason
+    return row.note
+
+
 def run_history(run: ProductionRun):
     return run.history.select_related("actor").order_by("occurred_at", "id")
 
@@ -247,7 +261,7 @@ def admin_run_history(run_id: str) -> tuple[HistoryEntry, ...]:
             to_status=row.to_status,
             actor_kind=row.actor_kind,
             actor_name=row.actor_name or str(row.get_actor_kind_display()),
-            note=row.note,
+            note=history_note(row),
             occurred_at=row.occurred_at,
             closed_on_completion=int((row.details or {}).get("closed_on_completion") or 0),
         )

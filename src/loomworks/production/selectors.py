@@ -13,18 +13,20 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, JSONField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, JSONField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from loomworks.catalog.models import Design
 from loomworks.core.actors import Actor
 from loomworks.core.errors import NotFound
-from loomworks.partners.models import Partner
+from loomworks.partners.models import Partner, PartnerStatus
+from loomworks.production.labels import DECLINE_REASONS
 from loomworks.production.models import (
     TERMINAL_STATUSES,
     ProductionPolicy,
     ProductionRun,
     RunDependency,
+    RunHistory,
     RunStatus,
 )
 from loomworks.production.outputs import (
@@ -123,23 +125,23 @@ def task_visible_to(partner, task_id: str) -> Task:
 
 
 def _leaf_tasks() -> QuerySet[Task]:
-    """Tasks that count for progress: subtasks, and tasks without subtasks; not cancelled."""
+    """Tasks that count for progress: subtasks, and tasks without subtasks."""
     has_subtasks = Exists(Task.objects.filter(parent_id=OuterRef("pk")))
-    return Task.objects.exclude(status=TaskStatus.CANCELLED).filter(
-        Q(parent__isnull=False) | ~has_subtasks
-    )
+    return Task.objects.filter(Q(parent__isnull=False) | ~has_subtasks)
 
 
-def _counted(tasks: QuerySet[Task], key: str) -> QuerySet:
+def _counted(tasks: QuerySet[Task], key: str, run_cancelled: Q) -> QuerySet:
+    live = ~Q(status=TaskStatus.CANCELLED)
     return (
         tasks.order_by()
         .values(key)
         .annotate(
-            total=Count("pk"),
+            total=Count("pk", filter=live),
             completed=Count("pk", filter=Q(status=TaskStatus.COMPLETED)),
             closed=Count("pk", filter=Q(status=TaskStatus.CLOSED)),
+            cancelled=Count("pk", filter=Q(status=TaskStatus.CANCELLED) & run_cancelled),
         )
-        .values_list(key, "total", "completed", "closed")
+        .values_list(key, "total", "completed", "closed", "cancelled")
     )
 
 
@@ -147,17 +149,24 @@ def progress_by_run(run_ids: Iterable[str]) -> dict[str, Progress]:
     """`Progress` of each run, in one query for any number of runs.
 
     A run counts its own leaf tasks and its parts' (a split run has none of
-    its own after the split: its progress is its parts').
+    its own after the split: its progress is its parts'). Cancelled tasks do
+    not count, except on a cancelled run, where they are `cancelled`: the
+    work it stopped with is not shown as all done.
     """
     run_ids = list(dict.fromkeys(run_ids))
     if not run_ids:
         return {}
-    own = _counted(_leaf_tasks().filter(run_id__in=run_ids), "run_id")
-    parts = _counted(_leaf_tasks().filter(run__parent_id__in=run_ids), "run__parent_id")
+    cancelled = RunStatus.CANCELLED
+    own = _counted(_leaf_tasks().filter(run_id__in=run_ids), "run_id", Q(run__status=cancelled))
+    parts = _counted(
+        _leaf_tasks().filter(run__parent_id__in=run_ids),
+        "run__parent_id",
+        Q(run__parent__status=cancelled),
+    )
     progress = dict.fromkeys(run_ids, Progress())
-    for run_id, total, completed, closed in own.union(parts, all=True):
+    for run_id, total, completed, closed, stopped in own.union(parts, all=True):
         progress[run_id] = progress[run_id] + Progress(
-            completed=completed, total=total, closed=closed
+            completed=completed, total=total, closed=closed, cancelled=stopped
         )
     return progress
 
@@ -190,6 +199,7 @@ class RunFilters:
 
 
 _REFERENCE = re.compile(r"^\s*(?:pr-?)?(\d{1,18})\s*$", re.IGNORECASE)
+_MAX_DIGITS = 12  # run numbers up to a thousand billion are found by a prefix
 
 
 def _search(queryset: QuerySet[ProductionRun], q: str) -> QuerySet[ProductionRun]:
@@ -210,8 +220,43 @@ def _search(queryset: QuerySet[ProductionRun], q: str) -> QuerySet[ProductionRun
     )
     condition = Q(pk=q) | Q(design_id__in=design_ids) | Q(partner_id__in=partner_ids)
     if match:
-        condition |= Q(number=int(match.group(1)))
+        condition |= _reference_prefix(match.group(1))
     return queryset.filter(condition)
+
+
+def _reference_prefix(digits: str) -> Q:
+    """Runs whose reference starts with `PR-<digits>`: PR-101 finds PR-101, PR-1012, PR-10150…
+
+    One range of numbers per extra digit, each read from the unique index on
+    `number`, instead of casting every number to text.
+    """
+    start = int(digits)
+    condition = Q(number=start)
+    if start == 0:
+        return condition
+    for extra in range(1, _MAX_DIGITS - len(digits.lstrip("0")) + 1):
+        low = start * 10**extra
+        condition |= Q(number__gte=low, number__lt=low + 10**extra)
+    return condition
+
+
+def runs_ready_to_send() -> QuerySet[ProductionRun]:
+    """Approved runs an admin can send now, however they got there.
+
+    First steps, runs whose earlier steps completed, runs reassigned after a
+    decline: each has an active partner, no part of its own (a split run is
+    sent through its parts) and no dependency still open — what the dispatch
+    guard checks.
+    """
+    open_dependency = RunDependency.objects.filter(run_id=OuterRef("pk")).exclude(
+        depends_on__status=RunStatus.COMPLETED
+    )
+    has_parts = ProductionRun.objects.filter(parent_id=OuterRef("pk"))
+    return ProductionRun.objects.filter(
+        status=RunStatus.APPROVED,
+        partner__status=PartnerStatus.ACTIVE,
+        proposed_quantity__isnull=True,  # a quantity to confirm first
+    ).exclude(Exists(open_dependency) | Exists(has_parts))
 
 
 def late_condition() -> Q:
@@ -544,3 +589,133 @@ def admin_actions(run: RunFacts | ProductionRun, *, has_parts: bool) -> tuple[st
     checks = allowed_actions(run, Actor(kind=Actor.ADMIN), has_parts=has_parts)
     allowed = {check.action for check in checks if check.allowed}
     return tuple(action for action in ADMIN_COMMANDS if action in allowed)
+
+
+# ---------------------------------------------------------------- reassigning
+
+
+@dataclass(frozen=True)
+class DeclineFacts:
+    """Why the last partner turned a run down, as the reassign page shows it."""
+
+    reason: str
+    reason_label: str
+    notes: str
+    by: str
+    at: object
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A partner a run could go to, with the work it holds now."""
+
+    partner: Partner
+    open_runs: int
+    open_quantity: int
+
+
+def last_decline(run: ProductionRun) -> DeclineFacts | None:
+    """The decline that left the run awaiting reassignment, if that is where it stands."""
+    if run.status != RunStatus.AWAITING_REASSIGNMENT:
+        return None
+    row = RunHistory.objects.filter(run_id=run.pk, kind="decline").order_by("-occurred_at").first()
+    if row is None:
+        return None
+    reason = (row.details or {}).get("reason", "")
+    return DeclineFacts(
+        reason=reason,
+        reason_label=str(DECLINE_REASONS.get(reason, reason)),
+        notes=(row.details or {}).get("notes", ""),
+        by=row.actor_name,
+        at=row.occurred_at,
+    )
+
+
+def reassign_candidates() -> list[Candidate]:
+    """Every active partner with its open runs and pieces (two queries)."""
+    partners = list(Partner.objects.filter(status=PartnerStatus.ACTIVE).order_by("name", "id"))
+    load = {
+        row["partner_id"]: row
+        for row in ProductionRun.objects.filter(
+            partner_id__in=[p.pk for p in partners],
+            status__in=(RunStatus.SENT_TO_PARTNER, RunStatus.IN_PROGRESS),
+        )
+        .values("partner_id")
+        .annotate(runs=Count("id"), pieces=Sum("quantity"))
+    }
+    return [
+        Candidate(
+            partner=p,
+            open_runs=load.get(p.pk, {}).get("runs", 0),
+            open_quantity=load.get(p.pk, {}).get("pieces", 0) or 0,
+        )
+        for p in partners
+    ]
+
+
+def templates_sent_before(run: ProductionRun) -> list[str]:
+    """The templates the run was last sent with, else the ones planned at approval."""
+    row = (
+        RunHistory.objects.filter(run_id=run.pk, kind="dispatch")
+        .order_by("-occurred_at")
+        .values_list("details", flat=True)
+        .first()
+    )
+    ids = (row or {}).get("template_ids") or []
+    return [tid for tid in (ids or run.planned_template_ids or []) if tid]
+
+
+# ---------------------------------------------------------------- a split run's steps
+
+
+@dataclass(frozen=True)
+class PartStep:
+    """One part of a split run as its steps table shows it: what it needs next."""
+
+    run: AdminRun
+    step: int
+    # assign, wait, confirm (the quantity), send, reassign, accept, finish,
+    # complete, done, cancelled, review
+    need: str
+    waits_for: tuple[str, ...] = ()  # references of the open runs it waits for
+
+
+def part_steps(children: Sequence[AdminRun]) -> list[PartStep]:
+    """The parts of a split run, in step order, each with what must happen next.
+
+    Decided from the read objects already fetched for the run page: no query.
+    """
+    by_id = {child.id: child for child in children}
+    steps = []
+    for child in children:
+        waiting = tuple(
+            by_id[other].reference if other in by_id else other
+            for other in child.depends_on_run_ids
+            if other not in by_id or by_id[other].status != RunStatus.COMPLETED
+        )
+        steps.append(
+            PartStep(
+                run=child,
+                step=child.order_group or 1,
+                need=_next_need(child, waiting),
+                waits_for=waiting,
+            )
+        )
+    return steps
+
+
+def _next_need(run: AdminRun, waiting: tuple[str, ...]) -> str:
+    status = run.status
+    if status == RunStatus.APPROVED:
+        if run.partner is None:
+            return "assign"
+        if waiting:
+            return "wait"
+        return "confirm" if run.proposed_quantity is not None else "send"
+    return {
+        RunStatus.AWAITING_REASSIGNMENT: "reassign",
+        RunStatus.SENT_TO_PARTNER: "accept",
+        RunStatus.IN_PROGRESS: "finish" if run.progress.open else "complete",
+        RunStatus.COMPLETED: "done",
+        RunStatus.CANCELLED: "cancelled",
+    }.get(status, "review")

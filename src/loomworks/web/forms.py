@@ -6,12 +6,13 @@ from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth import forms as auth_forms
 from django.utils import timezone, translation
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from loomworks.accounts import lockout
 from loomworks.accounts.passwords import RESET_PATH, link_lifetime
 from loomworks.core.formatting import amount_text
-from loomworks.core.limits import AMOUNT_STEP
+from loomworks.core.limits import AMOUNT_STEP, MAX_AMOUNT
 from loomworks.core.numbers import AmbiguousNumber, babel_locale, parse_amount
 
 
@@ -108,7 +109,21 @@ def language_choices() -> list[tuple[str, str]]:
 class AmountField(forms.DecimalField):
     """A quantity typed the way the person's language writes it (42,5 in French and
     Portuguese, 42.5 in English); what could be read two ways is refused with an
-    example (`core.numbers`). Shared by the console's and the portal's forms."""
+    example (`core.numbers`). Shared by the console's and the portal's forms.
+
+    Too many digits is said in plain words, with the bound written as people
+    read numbers, not "no more than 12 digits in total"."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        too_big = _("That is more than any real quantity: keep it below %(limit)s.") % {
+            "limit": number_format(int(MAX_AMOUNT), force_grouping=True)
+        }
+        self.error_messages = {
+            **self.error_messages,
+            "max_digits": too_big,
+            "max_whole_digits": too_big,
+        }
 
     def to_python(self, value):
         if value in self.empty_values:

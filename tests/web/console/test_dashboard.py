@@ -53,6 +53,33 @@ def test_ready_to_dispatch_and_blocked_come_from_finished_dependencies(console, 
     assert cutting.reference not in ready
 
 
+def test_ready_to_dispatch_lists_every_approved_run_that_can_be_sent(
+    console, make_run, split_run, make_workshop, admin
+):
+    old, new = make_workshop(), make_workshop()
+    first_step = make_run("approved", partner=new.partner)
+    reassigned = make_run("awaiting_reassignment", partner=old.partner, actor=old.actor)
+    services.run_reassign(run=reassigned, partner=new.partner, actor=admin)
+    no_partner = make_run("approved")
+    split = split_run()
+    cutting, *sewing = split.children
+
+    ready = section(text(console.get("/admin/")), "ready_to_dispatch")
+    assert first_step.reference in ready and reassigned.reference in ready
+    assert cutting.reference in ready  # the first step of a split run
+    assert no_partner.reference not in ready and split.run.reference not in ready
+    assert not any(part.reference in ready for part in sewing)  # they wait for cutting
+
+
+def test_a_run_with_a_quantity_to_confirm_is_not_ready_to_dispatch(console, make_run, workshop):
+    from loomworks.production.models import ProductionRun
+
+    run = make_run("approved", partner=workshop.partner, quantity=10)
+    # As the step before leaves it when it delivered fewer pieces than planned.
+    ProductionRun.objects.filter(pk=run.pk).update(proposed_quantity=8)
+    assert run.reference not in section(text(console.get("/admin/")), "ready_to_dispatch")
+
+
 def _complete(run, workshop, admin):
     from tests.factories import TemplateFactory
 

@@ -275,3 +275,30 @@ def test_a_template_needs_a_name(console):
     assert "This field is required." in text(response)
     assert "kept item" in text(response)
     assert not TaskTemplate.objects.exists()
+
+
+def test_a_blank_handle_is_made_from_the_name(console):
+    console.post(
+        "/admin/partners/new/",
+        {"name": "Atelier Été Lyon", "handle": "", "status": "active", "owner_email": "o@l.test"},
+    )
+    assert Partner.objects.filter(handle="atelier-ete-lyon", name="Atelier Été Lyon").exists()
+
+
+def test_every_field_error_shows_at_once_in_plain_words(console):
+    response = console.post(
+        "/admin/partners/new/",
+        {
+            "name": "Atelier Nord",
+            "handle": "Atelier Nord!",
+            "status": "active",
+            "owner_email": "not-an-address",
+            "owner_password": "short",
+        },
+    )
+    page = text(response)
+    assert "Use only letters, digits, hyphens (-) and underscores (_), no spaces" in page
+    assert "slug" not in page.lower()
+    assert 'id="id_owner_email_error"' in page and 'id="id_owner_password_error"' in page
+    assert page.count('class="field__error"') >= 3
+    assert not Partner.objects.exists()

@@ -61,3 +61,21 @@ def test_cannot_mark_someone_elses_notification(console, db):
 
 def test_empty_feed(console, db):
     assert "No notifications yet." in text(console.get("/admin/notifications/"))
+
+
+def test_opening_the_run_marks_its_notices_read(console, entries, admin_user):
+    other_admins = AdminFactory()
+    theirs = Notification.objects.create(
+        recipient=other_admins,
+        audience=Audience.ADMIN,
+        kind="production_run.declined",
+        summary="Same event, another admin",
+        run=entries[0].run,
+    )
+    assert console.get(f"/admin/production-runs/{entries[0].run_id}/").status_code == 200
+    entries[0].refresh_from_db()
+    entries[1].refresh_from_db()
+    theirs.refresh_from_db()
+    assert entries[0].read_at is not None  # about this run
+    assert entries[1].read_at is None  # about something else
+    assert theirs.read_at is None  # someone else's

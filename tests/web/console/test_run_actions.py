@@ -325,12 +325,75 @@ def test_reassign_a_declined_run_returns_it_to_approved(console, make_run, make_
     old, new = make_workshop(), make_workshop()
     run = make_run("awaiting_reassignment", partner=old.partner, actor=old.actor)
     page = text(console.get(url(run, "reassign")))
-    assert f'<option value="{old.partner.pk}" selected>' in page  # the last partner, pre-selected
+    assert " checked" not in page.split('id="partner-choice"')[1].split("</fieldset>")[0]
     response = console.post(url(run, "reassign"), {"partner_id": new.partner.pk}, follow=True)
     assert flashes(response) == [
         f"{run.reference} is now with {new.partner.name}. Send it to production next."
     ]
     assert fresh(run).status == "approved"
+
+
+def test_reassign_shows_the_decline_reason_and_each_partners_open_work(
+    console, make_run, make_workshop
+):
+    old, busy, idle = make_workshop(), make_workshop(), make_workshop()
+    make_run("sent_to_partner", partner=busy.partner, quantity=30)
+    make_run("in_progress", partner=busy.partner, actor=busy.actor, quantity=12)
+    run = make_run("sent_to_partner", partner=old.partner)
+    from loomworks.production import services
+
+    services.run_decline(run=run, actor=old.actor, reason="capacity", notes="Full until May")
+    page = text(console.get(url(run, "reassign")))
+    assert "No capacity" in page and "Full until May" in page
+    rows = {
+        chunk.split('value="')[1].split('"')[0]: chunk
+        for chunk in page.split('<input type="radio"')[1:]
+    }
+    assert "2 open runs, 42 pieces" in rows[busy.partner.pk]
+    assert "No open work" in rows[idle.partner.pk]
+    assert "declined this run" in rows[old.partner.pk]
+
+
+def test_assign_and_send_uses_the_templates_chosen_before(
+    console, make_run, make_workshop, templates
+):
+    old, new = make_workshop(), make_workshop()
+    run = make_run(
+        "awaiting_reassignment", partner=old.partner, actor=old.actor, templates=templates[:2]
+    )
+    page = text(console.get(url(run, "reassign")))
+    assert "Assign and send" in page and "Cutting, Sewing" in page
+    response = console.post(
+        url(run, "reassign"), {"partner_id": new.partner.pk, "and_send": "1"}, follow=True
+    )
+    assert flashes(response) == [f"{run.reference} is sent to {new.partner.name} with 2 tasks."]
+    run = fresh(run)
+    assert (run.status, run.partner) == ("sent_to_partner", new.partner)
+    open_tasks = Task.objects.filter(run=run, partner=new.partner, parent=None).exclude(
+        status="cancelled"
+    )
+    assert sorted(open_tasks.values_list("title", flat=True)) == ["Cutting", "Sewing"]
+    kinds = list(
+        RunHistory.objects.filter(run=run)
+        .order_by("occurred_at", "id")
+        .values_list("kind", flat=True)
+    )
+    assert kinds[-2:] == ["reassign", "dispatch"]
+
+
+def test_assign_and_send_is_all_or_nothing(console, make_run, make_workshop, templates):
+    old, new = make_workshop(), make_workshop()
+    blocker = make_run("approved", partner=new.partner)
+    run = make_run(
+        "awaiting_reassignment", partner=old.partner, actor=old.actor, templates=templates[:1]
+    )
+    run.depends_on.add(blocker)
+    response = console.post(
+        url(run, "reassign"), {"partner_id": new.partner.pk, "and_send": "1"}, follow=True
+    )
+    assert "waits for" in flashes(response)[0]
+    run = fresh(run)
+    assert (run.status, run.partner) == ("awaiting_reassignment", None)
 
 
 def test_reassign_needs_a_partner(console, make_run, workshop):

@@ -231,3 +231,63 @@ def test_the_page_runs_the_same_queries_for_few_or_many_tasks_and_parts(
 def test_due_and_promised_dates_are_human(console, make_run, workshop):
     run = make_run("sent_to_partner", partner=workshop.partner, due_date=datetime.date(2031, 4, 3))
     assert "3 Apr 2031" in text(console.get(url(run)))
+
+
+def test_a_cancelled_split_run_shows_the_work_it_stopped_with_not_a_full_bar(
+    console, split_run, admin
+):
+    result = split_run()
+    cutting = result.children[0]
+    cutter = result.workshops[0]
+    services.run_dispatch(
+        run=cutting,
+        template_ids=[TemplateFactory(checklist=["Lay", "Mark", "Cut", "Bundle"]).pk],
+        actor=admin,
+    )
+    services.run_accept(run=cutting, actor=cutter.actor)
+    task = Task.objects.get(run=cutting, parent__isnull=True)
+    for subtask in Task.objects.filter(parent=task).order_by("position")[:3]:
+        services.run_subtask_complete(task=task, subtask=subtask, actor=cutter.actor)
+    services.run_cancel(run=result.run, actor=admin, reason="Season dropped")
+
+    page = text(console.get(url(result.run)))
+    assert "3 of 4 checklist items ticked" in page and "1 cancelled with the run" in page
+    assert 'style="width: 75%"' in page and 'style="width: 100%"' not in page
+    listed = text(console.get("/admin/production-runs/", {"q": result.run.reference}))
+    assert "3 of 4 checklist items ticked" in listed
+
+
+def test_a_split_run_shows_its_steps_as_a_table_with_what_each_needs_next(
+    console, split_run, admin
+):
+    result = split_run()
+    cutting, sewing_a, sewing_b = result.children
+    page = text(console.get(url(result.run)))
+    table = page[page.index('id="steps"') : page.index("</section>", page.index('id="steps"'))]
+    rows = table.split("<tr data-need=")[1:]
+    assert [row.split('"')[1] for row in rows] == ["send", "wait", "wait"]
+    assert cutting.reference in rows[0] and cutting.partner.name in rows[0]
+    assert "Send it to the partner" in rows[0]
+    assert f"Waits for {cutting.reference}" in rows[1] and sewing_a.partner.name in rows[1]
+    assert sewing_b.reference in rows[2]
+
+    _complete_run(cutting, result.workshops[0], admin)
+    page = text(console.get(url(result.run)))
+    table = page[page.index('id="steps"') :]
+    assert 'data-need="done"' in table and table.count('data-need="send"') == 2
+
+
+def test_a_step_with_a_quantity_to_confirm_says_so(console, split_run, admin):
+    from loomworks.production.models import ProductionRun
+
+    result = split_run()
+    cutting = result.children[0]
+    ProductionRun.objects.filter(pk=cutting.pk).update(proposed_quantity=9)
+    page = text(console.get(url(result.run)))
+    assert 'data-need="confirm"' in page and "Confirm its quantity (9 proposed)" in page
+
+
+def _complete_run(run, workshop, admin):
+    services.run_dispatch(run=run, template_ids=[TemplateFactory().pk], actor=admin)
+    services.run_accept(run=run, actor=workshop.actor)
+    services.run_complete(run=run, actor=admin)

@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from loomworks.production import services
+from loomworks.production.models import ProductionRun
 from tests.factories import DesignFactory, PartnerFactory
 from tests.web.console.helpers import count_queries, text
 
@@ -168,3 +169,12 @@ def test_the_list_runs_the_same_queries_for_one_run_or_many(console, make_run, a
     services.run_approve(run=make_run(), actor=admin)
     many = count_queries(lambda: console.get(URL))
     assert one == many
+
+
+def test_a_reference_prefix_finds_every_run_it_begins(console, make_run):
+    runs = [make_run() for _ in range(4)]
+    for run, number in zip(runs, (101, 1012, 10150, 102), strict=True):
+        ProductionRun.objects.filter(pk=run.pk).update(number=number)
+    assert sorted(rows(console.get(URL, {"q": "PR-101"}))) == ["PR-101", "PR-1012", "PR-10150"]
+    assert rows(console.get(URL, {"q": "pr-1015"})) == ["PR-10150"]
+    assert rows(console.get(URL, {"q": "102"})) == ["PR-102"]

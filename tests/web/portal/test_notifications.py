@@ -88,3 +88,12 @@ def test_e_mail_can_be_switched_off_and_on(partner_client, workshop):
 def test_empty_feed_says_what_will_appear(partner_client):
     page = partner_client.get("/partner/notifications/").content.decode()
     assert "No notices yet." in page
+
+
+def test_opening_the_run_marks_its_notices_read(partner_client, workshop, sent_run, make_run):
+    about = notice(workshop.user, "Sent to you", run=sent_run)
+    elsewhere = notice(workshop.user, "Another run", run=make_run())
+    assert partner_client.get(f"/partner/production-runs/{sent_run.pk}/").status_code == 200
+    about.refresh_from_db()
+    elsewhere.refresh_from_db()
+    assert about.read_at is not None and elsewhere.read_at is None

@@ -4,6 +4,7 @@ import datetime
 import re
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from loomworks.production import services
@@ -51,7 +52,7 @@ def test_shows_reference_stepper_progress_tasks_and_timeline(partner_client, sen
     assert "0 of 2 checklist items ticked" in page
     assert "Cutting" in page and "Lay fabric" in page and "Cut panels" in page
     assert "Sent to the workshop" in page
-    assert "Approved → Sent to partner" in page
+    assert "Coming up → Waiting for your answer" in page
 
 
 @pytest.mark.parametrize(
@@ -167,6 +168,20 @@ def test_declining_hands_the_run_back_and_it_leaves_the_list(partner_client, sen
     listing = partner_client.get("/partner/").content.decode()
     assert f"You declined {sent_run.reference}." in listing
     assert partner_client.get(f"/partner/production-runs/{sent_run.pk}/").status_code == 404
+
+
+def test_declining_twice_says_it_was_declined_not_404(partner_client, sent_run, other_workshop):
+    url = f"/partner/production-runs/{sent_run.pk}/decline"
+    body = {"reason": "capacity", "notes": "Full until May"}
+    partner_client.post(url, body)
+    again = partner_client.post(url, body, follow=True)
+    assert again.status_code == 200
+    assert f"You declined {sent_run.reference} already" in again.content.decode()
+    assert RunHistory.objects.filter(run=sent_run, kind="decline").count() == 1
+    # Another workshop asking about the same run still finds nothing.
+    other = Client()
+    other.force_login(other_workshop.user)
+    assert other.post(url, body).status_code == 404
 
 
 def test_start_finish_complete_through_the_page(partner_client, working_run):
@@ -431,3 +446,16 @@ def test_related_runs_show_reference_role_and_status_but_never_the_other_partner
     assert "stitching" in page
     assert other_workshop.partner.name not in page
     assert f'href="/partner/production-runs/{theirs.pk}/"' not in page
+
+
+def test_a_huge_material_quantity_is_refused_in_plain_words(partner_client, working_run):
+    from loomworks.catalog.models import Material
+
+    material = Material.objects.first()
+    response = partner_client.post(
+        f"/partner/production-runs/{working_run.pk}/consumption",
+        {"material": material.pk, "quantity": "12345678901234"},
+    )
+    page = response.content.decode()
+    assert "That is more than any real quantity: keep it below 1,000,000,000." in page
+    assert "digits in total" not in page

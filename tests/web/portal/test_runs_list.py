@@ -25,7 +25,8 @@ def test_cards_show_design_reference_status_quantity_and_task_progress(partner_c
 
     assert sent_run.design.name in page
     assert sent_run.reference in page
-    assert "Sent to partner" in page
+    assert ">Waiting for your answer</span>" in page  # the workshop's words, not the brand's
+    assert "Sent to partner" not in page
     assert "10 pieces" in page
     assert "0 of 2 checklist items ticked" in page
     assert f'href="/partner/production-runs/{sent_run.pk}/"' in page

@@ -35,7 +35,12 @@ from loomworks.production.services.design_files import (
     design_file_remove,
     design_files_add,
 )
-from loomworks.production.services.dispatch import DispatchResult, run_add_tasks, run_dispatch
+from loomworks.production.services.dispatch import (
+    DispatchResult,
+    run_add_tasks,
+    run_dispatch,
+    run_reassign_and_dispatch,
+)
 from loomworks.production.services.lifecycle import (
     DECLINE_REASONS,
     CancelResult,
@@ -109,6 +114,7 @@ __all__ = [
     "run_finish",
     "run_quantity_confirm",
     "run_reassign",
+    "run_reassign_and_dispatch",
     "run_rework",
     "run_start",
     "run_subtask_check",

@@ -13,10 +13,12 @@ from loomworks.core.actors import Actor
 from loomworks.core.errors import (
     InvalidInput,
 )
+from loomworks.partners.models import Partner
 from loomworks.production.models import (
     ProductionRun,
     RunStatus,
 )
+from loomworks.production.services.lifecycle import run_reassign
 from loomworks.production.states import (
     status_label,
     transition,
@@ -114,3 +116,23 @@ def run_add_tasks(
             )
         )
     return tasks
+
+
+@transaction.atomic
+def run_reassign_and_dispatch(
+    *,
+    run: ProductionRun,
+    partner: Partner,
+    actor: Actor,
+    template_ids: Sequence[str],
+    note: str = "",
+) -> DispatchResult:
+    """Give a declined (or approved) run to a partner and send it in one step.
+
+    Both or neither: a send the run cannot take (no template, a dependency
+    not complete) leaves the run with its partner as it was.
+    """
+    if not template_ids:
+        raise InvalidInput("template_ids", _("Choose at least one task template."))
+    updated = run_reassign(run=run, partner=partner, actor=actor, note=note)
+    return run_dispatch(run=updated, template_ids=template_ids, actor=actor)

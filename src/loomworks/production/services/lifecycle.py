@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from loomworks.core.actors import Actor
 from loomworks.core.errors import (
     InvalidInput,
 )
 from loomworks.partners.models import Partner
+from loomworks.production.labels import DECLINE_REASONS
 from loomworks.production.models import (
     ProductionRun,
     RunStatus,
@@ -24,13 +24,6 @@ from loomworks.production.states import (
     transition,
 )
 from loomworks.work import services as work
-
-DECLINE_REASONS = {
-    "capacity": gettext_lazy("No capacity"),
-    "materials_unavailable": gettext_lazy("Materials unavailable"),
-    "scheduling_conflict": gettext_lazy("Scheduling conflict"),
-    "other": gettext_lazy("Other"),
-}
 
 
 @transaction.atomic

@@ -5,6 +5,7 @@ import re
 
 from django import forms
 from django.conf import settings
+from django.utils.text import slugify
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
@@ -394,7 +395,21 @@ class DesignForm(forms.Form):
 class PartnerCreateForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
     handle = forms.SlugField(
-        label=_("Handle"), max_length=100, help_text=_("Letters, digits, - and _; unique.")
+        label=_("Handle"),
+        max_length=100,
+        required=False,
+        help_text=_(
+            "A short name for links and the API: letters, digits, - and _, no spaces. "
+            "Left blank, it is made from the name."
+        ),
+        error_messages={
+            "invalid": _(
+                "Use only letters, digits, hyphens (-) and underscores (_), no spaces; "
+                "for example atelier-nord."
+            )
+        },
+        # pages.js fills it in from the name as it is typed, until the admin edits it.
+        widget=forms.TextInput(attrs={"data-suggest-from": "id_name", "autocomplete": "off"}),
     )
     email = forms.EmailField(label=_("Contact e-mail"), required=False)
     phone = forms.CharField(label=_("Contact phone"), required=False, max_length=50)
@@ -421,6 +436,13 @@ class PartnerCreateForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner_language"].choices = member_language_choices()
+
+    def clean_handle(self):
+        """Blank: the handle is suggested from the name, as the page does while typing."""
+        handle = self.cleaned_data.get("handle") or ""
+        if not handle:
+            handle = slugify(self.data.get("name", ""))[:100]
+        return handle
 
     SERVICE_FIELDS = {
         "admin.email": "owner_email",

@@ -33,6 +33,7 @@ from loomworks.production.selectors import (
     admin_run_queryset,
     admin_run_rows,
     late_condition,
+    runs_ready_to_send,
 )
 
 DASHBOARD_LIST_LENGTH = 5
@@ -55,10 +56,8 @@ def _with_history(kind: str):
 
 
 def runs_ready_to_dispatch() -> QuerySet[ProductionRun]:
-    """Approved runs whose dependencies have all completed and that wait for someone to send them."""
-    return ProductionRun.objects.filter(
-        _with_history("ready_to_dispatch"), status=RunStatus.APPROVED
-    )
+    """Every approved run that can be sent now (the production selectors decide)."""
+    return runs_ready_to_send()
 
 
 def runs_blocked() -> QuerySet[ProductionRun]:

@@ -22,15 +22,18 @@ from loomworks.money import selectors as money
 from loomworks.notifications import selectors as notification_selectors
 from loomworks.notifications import services as notification_services
 from loomworks.notifications import whatsapp
+from loomworks.notifications.rerender import in_readers_language
 from loomworks.partners import services as partner_services
 from loomworks.production import services
 from loomworks.production.job_sheet import job_sheet
 from loomworks.production.partner_selectors import (
+    already_declined,
     partner_consumption_log,
     partner_run_detail,
     partner_run_queryset,
     partner_run_rows,
     partner_run_view,
+    run_declined_by,
 )
 from loomworks.production.selectors import RunFilters, run_visible_to, task_visible_to
 from loomworks.web.forms import PeriodForm
@@ -117,7 +120,10 @@ def _render_run(request, run_id: str, *, forms: dict | None = None, status: int 
 @partner_required
 @require_GET
 def run_page(request, run_id):
-    return _render_run(request, run_id)
+    run = run_visible_to(request.partner, run_id)
+    # Opening the run is reading what the feed said about it.
+    notification_services.notifications_read_for(user=request.user, run_id=run.pk)
+    return _render_run(request, run.pk)
 
 
 @partner_required
@@ -178,6 +184,11 @@ def run_accept(request, run_id):
 @partner_required
 @require_POST
 def run_decline(request, run_id):
+    declined = run_declined_by(request.partner, run_id)
+    if declined is not None:
+        # A second click, or Back and send again: say what happened, not "not found".
+        messages.info(request, already_declined(declined))
+        return redirect(reverse("portal:runs"))
     return _form_action(
         request,
         run_id,
@@ -472,10 +483,13 @@ def notifications(request):
 
 
 def _notices_context(request) -> dict:
-    page = Paginator(notification_selectors.notifications_for(request.user), 20)
+    page = Paginator(notification_selectors.notifications_for(request.user), 20).get_page(
+        request.GET.get("page")
+    )
+    page.object_list = in_readers_language(page.object_list)
     member, user = request.member, request.user
     return {
-        "page": page.get_page(request.GET.get("page")),
+        "page": page,
         "email_notifications": member.email_notifications,
         "reach_form": ReachSettingsForm(
             initial={

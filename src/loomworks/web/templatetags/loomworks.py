@@ -1,17 +1,16 @@
 """Template helpers shared by the console and the portal: one look for statuses,
 dates, progress and the stage stepper."""
 
-import datetime
-
 from babel.numbers import get_decimal_symbol
 from django import template
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from loomworks.core.dates import format_day, format_moment
 from loomworks.core.formatting import amount_text
 from loomworks.core.numbers import babel_locale, format_money
+from loomworks.production.labels import partner_status_label
 from loomworks.production.models import DesignFileKind, RunStatus
 from loomworks.work.models import TaskStatus
 
@@ -103,9 +102,17 @@ def file_kind(kind: str) -> str:
     return str(DesignFileKind(kind).label) if kind in DesignFileKind.values else kind
 
 
+@register.filter
+def partner_status(status: str) -> str:
+    """A run status in a workshop's words (production.labels), else the shared label."""
+    return partner_status_label(status) or status_label(status)
+
+
 @register.inclusion_tag("web/includes/status_chip.html")
-def status_chip(status: str):
-    return {"status": status, "label": status_label(status)}
+def status_chip(status: str, audience: str = ""):
+    """A status chip; `audience="partner"` words a run's status the way a workshop reads it."""
+    label = partner_status(status) if audience == "partner" else status_label(status)
+    return {"status": status, "label": label}
 
 
 @register.filter
@@ -113,16 +120,14 @@ def human_date(value) -> str:
     """3 Apr 2027."""
     if not value:
         return ""
-    if isinstance(value, datetime.datetime):
-        value = timezone.localtime(value).date()
-    return date_format(value, "j M Y")
+    return format_day(value)
 
 
 @register.filter
 def human_datetime(value) -> str:
     if not value:
         return ""
-    return date_format(timezone.localtime(value), "j M Y, H:i")
+    return format_moment(value)
 
 
 @register.filter
@@ -150,15 +155,19 @@ def progress_bar(progress, label: bool = True):
     """A `read_models.Progress` (or a `{completed, total}` dict) as a bar."""
     if isinstance(progress, dict):
         completed, total = progress.get("completed", 0), progress.get("total", 0)
-        closed = progress.get("closed", 0)
+        closed, cancelled = progress.get("closed", 0), progress.get("cancelled", 0)
     else:
         completed, total, closed = progress.completed, progress.total, progress.closed
-    percent = round(100 * completed / total) if total else 0
-    closed_percent = round(100 * closed / total) if total else 0
+        cancelled = getattr(progress, "cancelled", 0)
+    # A cancelled run's bar is out of everything it had: what it stopped with shows as not done.
+    whole = total + cancelled
+    percent = round(100 * completed / whole) if whole else 0
+    closed_percent = round(100 * closed / whole) if whole else 0
     return {
         "completed": completed,
-        "total": total,
+        "total": whole,
         "closed": closed,
+        "cancelled": cancelled,
         "percent": percent,
         "closed_percent": closed_percent,
         "label": label,

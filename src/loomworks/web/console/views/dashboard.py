@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from loomworks.notifications import selectors as notification_selectors
 from loomworks.notifications import services as notification_services
+from loomworks.notifications.rerender import in_readers_language
 from loomworks.web.console import selectors
 from loomworks.web.console.views.common import admin_required, render_console
 from loomworks.web.views import notification_mark_read
@@ -58,7 +59,9 @@ def dashboard(request):
         "undelivered": undelivered,
         "status_counts": selectors.status_counts(),
         "lists": lists,
-        "feed": list(notification_selectors.notifications_for(request.user)[:FEED_LENGTH]),
+        "feed": in_readers_language(
+            notification_selectors.notifications_for(request.user)[:FEED_LENGTH]
+        ),
     }
     return render_console(request, "console/dashboard.html", context, section="dashboard")
 
@@ -68,6 +71,7 @@ def notifications(request):
     page = Paginator(
         notification_selectors.notifications_for(request.user), NOTIFICATIONS_PER_PAGE
     ).get_page(request.GET.get("page"))
+    page.object_list = in_readers_language(page.object_list)
     return render_console(
         request, "console/notifications.html", {"page": page}, section="notifications"
     )

@@ -23,6 +23,7 @@ from loomworks.core.errors import Conflict, InvalidInput, NotFound, TransitionNo
 from loomworks.money import selectors as money_selectors
 from loomworks.money import services as money_services
 from loomworks.money.models import CostingPolicy
+from loomworks.notifications import services as notification_services
 from loomworks.partners.models import Partner, PartnerStatus
 from loomworks.production import services
 from loomworks.production.job_sheet import job_sheet
@@ -43,6 +44,10 @@ from loomworks.production.selectors import (
     admin_run_detail,
     admin_run_queryset,
     admin_run_rows,
+    last_decline,
+    part_steps,
+    reassign_candidates,
+    templates_sent_before,
 )
 from loomworks.production.size_matrix import axes
 from loomworks.web.console import selectors
@@ -277,6 +282,7 @@ def _detail_context(request, run_id: str, *, comment_forms=None) -> dict:
         "progress": run.progress,
         "tasks": [_panel(task, threads, comment_forms or {}) for task in detail.tasks],
         "children": detail.children,
+        "steps": part_steps(detail.children),
         "siblings": detail.siblings,
         "depends_on": detail.depends_on,
         "dependents": detail.dependents,
@@ -323,6 +329,8 @@ def _render_detail(request, run_id: str, *, comment_forms=None, status: int = 20
 
 @admin_required
 def run_detail(request, run_id):
+    # Opening the run is reading what the feed said about it.
+    notification_services.notifications_read_for(user=request.user, run_id=run_id)
     return _render_detail(request, run_id)
 
 
@@ -536,42 +544,74 @@ def run_reassign(request, run_id):
     run = _run(run_id)
     if run is None:
         return _run_missing(request)
-    partners = _active_partners()
+    candidates = reassign_candidates()
+    partners = [c.partner for c in candidates]
+    sent_before = templates_sent_before(run)
     if request.method == "POST":
         form = ReassignForm(request.POST, partners=partners)
         if form.is_valid():
             partner = next(p for p in partners if p.pk == form.cleaned_data["partner_id"])
+            and_send = "and_send" in request.POST and bool(sent_before)
             try:
-                updated = services.run_reassign(
-                    run=run,
-                    partner=partner,
-                    actor=actor_for(request),
-                    note=form.cleaned_data["note"],
-                )
+                if and_send:
+                    result = services.run_reassign_and_dispatch(
+                        run=run,
+                        partner=partner,
+                        actor=actor_for(request),
+                        note=form.cleaned_data["note"],
+                        template_ids=sent_before,
+                    )
+                    updated = result.run
+                else:
+                    updated = services.run_reassign(
+                        run=run,
+                        partner=partner,
+                        actor=actor_for(request),
+                        note=form.cleaned_data["note"],
+                    )
+            except InvalidInput as error:
+                apply_error(form, error)
             except Conflict as error:
                 return _refused(request, run, error)
-            message = _("%(ref)s is now with %(partner)s.") % {
-                "ref": run.reference,
-                "partner": partner.name,
-            }
-            if updated.status == RunStatus.APPROVED:
-                message = f"{message} {_('Send it to production next.')}"
-            messages.success(request, message)
-            return redirect(_detail_url(run))
+            else:
+                if and_send:
+                    message = ngettext(
+                        "%(ref)s is sent to %(partner)s with %(n)d task.",
+                        "%(ref)s is sent to %(partner)s with %(n)d tasks.",
+                        len(result.tasks),
+                    ) % {"ref": run.reference, "partner": partner.name, "n": len(result.tasks)}
+                else:
+                    message = _("%(ref)s is now with %(partner)s.") % {
+                        "ref": run.reference,
+                        "partner": partner.name,
+                    }
+                    if updated.status == RunStatus.APPROVED:
+                        message = f"{message} {_('Send it to production next.')}"
+                messages.success(request, message)
+                return redirect(_detail_url(run))
     else:
         if "reassign" not in _actions_for(run):
             return _not_now(request, run, _("reassigned"))
-        # A declined run most often goes back to the partner it had; otherwise choose afresh.
-        suggested = (
-            run.previous_partner_id if run.status == RunStatus.AWAITING_REASSIGNMENT else None
-        )
-        form = ReassignForm(
-            initial={"partner_id": suggested} if suggested else None, partners=partners
-        )
+        # No partner is chosen for the admin: one click must not send a
+        # declined run straight back to the workshop that turned it down.
+        form = ReassignForm(partners=partners)
     previous = None
     if run.previous_partner_id:
         previous = Partner.objects.filter(pk=run.previous_partner_id).first()
-    context = {"run": run, "form": form, "previous_partner": previous}
+    can_send = run.status in (RunStatus.APPROVED, RunStatus.AWAITING_REASSIGNMENT)
+    context = {
+        "run": run,
+        "form": form,
+        "previous_partner": previous,
+        "decline": last_decline(run),
+        "candidates": candidates,
+        "chosen": form["partner_id"].value() or "",
+        "send_templates": (
+            list(TaskTemplate.objects.filter(pk__in=sent_before).order_by("name"))
+            if can_send
+            else []
+        ),
+    }
     return render_console(request, "console/runs/reassign.html", context, section="runs")
 
 
