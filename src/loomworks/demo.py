@@ -175,6 +175,7 @@ def seed(*, progress: Callable[[str], None] = lambda message: None, force: bool 
                 partner = member.partner
             else:
                 partner, member = partners.partner_create(
+                    actor=admin,
                     name=name + (f" {suffix}" if suffix else ""),
                     handle=handle + suffix,
                     email=f"hello@{handle}{suffix}.test",
@@ -187,6 +188,7 @@ def seed(*, progress: Callable[[str], None] = lambda message: None, force: bool 
                 )
                 partners.member_add(
                     partner=partner,
+                    actor=admin,
                     email=f"floor{suffix}@{handle}.test",
                     first_name="Floor",
                     last_name="Lead",
