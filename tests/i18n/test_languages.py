@@ -241,7 +241,7 @@ def test_before_logging_in_the_choice_is_kept_in_a_cookie(client):
 
 def test_the_language_service_refuses_a_language_it_does_not_know(workshop):
     with pytest.raises(InvalidInput) as refused:
-        user_language_set(user=workshop.user, language="klingon")
+        user_language_set(user=workshop.user, actor=Actor.system(), language="klingon")
     assert refused.value.field == "language"
     assert User.objects.get(pk=workshop.user.pk).language == ""
 

@@ -100,3 +100,33 @@ def test_the_demo_seed_names_the_brand_admin():
     assert created.exists()
     assert set(created.values_list("actor_kind", flat=True)) == {"admin"}
     assert None not in set(created.values_list("actor_id", flat=True))
+
+
+def test_a_member_turning_off_email_in_the_portal_is_audited_as_them(client, workshop):
+    client.force_login(workshop.user)
+    response = client.post("/partner/settings/email", {})
+    assert response.status_code == 302
+    workshop.member.refresh_from_db()
+    assert workshop.member.email_notifications is False
+    entry = AuditEntry.objects.get(action="partner_member.preferences_changed")
+    assert (entry.target_id, entry.actor_kind) == (str(workshop.member.pk), "partner")
+    assert entry.actor_id == workshop.user.pk
+    assert entry.details["email_notifications"] == [True, False]
+    client.post("/partner/settings/email", {})  # no change, no second row
+    assert AuditEntry.objects.filter(action="partner_member.preferences_changed").count() == 1
+
+
+def test_the_same_preference_through_the_partner_api_is_audited(partner_api, workshop):
+    response = partner_api.put("/api/partners/notifications/email", {"enabled": False})
+    assert response.status_code == 200, response.json()
+    entry = AuditEntry.objects.get(action="partner_member.preferences_changed")
+    assert entry.actor_id == workshop.user.pk and entry.actor_kind == "partner"
+
+
+def test_choosing_a_language_is_audited_as_the_person(client, workshop):
+    client.force_login(workshop.user)
+    client.post("/language", {"language": "fr", "next": "/partner/"})
+    entry = AuditEntry.objects.get(action="user.preferences_changed")
+    assert (entry.target_id, entry.actor_id) == (str(workshop.user.pk), workshop.user.pk)
+    assert entry.actor_kind == "partner"
+    assert entry.details["language"] == [workshop.user.language, "fr"]

@@ -404,12 +404,29 @@ def member_runs_seen(*, member: PartnerMember, at=None) -> None:
     PartnerMember.objects.filter(pk=member.pk).update(last_seen_runs_at=member.last_seen_runs_at)
 
 
-def member_preferences_update(*, member: PartnerMember, email_notifications: bool) -> PartnerMember:
-    """A member's own settings: whether the partner's run notices also come by e-mail."""
-    member.email_notifications = bool(email_notifications)
-    PartnerMember.objects.filter(pk=member.pk).update(
-        email_notifications=member.email_notifications, updated_at=timezone.now()
-    )
+@transaction.atomic
+def member_preferences_update(
+    *, member: PartnerMember, actor: Actor, email_notifications: bool
+) -> PartnerMember:
+    """A member's own settings: whether the partner's run notices also come by e-mail.
+
+    A change leaves an audit row naming the actor (the member, or a brand admin)."""
+    enabled = bool(email_notifications)
+    if member.email_notifications != enabled:
+        audit_record(
+            actor=actor,
+            action="partner_member.preferences_changed",
+            target_type="partner_member",
+            target_id=str(member.pk),
+            details={
+                "partner_id": member.partner_id,
+                "email_notifications": [member.email_notifications, enabled],
+            },
+        )
+        PartnerMember.objects.filter(pk=member.pk).update(
+            email_notifications=enabled, updated_at=timezone.now()
+        )
+        member.email_notifications = enabled
     return member
 
 
