@@ -153,6 +153,41 @@ def test_send_to_production_errors(admin_api, make_run, workshop, template):
     assert not Task.objects.exists()
 
 
+def test_send_to_production_keeps_the_approved_plan_of_an_archived_template(
+    admin_api, make_run, workshop
+):
+    run = make_run("approved", partner=workshop.partner)
+    planned = TemplateFactory(name="Sew")
+    ProductionRun.objects.filter(pk=run.pk).update(planned_template_ids=[planned.pk])
+    planned.archived = True
+    planned.save(update_fields=["archived"])
+
+    response = admin_api.post(url(run, "send-to-production"), {"template_ids": [planned.pk]})
+
+    assert response.status_code == 200, response.json()
+    assert response.json()["production_run"]["status"] == "sent_to_partner"
+    assert [t["title"] for t in response.json()["tasks"]] == ["Sew"]
+
+
+def test_send_to_production_refuses_a_new_choice_of_an_archived_template(
+    admin_api, make_run, workshop
+):
+    run = make_run("approved", partner=workshop.partner)
+    planned, chosen = TemplateFactory(name="Sew"), TemplateFactory(name="Old dye")
+    ProductionRun.objects.filter(pk=run.pk).update(planned_template_ids=[planned.pk])
+    chosen.archived = True
+    chosen.save(update_fields=["archived"])
+
+    response = admin_api.post(
+        url(run, "send-to-production"), {"template_ids": [planned.pk, chosen.pk]}
+    )
+
+    assert (response.status_code, response.json()["field"]) == (422, "template_ids")
+    assert "Old dye" in response.json()["detail"]
+    assert ProductionRun.objects.get(pk=run.pk).status == "approved"
+    assert not Task.objects.filter(run=run).exists()
+
+
 # ---------------------------------------------------------------- add tasks
 
 

@@ -289,8 +289,14 @@ def run_approve(request: HttpRequest, run_id: PathId, payload: AdminApproveIn | 
     response=responses({200: AdminSendOut}, *ACTION_ERRORS),
 )
 def run_send(request: HttpRequest, run_id: PathId, payload: AdminSendIn):
-    """Send an approved run to its partner with one task per template, in order."""
-    templates_by_ids(payload.template_ids)
+    """Send an approved run to its partner with one task per template, in order.
+
+    A template archived since the approval still goes when the approval planned
+    it (as in the console); a new choice of an archived template is 422.
+    """
+    # Unknown ids are 422 before the run is looked up; whether an archived template
+    # may go depends on the run's plan, which the service checks.
+    templates_by_ids(payload.template_ids, planned=payload.template_ids)
     run = _run(run_id)
     result = services.run_dispatch(run=run, template_ids=payload.template_ids, actor=request.actor)
     tasks = admin_tasks_by_id([task.pk for task in result.tasks])
