@@ -20,6 +20,14 @@ def test_createadmin_twice_succeeds_and_the_credentials_log_in(client, capsys):
     assert "Created brand admin a@example.com" in output
     assert "Updated brand admin a@example.com" in output
     assert get_user_model().objects.filter(email="a@example.com").count() == 1
+    from loomworks.core.models import AuditEntry
+
+    audited = list(
+        AuditEntry.objects.filter(target_type="user")
+        .order_by("pk")
+        .values_list("action", "actor_kind")
+    )
+    assert audited == [("user.admin_created", "system"), ("user.admin_updated", "system")]
 
     response = client.post("/login", {"email": "a@example.com", "password": "S3cure-pass!"})
     assert response.status_code == 302

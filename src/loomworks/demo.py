@@ -162,7 +162,9 @@ def seed(*, progress: Callable[[str], None] = lambda message: None, force: bool 
     steps = 6
     progress(f"[1/{steps}] Brand admin and partner workshops…")
     with transaction.atomic():
-        admin_user, _created = admin_create_or_update(email=ADMIN_EMAIL, password=ADMIN_PASSWORD)
+        admin_user, _created = admin_create_or_update(
+            email=ADMIN_EMAIL, password=ADMIN_PASSWORD, actor=Actor.system()
+        )
         admin_user.first_name, admin_user.last_name = "Maya", "Lindqvist"
         admin_user.save(update_fields=["first_name", "last_name"])
         admin = Actor.admin(admin_user)

@@ -14,8 +14,10 @@ from loomworks.core.errors import InvalidInput
 
 
 @transaction.atomic
-def admin_create_or_update(*, email: str, password: str) -> tuple[User, bool]:
-    """Make `email` a brand admin with `password`. Running it again updates the password."""
+def admin_create_or_update(*, email: str, password: str, actor: Actor) -> tuple[User, bool]:
+    """Make `email` a brand admin with `password`. Running it again updates the password.
+
+    Either leaves an audit row naming the actor (the password itself is never kept there)."""
     email = email.strip().lower()
     user, created = User.objects.get_or_create(email=email, defaults={"is_staff": True})
     user.is_staff = True
@@ -23,6 +25,13 @@ def admin_create_or_update(*, email: str, password: str) -> tuple[User, bool]:
     user.is_active = True
     user.set_password(password)
     user.save()
+    audit_record(
+        actor=actor,
+        action="user.admin_created" if created else "user.admin_updated",
+        target_type="user",
+        target_id=str(user.pk),
+        details={"email": email},
+    )
     return user, created
 
 
