@@ -3,6 +3,7 @@ the partner's steps taken on its behalf, history, task comments, and the policy.
 
 import pytest
 
+from loomworks.core.models import AuditEntry
 from loomworks.production.models import ProductionPolicy, ProductionRun
 from loomworks.work.models import Task, TaskComment
 from tests.api.admin_fixtures import *  # noqa: F403
@@ -453,7 +454,7 @@ def test_comment_errors(admin_api, make_run, workshop):
 # ---------------------------------------------------------------- policy
 
 
-def test_read_and_narrow_the_policy(admin_api, make_run):
+def test_read_and_narrow_the_policy(admin_api, make_run, admin_user):
     before = admin_api.get("/production-run-policy").json()
     assert before["config"] == {}
     assert before["allowed"]["cancel"] == [
@@ -471,6 +472,9 @@ def test_read_and_narrow_the_policy(admin_api, make_run):
 
     assert response.status_code == 200
     assert response.json()["config"] == {"cancel": ["draft", "pending_review"]}
+    entry = AuditEntry.objects.get(action="production_policy.updated")
+    assert entry.actor_id == admin_user.pk
+    assert entry.details["config"] == [{}, {"cancel": ["draft", "pending_review"]}]
     approved = make_run("approved")
     refused = admin_api.post(url(approved, "cancel"))
     assert_conflict(refused, "approved")
