@@ -367,6 +367,7 @@ def seed(*, progress: Callable[[str], None] = lambda message: None, force: bool 
     production.run_accept(run=sample, actor=stitcher_actor)
 
     product = catalog.product_create(
+        actor=admin,
         title="Linen Camp Shirt" + suffix,
         design_id=shirt.pk,
         variants=[{"sku": f"LCS-S{suffix}", "title": "S"}, {"sku": f"LCS-M{suffix}", "title": "M"}],

@@ -402,7 +402,7 @@ def template_remove(request: HttpRequest, template_id: PathId):
 @router.post("/products", response=responses({201: AdminProductEnvelope}, *BODY_ERRORS, 409))
 def product_create(request: HttpRequest, payload: AdminProductIn):
     """A store product and its variants. A taken handle or SKU is 409."""
-    product = catalog.product_create(**payload.dict())
+    product = catalog.product_create(actor=request.actor, **payload.dict())
     return Status(201, {"product": product_out(catalog_selectors.product_get(product.pk))})
 
 
