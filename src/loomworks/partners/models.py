@@ -5,7 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from loomworks.core.ids import PrefixedIdField
-from loomworks.core.models import TimeStamped
+from loomworks.core.models import TimeStamped, external_ref_unique
 
 
 class PartnerStatus(models.TextChoices):
@@ -47,10 +47,14 @@ class Partner(TimeStamped):
     languages = models.JSONField(_("languages"), default=list, blank=True)
     # What it can take on: `PartnerRole` values.
     roles = models.JSONField(_("roles"), default=list, blank=True)
+    # The id this row had in the system it was imported from (`loomworks import-medusa`):
+    # a second import finds it there and updates it instead of adding another. Blank otherwise.
+    external_ref = models.CharField(max_length=100, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["name"]
         verbose_name = _("partner")
+        constraints = [external_ref_unique("partner_external_ref")]
 
     def __str__(self) -> str:
         return self.name
@@ -85,10 +89,14 @@ class PartnerMember(TimeStamped):
     whatsapp_consent = models.BooleanField(_("WhatsApp messages"), default=False, db_default=False)
     whatsapp_consent_at = models.DateTimeField(null=True, blank=True)
     last_seen_runs_at = models.DateTimeField(null=True, blank=True)
+    # The id this row had in the system it was imported from (`loomworks import-medusa`):
+    # a second import finds it there and updates it instead of adding another. Blank otherwise.
+    external_ref = models.CharField(max_length=100, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["created_at"]
         verbose_name = _("partner member")
+        constraints = [external_ref_unique("member_external_ref")]
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.partner}"
