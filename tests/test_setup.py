@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from loomworks.cli import main
+from loomworks.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -20,6 +21,12 @@ def test_createadmin_twice_succeeds_and_the_credentials_log_in(client, capsys):
     assert "Created brand admin a@example.com" in output
     assert "Updated brand admin a@example.com" in output
     assert get_user_model().objects.filter(email="a@example.com").count() == 1
+    audited = list(
+        AuditEntry.objects.filter(target_type="user")
+        .order_by("pk")
+        .values_list("action", "actor_kind")
+    )
+    assert audited == [("user.admin_created", "system"), ("user.admin_updated", "system")]
 
     response = client.post("/login", {"email": "a@example.com", "password": "S3cure-pass!"})
     assert response.status_code == 302

@@ -101,6 +101,7 @@ def cmd_createadmin(args: argparse.Namespace) -> int:
     from django.core.validators import validate_email
 
     from loomworks.accounts.services import admin_create_or_update
+    from loomworks.core.actors import Actor
 
     try:
         validate_email(args.email)
@@ -110,7 +111,9 @@ def cmd_createadmin(args: argparse.Namespace) -> int:
     if len(args.password) < 8:
         print("Choose a password of at least 8 characters.", file=sys.stderr)
         return 2
-    user, created = admin_create_or_update(email=args.email, password=args.password)
+    user, created = admin_create_or_update(
+        email=args.email, password=args.password, actor=Actor.system()
+    )
     print(f"{'Created' if created else 'Updated'} brand admin {user.email}.")
     return 0
 

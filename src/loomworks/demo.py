@@ -162,7 +162,9 @@ def seed(*, progress: Callable[[str], None] = lambda message: None, force: bool 
     steps = 6
     progress(f"[1/{steps}] Brand admin and partner workshops…")
     with transaction.atomic():
-        admin_user, _created = admin_create_or_update(email=ADMIN_EMAIL, password=ADMIN_PASSWORD)
+        admin_user, _created = admin_create_or_update(
+            email=ADMIN_EMAIL, password=ADMIN_PASSWORD, actor=Actor.system()
+        )
         admin_user.first_name, admin_user.last_name = "Maya", "Lindqvist"
         admin_user.save(update_fields=["first_name", "last_name"])
         admin = Actor.admin(admin_user)
@@ -175,6 +177,7 @@ def seed(*, progress: Callable[[str], None] = lambda message: None, force: bool 
                 partner = member.partner
             else:
                 partner, member = partners.partner_create(
+                    actor=admin,
                     name=name + (f" {suffix}" if suffix else ""),
                     handle=handle + suffix,
                     email=f"hello@{handle}{suffix}.test",
@@ -187,6 +190,7 @@ def seed(*, progress: Callable[[str], None] = lambda message: None, force: bool 
                 )
                 partners.member_add(
                     partner=partner,
+                    actor=admin,
                     email=f"floor{suffix}@{handle}.test",
                     first_name="Floor",
                     last_name="Lead",
@@ -363,6 +367,7 @@ def seed(*, progress: Callable[[str], None] = lambda message: None, force: bool 
     production.run_accept(run=sample, actor=stitcher_actor)
 
     product = catalog.product_create(
+        actor=admin,
         title="Linen Camp Shirt" + suffix,
         design_id=shirt.pk,
         variants=[{"sku": f"LCS-S{suffix}", "title": "S"}, {"sku": f"LCS-M{suffix}", "title": "M"}],

@@ -3,6 +3,7 @@
 import pytest
 
 from loomworks.catalog.models import Design, DesignStatus, Material, Product
+from loomworks.core.models import AuditEntry
 from loomworks.events.models import Event
 from loomworks.orders.models import Order
 from loomworks.production.models import ProductionRun
@@ -242,7 +243,7 @@ def test_invalid_templates_are_422(admin_api, payload, field):
 # ---------------------------------------------------------------- products
 
 
-def test_create_a_product_with_variants(admin_api, design):
+def test_create_a_product_with_variants(admin_api, design, admin_user):
     other = DesignFactory()
 
     response = admin_api.post(
@@ -264,6 +265,9 @@ def test_create_a_product_with_variants(admin_api, design):
     assert all(v["id"].startswith("var_") for v in product["variants"])
     assert admin_api.get(f"/products/{product['id']}").json()["product"] == product
     assert admin_api.get("/products").json()["products"] == [product]
+    entry = AuditEntry.objects.get(action="product.created")
+    assert (entry.target_id, entry.actor_id) == (product["id"], admin_user.pk)
+    assert entry.details["skus"] == ["LS-L", "LS-M"]
 
 
 def test_product_errors(admin_api, design):
@@ -280,6 +284,7 @@ def test_product_errors(admin_api, design):
     assert unknown_design.status_code == 422
     assert unknown_design.json()["field"] == "variants[0].design_id"
     assert Product.objects.count() == 1
+    assert AuditEntry.objects.filter(action="product.created").count() == 1
     assert admin_api.get("/products/prod_nothing").status_code == 404
 
 

@@ -3,6 +3,7 @@ the partner's steps taken on its behalf, history, task comments, and the policy.
 
 import pytest
 
+from loomworks.core.models import AuditEntry
 from loomworks.production.models import ProductionPolicy, ProductionRun
 from loomworks.work.models import Task, TaskComment
 from tests.api.admin_fixtures import *  # noqa: F403
@@ -151,6 +152,41 @@ def test_send_to_production_errors(admin_api, make_run, workshop, template):
         admin_api.post(url(partnerless, send), {"template_ids": [template.pk]}), "approved"
     )
     assert not Task.objects.exists()
+
+
+def test_send_to_production_keeps_the_approved_plan_of_an_archived_template(
+    admin_api, make_run, workshop
+):
+    run = make_run("approved", partner=workshop.partner)
+    planned = TemplateFactory(name="Sew")
+    ProductionRun.objects.filter(pk=run.pk).update(planned_template_ids=[planned.pk])
+    planned.archived = True
+    planned.save(update_fields=["archived"])
+
+    response = admin_api.post(url(run, "send-to-production"), {"template_ids": [planned.pk]})
+
+    assert response.status_code == 200, response.json()
+    assert response.json()["production_run"]["status"] == "sent_to_partner"
+    assert [t["title"] for t in response.json()["tasks"]] == ["Sew"]
+
+
+def test_send_to_production_refuses_a_new_choice_of_an_archived_template(
+    admin_api, make_run, workshop
+):
+    run = make_run("approved", partner=workshop.partner)
+    planned, chosen = TemplateFactory(name="Sew"), TemplateFactory(name="Old dye")
+    ProductionRun.objects.filter(pk=run.pk).update(planned_template_ids=[planned.pk])
+    chosen.archived = True
+    chosen.save(update_fields=["archived"])
+
+    response = admin_api.post(
+        url(run, "send-to-production"), {"template_ids": [planned.pk, chosen.pk]}
+    )
+
+    assert (response.status_code, response.json()["field"]) == (422, "template_ids")
+    assert "Old dye" in response.json()["detail"]
+    assert ProductionRun.objects.get(pk=run.pk).status == "approved"
+    assert not Task.objects.filter(run=run).exists()
 
 
 # ---------------------------------------------------------------- add tasks
@@ -418,7 +454,7 @@ def test_comment_errors(admin_api, make_run, workshop):
 # ---------------------------------------------------------------- policy
 
 
-def test_read_and_narrow_the_policy(admin_api, make_run):
+def test_read_and_narrow_the_policy(admin_api, make_run, admin_user):
     before = admin_api.get("/production-run-policy").json()
     assert before["config"] == {}
     assert before["allowed"]["cancel"] == [
@@ -436,6 +472,9 @@ def test_read_and_narrow_the_policy(admin_api, make_run):
 
     assert response.status_code == 200
     assert response.json()["config"] == {"cancel": ["draft", "pending_review"]}
+    entry = AuditEntry.objects.get(action="production_policy.updated")
+    assert entry.actor_id == admin_user.pk
+    assert entry.details["config"] == [{}, {"cancel": ["draft", "pending_review"]}]
     approved = make_run("approved")
     refused = admin_api.post(url(approved, "cancel"))
     assert_conflict(refused, "approved")

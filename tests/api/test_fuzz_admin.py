@@ -15,6 +15,7 @@ from django.db import close_old_connections
 from loomworks.accounts.services import token_issue
 from loomworks.catalog.models import Design, Material, Product
 from loomworks.catalog.services import product_create
+from loomworks.core.actors import Actor
 from loomworks.partners.models import Partner
 from loomworks.production.models import ProductionRun
 from loomworks.work.models import Task, TaskTemplate
@@ -50,7 +51,9 @@ def seeded(make_run, admin_user, workshop, other_workshop, wsgi_keeps_the_test_c
     MemberFactory(partner=workshop.partner)
     MaterialFactory()
     design = DesignFactory()
-    product_create(title="Shirt", design_id=design.pk, variants=[{"sku": "S-1"}])
+    product_create(
+        actor=Actor.admin(admin_user), title="Shirt", design_id=design.pk, variants=[{"sku": "S-1"}]
+    )
     make_run()
     make_run("draft")
     make_run("approved", partner=workshop.partner)

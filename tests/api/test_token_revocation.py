@@ -6,6 +6,7 @@ from django.test import Client
 
 from loomworks.accounts.models import ApiToken
 from loomworks.accounts.services import admin_create_or_update, token_issue
+from loomworks.core.actors import Actor
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -50,7 +51,9 @@ def test_a_password_set_in_code_ends_them_too(workshop):
 def test_createadmin_changing_a_password_ends_that_admins_tokens(admin_user):
     token = token_issue(user=admin_user)
 
-    admin_create_or_update(email=admin_user.email, password="rotated-admin-secret")
+    admin_create_or_update(
+        email=admin_user.email, password="rotated-admin-secret", actor=Actor.system()
+    )
 
     assert answers(token) == 401
 

@@ -8,6 +8,7 @@ from django.test import Client
 
 from loomworks.accounts.models import User
 from loomworks.accounts.services import token_issue, user_language_set
+from loomworks.core.actors import Actor
 from loomworks.core.errors import InvalidInput
 from loomworks.events.api import drain
 from loomworks.partners import services as partners
@@ -141,6 +142,7 @@ def test_a_task_refusal_is_translated(portal, workshop, make_run, speaks):
 def test_an_invitation_to_a_portuguese_member_is_in_portuguese():
     partners.member_add(
         partner=PartnerFactory(name="Atelier Porto"),
+        actor=Actor.system(),
         email="rui@porto.test",
         first_name="Rui",
         language="pt",
@@ -239,13 +241,15 @@ def test_before_logging_in_the_choice_is_kept_in_a_cookie(client):
 
 def test_the_language_service_refuses_a_language_it_does_not_know(workshop):
     with pytest.raises(InvalidInput) as refused:
-        user_language_set(user=workshop.user, language="klingon")
+        user_language_set(user=workshop.user, actor=Actor.system(), language="klingon")
     assert refused.value.field == "language"
     assert User.objects.get(pk=workshop.user.pk).language == ""
 
 
 def test_the_invitation_page_speaks_the_invited_persons_language(client):
-    partners.member_add(partner=PartnerFactory(), email="lea@example.test", language="fr")
+    partners.member_add(
+        partner=PartnerFactory(), actor=Actor.system(), email="lea@example.test", language="fr"
+    )
     drain()
     [path] = re.findall(r"http://testserver(/invite/\S+/)", mail.outbox[0].body)
 

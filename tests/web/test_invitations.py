@@ -15,6 +15,7 @@ from django.test import Client
 from django.utils import timezone
 
 from loomworks.accounts.models import User
+from loomworks.core.actors import Actor
 from loomworks.events.api import drain
 from loomworks.events.models import Delivery, DeliveryState, Event
 from loomworks.notifications.models import EmailState, OutgoingEmail
@@ -43,6 +44,7 @@ def invite(partner=None, **fields) -> PartnerMember:
     """Add a member without a password, as the admin API and the console do; deliver the events."""
     member = partners.member_add(
         partner=partner or PartnerFactory(name="Atelier Nord"),
+        actor=Actor.system(),
         email=fields.pop("email", "noa@atelier-nord.test"),
         first_name=fields.pop("first_name", "Noa"),
         **fields,
@@ -104,7 +106,7 @@ def test_a_member_added_without_a_password_is_emailed_one_invitation():
 def test_the_invitation_is_published_with_the_member_in_the_same_transaction():
     partner = PartnerFactory()
     with pytest.raises(RuntimeError), transaction.atomic():
-        partners.member_add(partner=partner, email="gone@example.test")
+        partners.member_add(partner=partner, actor=Actor.system(), email="gone@example.test")
         raise RuntimeError("the caller's transaction fails")
     assert not Event.objects.filter(name="partner_member.invited").exists()
     assert not User.objects.filter(email="gone@example.test").exists()
@@ -123,7 +125,9 @@ def test_a_redelivered_invitation_event_sends_nothing_more():
 
 
 def test_a_member_given_a_password_is_not_invited():
-    partners.member_add(partner=PartnerFactory(), email="ana@example.test", password=PASSWORD)
+    partners.member_add(
+        partner=PartnerFactory(), actor=Actor.system(), email="ana@example.test", password=PASSWORD
+    )
     drain()
 
     assert mail.outbox == []
@@ -145,7 +149,9 @@ def test_the_api_invites_an_owner_created_without_a_password(admin_api):
 
 
 def test_the_invitation_is_not_sent_when_the_member_set_a_password_meanwhile():
-    member = partners.member_add(partner=PartnerFactory(), email="quick@example.test")
+    member = partners.member_add(
+        partner=PartnerFactory(), actor=Actor.system(), email="quick@example.test"
+    )
     assert Event.objects.filter(name="partner_member.invited").exists()  # waiting in the outbox
     member.user.set_password(NEW_PASSWORD)
     member.user.save()

@@ -8,13 +8,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from loomworks.accounts.models import ApiToken, User
+from loomworks.core.actors import Actor
 from loomworks.core.audit import audit_record
 from loomworks.core.errors import InvalidInput
 
 
 @transaction.atomic
-def admin_create_or_update(*, email: str, password: str) -> tuple[User, bool]:
-    """Make `email` a brand admin with `password`. Running it again updates the password."""
+def admin_create_or_update(*, email: str, password: str, actor: Actor) -> tuple[User, bool]:
+    """Make `email` a brand admin with `password`. Running it again updates the password.
+
+    Either leaves an audit row naming the actor (the password itself is never kept there)."""
     email = email.strip().lower()
     user, created = User.objects.get_or_create(email=email, defaults={"is_staff": True})
     user.is_staff = True
@@ -22,6 +25,13 @@ def admin_create_or_update(*, email: str, password: str) -> tuple[User, bool]:
     user.is_active = True
     user.set_password(password)
     user.save()
+    audit_record(
+        actor=actor,
+        action="user.admin_created" if created else "user.admin_updated",
+        target_type="user",
+        target_id=str(user.pk),
+        details={"email": email},
+    )
     return user, created
 
 
@@ -58,8 +68,11 @@ def language_choices() -> list[str]:
     return [code for code, _name in settings.LANGUAGES]
 
 
-def user_language_set(*, user: User, language: str) -> User:
-    """The language `user` reads Loomworks in: pages, e-mails, notices. Blank: the browser's."""
+@transaction.atomic
+def user_language_set(*, user: User, actor: Actor, language: str) -> User:
+    """The language `user` reads Loomworks in: pages, e-mails, notices. Blank: the browser's.
+
+    A change leaves an audit row naming the actor."""
     language = (language or "").strip().lower()
     if language and language not in language_choices():
         raise InvalidInput(
@@ -67,6 +80,13 @@ def user_language_set(*, user: User, language: str) -> User:
             _("The language is one of: %(codes)s.") % {"codes": ", ".join(language_choices())},
         )
     if user.language != language:
+        audit_record(
+            actor=actor,
+            action="user.preferences_changed",
+            target_type="user",
+            target_id=str(user.pk),
+            details={"language": [user.language, language]},
+        )
         User.objects.filter(pk=user.pk).update(language=language)
         user.language = language
     return user

@@ -193,6 +193,7 @@ def order_out(order) -> dict:
 def partner_create(request: HttpRequest, payload: AdminPartnerIn):
     """Create a partner with its first member, its owner. A taken handle or e-mail is 409."""
     partner, owner = partners.partner_create(
+        actor=request.actor,
         name=payload.name,
         handle=payload.handle,
         email=payload.email or "",
@@ -252,7 +253,7 @@ def member_edit(
 def member_add(request: HttpRequest, partner_id: PathId, payload: AdminMemberIn):
     """Add a person to a partner. Someone with that e-mail already is 409."""
     partner = partner_selectors.partner_get(partner_id)
-    member = partners.member_add(partner=partner, **payload.dict())
+    member = partners.member_add(partner=partner, actor=request.actor, **payload.dict())
     return Status(201, {"member": member_out(member)})
 
 
@@ -267,7 +268,7 @@ def member_invite(request: HttpRequest, partner_id: PathId, member_id: PathId):
     use "Forgot your password?"), and who is active (409).
     """
     member = partner_selectors.member_get(partner_selectors.partner_get(partner_id), member_id)
-    partners.member_invitation_resend(member=member)
+    partners.member_invitation_resend(member=member, actor=request.actor)
     return Status(202, {"member": member_out(member)})
 
 
@@ -401,7 +402,7 @@ def template_remove(request: HttpRequest, template_id: PathId):
 @router.post("/products", response=responses({201: AdminProductEnvelope}, *BODY_ERRORS, 409))
 def product_create(request: HttpRequest, payload: AdminProductIn):
     """A store product and its variants. A taken handle or SKU is 409."""
-    product = catalog.product_create(**payload.dict())
+    product = catalog.product_create(actor=request.actor, **payload.dict())
     return Status(201, {"product": product_out(catalog_selectors.product_get(product.pk))})
 
 

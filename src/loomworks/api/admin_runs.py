@@ -322,8 +322,14 @@ def run_send(request: HttpRequest, run_id: PathId, payload: AdminSendIn):
     """Send an approved run to its partner with one task per template, in order.
 
     The partner is proposed its rate card's price for the run, or `price` when
-    given; the price is fixed when the partner accepts the run."""
-    templates_by_ids(payload.template_ids)
+    given; the price is fixed when the partner accepts the run.
+
+    A template archived since the approval still goes when the approval planned
+    it (as in the console); a new choice of an archived template is 422.
+    """
+    # Unknown ids are 422 before the run is looked up; whether an archived template
+    # may go depends on the run's plan, which the service checks.
+    templates_by_ids(payload.template_ids, planned=payload.template_ids)
     run = _run(run_id)
     result = money.run_dispatch_priced(
         run=run,

@@ -597,6 +597,7 @@ def _design_or_invalid(design_id: str | None, field: str) -> Design | None:
 @transaction.atomic
 def product_create(
     *,
+    actor: Actor,
     title: str,
     handle: str | None = None,
     design_id: str | None = None,
@@ -630,4 +631,11 @@ def product_create(
                 )
         except IntegrityError:
             raise Conflict(_("A variant with SKU %(sku)s exists already.") % {"sku": sku}) from None
+    audit_record(
+        actor=actor,
+        action="product.created",
+        target_type="product",
+        target_id=str(product.pk),
+        details={"title": title, "handle": handle, "skus": sorted(seen)},
+    )
     return product

@@ -28,7 +28,7 @@ from loomworks.notifications.models import (
     WhatsAppState,
 )
 from loomworks.partners.models import Partner, PartnerMember
-from loomworks.partners.services import MEMBER_INVITED
+from loomworks.partners.services import MEMBER_INVITED, member_preferences_update
 from loomworks.production.models import ProductionRun
 
 EMAIL_QUEUED = EventName.NOTIFICATION_EMAIL_QUEUED
@@ -319,12 +319,7 @@ def member_email_notifications_set(
     """
     if not actor.is_admin and actor.user_id != member.user_id:
         raise NotFound(_("No such member."))
-    if member.email_notifications != enabled:
-        PartnerMember.objects.filter(pk=member.pk).update(
-            email_notifications=enabled, updated_at=timezone.now()
-        )
-        member.email_notifications = enabled
-    return member
+    return member_preferences_update(member=member, actor=actor, email_notifications=enabled)
 
 
 # ---------------------------------------------------------------- WhatsApp

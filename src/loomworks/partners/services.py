@@ -85,6 +85,7 @@ def _invitation_publish(member: PartnerMember, *, resent: bool) -> None:
 def member_add(
     *,
     partner: Partner,
+    actor: Actor,
     email: str,
     first_name: str = "",
     last_name: str = "",
@@ -93,7 +94,7 @@ def member_add(
     language: str = "",
     field_prefix: str = "",
 ) -> PartnerMember:
-    """Add a person to a partner.
+    """Add a person to a partner, audited.
 
     Without a password they are invited: an e-mail (in `language`, when given)
     brings them to a page where they set one.
@@ -121,12 +122,25 @@ def member_add(
     member = PartnerMember.objects.create(partner=partner, user=user, role=role)
     if not password:
         _invitation_publish(member, resent=False)
+    audit_record(
+        actor=actor,
+        action="partner_member.added",
+        target_type="partner_member",
+        target_id=str(member.pk),
+        details={
+            "partner_id": partner.pk,
+            "email": email,
+            "role": role,
+            "invited": not password,
+        },
+    )
     return member
 
 
 @transaction.atomic
-def member_invitation_resend(*, member: PartnerMember) -> PartnerMember:
-    """E-mail the member a new invitation. Only for someone who has not set a password yet."""
+def member_invitation_resend(*, member: PartnerMember, actor: Actor) -> PartnerMember:
+    """E-mail the member a new invitation, audited. Only for someone who has not set a
+    password yet."""
     user = member.user
     if user.has_usable_password():
         raise Conflict(
@@ -141,12 +155,20 @@ def member_invitation_resend(*, member: PartnerMember) -> PartnerMember:
             _("%(email)s is not an active member; activate them first.") % {"email": user.email}
         )
     _invitation_publish(member, resent=True)
+    audit_record(
+        actor=actor,
+        action="partner_member.invitation_resent",
+        target_type="partner_member",
+        target_id=str(member.pk),
+        details={"partner_id": member.partner_id, "email": user.email},
+    )
     return member
 
 
 @transaction.atomic
 def partner_create(
     *,
+    actor: Actor,
     name: str,
     handle: str,
     admin: dict,
@@ -154,7 +176,7 @@ def partner_create(
     phone: str = "",
     status: str = PartnerStatus.ACTIVE,
 ) -> tuple[Partner, PartnerMember]:
-    """Create a partner with its first member, its owner."""
+    """Create a partner with its first member, its owner; both are audited."""
     name = (name or "").strip()
     if not name:
         raise InvalidInput("name", _("A partner needs a name."))
@@ -178,6 +200,7 @@ def partner_create(
         raise Conflict(_("The handle %(handle)s is taken.") % {"handle": handle}) from None
     member = member_add(
         partner=partner,
+        actor=actor,
         email=admin.get("email", ""),
         first_name=admin.get("first_name") or "",
         last_name=admin.get("last_name") or "",
@@ -185,6 +208,13 @@ def partner_create(
         password=admin.get("password"),
         language=admin.get("language") or "",
         field_prefix="admin.",
+    )
+    audit_record(
+        actor=actor,
+        action="partner.created",
+        target_type="partner",
+        target_id=str(partner.pk),
+        details={"name": partner.name, "handle": partner.handle, "status": partner.status},
     )
     return partner, member
 
@@ -374,12 +404,29 @@ def member_runs_seen(*, member: PartnerMember, at=None) -> None:
     PartnerMember.objects.filter(pk=member.pk).update(last_seen_runs_at=member.last_seen_runs_at)
 
 
-def member_preferences_update(*, member: PartnerMember, email_notifications: bool) -> PartnerMember:
-    """A member's own settings: whether the partner's run notices also come by e-mail."""
-    member.email_notifications = bool(email_notifications)
-    PartnerMember.objects.filter(pk=member.pk).update(
-        email_notifications=member.email_notifications, updated_at=timezone.now()
-    )
+@transaction.atomic
+def member_preferences_update(
+    *, member: PartnerMember, actor: Actor, email_notifications: bool
+) -> PartnerMember:
+    """A member's own settings: whether the partner's run notices also come by e-mail.
+
+    A change leaves an audit row naming the actor (the member, or a brand admin)."""
+    enabled = bool(email_notifications)
+    if member.email_notifications != enabled:
+        audit_record(
+            actor=actor,
+            action="partner_member.preferences_changed",
+            target_type="partner_member",
+            target_id=str(member.pk),
+            details={
+                "partner_id": member.partner_id,
+                "email_notifications": [member.email_notifications, enabled],
+            },
+        )
+        PartnerMember.objects.filter(pk=member.pk).update(
+            email_notifications=enabled, updated_at=timezone.now()
+        )
+        member.email_notifications = enabled
     return member
 
 

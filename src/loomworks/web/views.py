@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from loomworks.accounts.services import user_language_set
+from loomworks.core.actors import Actor
 from loomworks.core.errors import NotFound
 from loomworks.notifications import services as notification_services
 from loomworks.partners.models import PartnerMember
@@ -25,6 +26,18 @@ def home_url_for(user) -> str:
     if user.is_authenticated and PartnerMember.objects.filter(user=user, is_active=True).exists():
         return "/partner/"
     return "/login"
+
+
+def own_actor(user) -> Actor:
+    """The logged-in person acting on their own account: an admin, or a workshop member."""
+    if user.is_admin:
+        return Actor.admin(user)
+    membership = (
+        PartnerMember.objects.filter(user=user, is_active=True).select_related("partner").first()
+    )
+    if membership is not None:
+        return Actor.partner(user, membership.partner)
+    return Actor(kind=Actor.PARTNER, user_id=user.pk, name=user.display_name)
 
 
 def home(request):
@@ -95,7 +108,7 @@ def language_set(request):
     language = form.cleaned_data["language"]
     response = redirect(back)
     if request.user.is_authenticated:
-        user_language_set(user=request.user, language=language)
+        user_language_set(user=request.user, actor=own_actor(request.user), language=language)
     if language:
         response.set_cookie(
             settings.LANGUAGE_COOKIE_NAME,

@@ -335,7 +335,7 @@ class MedusaImport:
             if member.user.has_usable_password():
                 continue
             try:
-                member_invitation_resend(member=member)
+                member_invitation_resend(member=member, actor=self.actor)
             except Conflict:
                 continue
             self.report.invitations += 1

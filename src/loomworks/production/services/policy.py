@@ -28,7 +28,7 @@ _CODE = re.compile(r"[a-z0-9_]{1,40}")
 
 @transaction.atomic
 def policy_update(*, config: dict, actor: Actor) -> ProductionPolicy:
-    """Set which statuses each admin action may start from, within the state machine."""
+    """Set which statuses each admin action may start from, within the state machine (audited)."""
     if not isinstance(config, dict):
         raise InvalidInput("config", _("The policy is a mapping of action to statuses."))
     cleaned = {}
@@ -55,9 +55,17 @@ def policy_update(*, config: dict, actor: Actor) -> ProductionPolicy:
             )
         cleaned[action] = [s for s in RunStatus.values if s in statuses]
     policy = ProductionPolicy.current()
+    before = policy.config
     policy.config = cleaned
     policy.updated_by_id = actor.user_id
     policy.save()
+    audit_record(
+        actor=actor,
+        action="production_policy.updated",
+        target_type="production_policy",
+        target_id=str(policy.pk),
+        details={"config": [before, cleaned]},
+    )
     return policy
 
 

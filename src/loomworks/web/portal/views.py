@@ -565,6 +565,7 @@ def email_settings(request):
     form.is_valid()  # a checkbox: absent means off
     member = partner_services.member_preferences_update(
         member=request.member,
+        actor=request.actor,
         email_notifications=form.cleaned_data.get("email_notifications", False),
     )
     if member.email_notifications:

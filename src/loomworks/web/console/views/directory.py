@@ -212,6 +212,7 @@ def partner_create(request):
             data = form.cleaned_data
             try:
                 partner, _member = partners.partner_create(
+                    actor=actor_for(request),
                     name=data["name"],
                     handle=data["handle"],
                     email=data["email"],
@@ -281,6 +282,7 @@ def member_add(request, partner_id):
         try:
             partners.member_add(
                 partner=partner,
+                actor=actor_for(request),
                 email=data["email"],
                 first_name=data["first_name"],
                 last_name=data["last_name"],
@@ -315,7 +317,7 @@ def member_invite(request, partner_id, member_id):
     if member is None:
         return render_not_found(request, _("There is no such member."))
     try:
-        partners.member_invitation_resend(member=member)
+        partners.member_invitation_resend(member=member, actor=actor_for(request))
     except Conflict as error:
         messages.error(request, error.detail)
     else:
