@@ -202,6 +202,8 @@ LANGUAGES = [
     ("hi", _("Hindi")),
 ]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+# Our formats where Django's differ from how people write (Hindi: 03/04/2027, 1,50,000).
+FORMAT_MODULE_PATH = ["loomworks.core.formats"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

@@ -16,6 +16,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from loomworks.accounts.passwords import link_lifetime, set_password_url
+from loomworks.core.numbers import region_override
 from loomworks.notifications.models import OutgoingEmail
 from loomworks.partners.models import Partner
 from loomworks.production.models import ProductionRun
@@ -81,7 +82,7 @@ def render(
         "run_url": portal_run_url(run),
         "portal_url": f"{settings.SITE_URL}/partner/",
     }
-    return _render(message, context, language=language_of(recipient))
+    return _render(message, context, language=language_of(recipient), country=partner.region)
 
 
 def admin_run_url(run: ProductionRun) -> str:
@@ -132,7 +133,12 @@ def render_notice(
                 "promised_date": run.promised_date,
             }
         )
-    return _render("notice", context, language=translation.get_language() or language_of(recipient))
+    return _render(
+        "notice",
+        context,
+        language=translation.get_language() or language_of(recipient),
+        country=partner.region if partner is not None and not for_admin else "",
+    )
 
 
 def render_invitation(*, partner: Partner, recipient, resent: bool = False) -> RenderedEmail:
@@ -152,12 +158,13 @@ def render_invitation(*, partner: Partner, recipient, resent: bool = False) -> R
         "login_url": f"{settings.SITE_URL}/login",
         "resent": resent,
     }
-    return _render(INVITATION, context, language=language)
+    return _render(INVITATION, context, language=language, country=partner.region)
 
 
-def _render(message: str, context: dict, *, language: str) -> RenderedEmail:
+def _render(message: str, context: dict, *, language: str, country: str = "") -> RenderedEmail:
+    """Render in `language`, numbers and money as people in `country` write them."""
     base = f"notifications/email/{message}"
-    with translation.override(language):
+    with translation.override(language), region_override(country):
         subject = " ".join(render_to_string(f"{base}_subject.txt", context).split())
         text = _BLANK_LINES.sub("\n\n", render_to_string(f"{base}.txt", context)).strip() + "\n"
         html = render_to_string(f"{base}.html", context)

@@ -35,6 +35,13 @@ class Partner(TimeStamped):
     def is_active(self) -> bool:
         return self.status == PartnerStatus.ACTIVE
 
+    @property
+    def region(self) -> str:
+        """The workshop's country (ISO 3166 alpha-2, "IN"), for writing numbers,
+        money and dates the way its people do (`core.numbers.region_override`);
+        empty while the partner has no country recorded."""
+        return str(getattr(self, "country", "") or "").strip().upper()
+
 
 class MemberRole(models.TextChoices):
     OWNER = "owner", _("Owner")
