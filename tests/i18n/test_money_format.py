@@ -121,3 +121,18 @@ def test_hindi_groups_localized_numbers_in_lakhs_and_crores():
         assert formats.number_format(Decimal("15000000.5"), 2, force_grouping=True) == (
             "15,000,000.50"
         )
+
+
+def test_pages_write_dates_as_their_readers_do():
+    from loomworks.web.templatetags.loomworks import human_date
+
+    day = datetime.date(2027, 4, 3)
+    with translation.override("hi"):
+        assert human_date(day) == "3 अप्रैल 2027"
+        assert human_date(datetime.date(2026, 12, 22)) == "22 दिस॰ 2026"
+    with translation.override("en"):
+        assert human_date(day) == "3 Apr 2027"
+        with region_override("IN"):
+            assert human_date(day) == "3 Apr 2027"
+    with translation.override("fr"):
+        assert human_date(day) == "3 Avr 2027"  # as before: Django's own French

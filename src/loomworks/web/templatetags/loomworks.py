@@ -3,6 +3,7 @@ dates, progress and the stage stepper."""
 
 import datetime
 
+from babel.dates import format_date
 from babel.numbers import get_decimal_symbol
 from django import template
 from django.utils import timezone
@@ -52,6 +53,15 @@ def status_chip(status: str):
     return {"status": status, "label": status_label(status)}
 
 
+def _indian_date(value: datetime.date) -> str | None:
+    """The date as people in India write it (Babel's medium form: 3 अप्रैल 2027,
+    3 Apr 2027) when the reader is one of them, else None."""
+    locale = babel_locale()
+    if not locale.endswith("_IN"):
+        return None
+    return format_date(value, "medium", locale=locale)
+
+
 @register.filter
 def human_date(value) -> str:
     """3 Apr 2027."""
@@ -59,14 +69,18 @@ def human_date(value) -> str:
         return ""
     if isinstance(value, datetime.datetime):
         value = timezone.localtime(value).date()
-    return date_format(value, "j M Y")
+    return _indian_date(value) or date_format(value, "j M Y")
 
 
 @register.filter
 def human_datetime(value) -> str:
     if not value:
         return ""
-    return date_format(timezone.localtime(value), "j M Y, H:i")
+    local = timezone.localtime(value)
+    indian = _indian_date(local.date())
+    if indian:
+        return f"{indian}, {date_format(local, 'H:i')}"
+    return date_format(local, "j M Y, H:i")
 
 
 @register.filter
