@@ -321,3 +321,14 @@ def test_work_sent_to_a_hindi_member_is_announced_in_hindi(make_run, admin, spea
     assert message.subject.startswith(f"Jaipur Prints के लिए नया काम: {run.reference}")
     assert "कृपया इसे स्वीकार करें या मना करें।" in message.body
     assert "बैच पार्टनर पोर्टल में खोलें:" in message.body
+
+
+def test_a_refusal_reaches_a_hindi_partner_in_hindi(portal, workshop, make_run, speaks):
+    speaks(workshop.user, "hi")
+    run = make_run("sent_to_partner", partner=workshop.partner)
+
+    response = portal.post(f"/partner/production-runs/{run.pk}/start", follow=True)
+    assert flashes(response) == [
+        f"{run.reference} अभी पार्टनर को भेजा गया है, इसलिए यह नहीं हो सकता: शुरू करना। "
+        "इसके लिए इसे “काम चल रहा है” होना चाहिए।"
+    ]
