@@ -26,6 +26,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from loomworks.accounts.models import User
+from loomworks.accounts.passwords import set_password_url
 from loomworks.catalog.models import DesignColor, DesignMaterial, DesignSizeSet
 from loomworks.core.actors import Actor
 from loomworks.production import services
@@ -273,4 +274,28 @@ def test_a_hindi_workshop_walks_the_whole_journey_on_a_phone(hindi_phone, live_s
     page.goto(f"{live_server.url}/partner/notifications/")
     check(page, scene, "notices")
 
+    assert page.external_requests == []
+
+
+def test_the_pages_before_logging_in_speak_hindi_and_fit_the_phone(
+    hindi_phone, live_server, settings, artifacts
+):
+    """Invitation, forgotten password and a used link: read before any choice, from the browser."""
+    page = hindi_phone
+    scene = Scene()
+    settings.SITE_URL = live_server.url
+    invite = set_password_url(scene.member.user)
+
+    page.goto(invite)
+    expect(page.get_by_role("heading", name="अपना पासवर्ड चुनें")).to_be_visible()
+    check(page, scene, "set your password")
+    page.screenshot(path=str(artifacts / "hi-set-password-phone.png"))
+
+    page.goto(f"{live_server.url}/password-reset")
+    expect(page.get_by_role("button", name="मुझे लिंक भेजें")).to_be_visible()
+    check(page, scene, "forgot your password")
+
+    page.goto(f"{live_server.url}/invite/MQ/not-a-token/")
+    expect(page.get_by_text("यह लिंक अब काम नहीं करता")).to_be_visible()
+    check(page, scene, "a link that no longer works")
     assert page.external_requests == []
