@@ -37,13 +37,58 @@ TRANSITION_MODULES = {"production/states.py", "work/states.py", "catalog/states.
 ALLOWED = [
     (
         "partners/services.py",
-        'PARTNER_FIELDS = ("name", "email", "phone", "status")',
-        "a partner's active/inactive/pending flag, not a run/task/design status",
+        "PARTNER_FIELDS = (",
+        "a partner's active/inactive/pending flag (among its editable profile fields), "
+        "not a run/task/design status",
     ),
     (
         "partners/services.py",
         "status=status",
         "creating a partner with its active/inactive/pending flag",
+    ),
+    # An import is not a transition: the Medusa importer writes each partner,
+    # design, run and task in the status it had there (and, on a second import,
+    # as it is there now, for runs Loomworks has not moved since), and leaves a
+    # history row "imported" on every run saying so.
+    (
+        "importers/medusa/importer.py",
+        'changed, ["name", "status", "updated_at"]',
+        "a partner's active/inactive/pending flag, as it is in Medusa",
+    ),
+    (
+        "importers/medusa/importer.py",
+        'Design(external_ref=row["id"], status=status',
+        "a design created in the status it has in Medusa",
+    ),
+    (
+        "importers/medusa/importer.py",
+        'ProductionRun(external_ref=m.row["id"], status=m.run_status',
+        "a run created in the status it has in Medusa, with its `imported` history row",
+    ),
+    (
+        "importers/medusa/importer.py",
+        "run.status = m.run_status",
+        "a run re-imported while Loomworks has not moved it: the status Medusa has now",
+    ),
+    (
+        "importers/medusa/importer.py",
+        'changed, ["status", *RUN_KEYS',
+        "writing those re-imported runs",
+    ),
+    (
+        "importers/medusa/importer.py",
+        'Task(external_ref=row["id"], status=status',
+        "a task created in the status it has in Medusa",
+    ),
+    (
+        "importers/medusa/importer.py",
+        "task.status = status",
+        "a task of a re-imported run (one Loomworks has not moved): the status Medusa has now",
+    ),
+    (
+        "importers/medusa/importer.py",
+        'changed, ["status", *TASK_KEYS',
+        "writing those re-imported tasks",
     ),
     (
         "core/errors.py",

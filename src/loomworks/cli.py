@@ -8,6 +8,8 @@ loomworks beat
 loomworks check
 loomworks backup [--to FILE]
 loomworks restore FILE [--yes]
+loomworks import-medusa --from postgres://… [--schema S] [--dry-run] [--send-invitations]
+                        [--batch-size N]
 loomworks manage <django command> ...
 """
 
@@ -267,6 +269,37 @@ def cmd_restore(args: argparse.Namespace) -> int:
 # --- end of operations -----------------------------------------------------------
 
 
+def cmd_import_medusa(args: argparse.Namespace) -> int:
+    """Bring a Medusa system's production data over (loomworks.importers.medusa)."""
+    _setup(local_key=True)
+    if not args.dry_run:  # a dry run changes nothing, not even the schema
+        _migrate()
+    from loomworks.importers.medusa.importer import import_medusa
+    from loomworks.importers.medusa.source import SourceError
+
+    if args.batch_size < 1:
+        print("--batch-size is at least 1.", file=sys.stderr)
+        return 2
+    if args.dry_run:
+        print("Dry run: reading everything, writing nothing.", flush=True)
+    try:
+        report = import_medusa(
+            args.source,
+            schema=args.schema,
+            dry_run=args.dry_run,
+            send_invitations=args.send_invitations,
+            batch_size=args.batch_size,
+            progress=lambda line: print(line, flush=True),
+        )
+    except SourceError as error:
+        print(f"loomworks import-medusa: {error}", file=sys.stderr)
+        return 1
+    print()
+    for line in report.lines():
+        print(line)
+    return 0
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     _setup(local_key=True)
     from django.core.management import execute_from_command_line
@@ -324,6 +357,24 @@ def build_parser() -> argparse.ArgumentParser:
     restore.add_argument("archive", help="a file written by `loomworks backup`")
     restore.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     restore.set_defaults(func=cmd_restore)
+
+    medusa = commands.add_parser(
+        "import-medusa", help="import the production data of a Medusa system (read-only)"
+    )
+    medusa.add_argument(
+        "--from", dest="source", required=True, help="the Medusa database: postgres://…"
+    )
+    medusa.add_argument("--schema", default="", help="its schema, when not the default one")
+    medusa.add_argument(
+        "--dry-run", action="store_true", help="say what would be imported; write nothing"
+    )
+    medusa.add_argument(
+        "--send-invitations",
+        action="store_true",
+        help="e-mail imported partner members an invitation to set a password",
+    )
+    medusa.add_argument("--batch-size", type=int, default=1000, help="rows per batch (1000)")
+    medusa.set_defaults(func=cmd_import_medusa)
 
     manage = commands.add_parser("manage", help="run a Django management command")
     manage.add_argument("rest", nargs=argparse.REMAINDER)

@@ -238,6 +238,7 @@ def seed(*, progress: Callable[[str], None] = lambda message: None, force: bool 
                 category=category,
                 checklist=checklist,
                 estimated_duration=120,
+                actor=admin,
             )
             for name, category, description, checklist in TEMPLATES
         }

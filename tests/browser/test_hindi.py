@@ -47,7 +47,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 # Latin words a Hindi page may show: product and format names, units, the
 # date input's own digits, and the run reference's prefix.
-ALLOWED_LATIN = KEPT_AS_IS | {"PR", "m", "cm", "PNG", "JPEG", "WebP", "GIF"}
+ALLOWED_LATIN = KEPT_AS_IS | {"PR", "m", "cm", "CM", "mm", "MM", "PNG", "JPEG", "WebP", "GIF"}
 TAG = re.compile(r"<[^>]+>")
 
 

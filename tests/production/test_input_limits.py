@@ -24,9 +24,9 @@ def test_an_order_group_beyond_a_thousand_is_refused(make_run, admin, workshop):
 
 
 @pytest.mark.parametrize("minutes", [-1, 1_000_001, 10**25])
-def test_a_template_duration_out_of_range_is_refused(minutes):
+def test_a_template_duration_out_of_range_is_refused(minutes, admin):
     with pytest.raises(InvalidInput) as refused:
-        work.template_create(name="Dyeing", estimated_duration=minutes)
+        work.template_create(name="Dyeing", estimated_duration=minutes, actor=admin)
 
     assert refused.value.field == "estimated_duration"
     assert not TaskTemplate.objects.exists()

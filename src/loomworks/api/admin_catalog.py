@@ -22,6 +22,7 @@ from loomworks.api.admin_schemas import (
     AdminMemberEnvelope,
     AdminMemberIn,
     AdminMemberList,
+    AdminMemberPatch,
     AdminOrderEnvelope,
     AdminOrderIn,
     AdminPage,
@@ -36,8 +37,11 @@ from loomworks.api.admin_schemas import (
     AdminProductList,
     AdminSearchFilters,
     AdminTemplateEnvelope,
+    AdminTemplateFilters,
     AdminTemplateIn,
     AdminTemplateList,
+    AdminTemplatePatch,
+    AdminTemplateRemoved,
     PathId,
     paginate,
     responses,
@@ -65,6 +69,11 @@ def partner_out(partner) -> dict:
         "status": partner.status,
         "email": partner.email,
         "phone": partner.phone,
+        "contact_name": partner.contact_name,
+        "address": partner.address,
+        "country": partner.country,
+        "languages": list(partner.languages or []),
+        "roles": list(partner.roles or []),
         "created_at": partner.created_at,
         "updated_at": partner.updated_at,
     }
@@ -100,6 +109,7 @@ def design_out(design) -> dict:
         "tags": design.tags,
         "notes": design.notes,
         "target_date": design.target_date,
+        "measurement_unit": design.measurement_unit,
         "created_at": design.created_at,
         "updated_at": design.updated_at,
         **catalog_selectors.design_parts(design),
@@ -131,7 +141,9 @@ def template_out(template) -> dict:
         "priority": template.priority,
         "estimated_duration": template.estimated_duration,
         "checklist": [str(item) for item in template.checklist or []],
+        "archived": template.archived,
         "created_at": template.created_at,
+        "updated_at": template.updated_at,
     }
 
 
@@ -206,10 +218,31 @@ def partner_detail(request: HttpRequest, partner_id: PathId):
     "/partners/{partner_id}", response=responses({200: AdminPartnerEnvelope}, *BODY_ERRORS, 404)
 )
 def partner_update(request: HttpRequest, partner_id: PathId, payload: AdminPartnerPatch):
-    """Change a partner's name, contact details or status (active, inactive, pending)."""
+    """Change a partner's name, contact, address, country, languages, the roles it can
+    take on, or its status (active, inactive, pending). Audited."""
     partner = partner_selectors.partner_get(partner_id)
-    partner = partners.partner_update(partner=partner, **payload.dict(exclude_unset=True))
+    partner = partners.partner_update(
+        partner=partner, actor=request.actor, **payload.dict(exclude_unset=True)
+    )
     return {"partner": partner_out(partner)}
+
+
+@router.patch(
+    "/partners/{partner_id}/members/{member_id}",
+    response=responses({200: AdminMemberEnvelope}, *BODY_ERRORS, 404, 409),
+)
+def member_edit(
+    request: HttpRequest, partner_id: PathId, member_id: PathId, payload: AdminMemberPatch
+):
+    """Change a member's name, role or language, or switch them off (`is_active: false`):
+    they lose the portal and the API at once and their API tokens are revoked. The only
+    active owner cannot be switched off or given another role (409)."""
+    member = partner_selectors.member_get(partner_selectors.partner_get(partner_id), member_id)
+    member = partners.member_update(
+        member=member, actor=request.actor, **payload.dict(exclude_unset=True)
+    )
+    member.user.refresh_from_db()
+    return {"member": member_out(member)}
 
 
 @router.post(
@@ -320,13 +353,46 @@ def material_edit(request: HttpRequest, material_id: PathId, payload: AdminMater
 @router.post("/task-templates", response=responses({201: AdminTemplateEnvelope}, *BODY_ERRORS))
 def template_create(request: HttpRequest, payload: AdminTemplateIn):
     """A reusable step; its checklist becomes each task's subtasks."""
-    return Status(201, {"task_template": template_out(work.template_create(**payload.dict()))})
+    template = work.template_create(actor=request.actor, **payload.dict())
+    return Status(201, {"task_template": template_out(template)})
 
 
 @router.get("/task-templates", response=responses({200: AdminTemplateList}, 422))
-def template_list(request: HttpRequest, filters: Query[AdminSearchFilters]):
-    templates = work_selectors.template_list(q=filters.q)
+def template_list(request: HttpRequest, filters: Query[AdminTemplateFilters]):
+    """Templates by name; `archived=false` leaves out the archived ones."""
+    templates = work_selectors.template_list(q=filters.q, archived=filters.archived)
     return paginate(templates, filters, "task_templates", template_out)
+
+
+@router.patch(
+    "/task-templates/{template_id}",
+    response=responses({200: AdminTemplateEnvelope}, *BODY_ERRORS, 404),
+)
+def template_edit(request: HttpRequest, template_id: PathId, payload: AdminTemplatePatch):
+    """Change a template; only the fields sent change, `checklist` replaces the list (its
+    order is the subtasks' order). `archived: true` archives it: it is no longer offered
+    or accepted for new dispatches, and tasks made from it keep it. Runs already sent keep
+    the checklist they were given."""
+    template = work_selectors.template_get(template_id)
+    template = work.template_update(
+        template=template, actor=request.actor, **payload.dict(exclude_unset=True)
+    )
+    return {"task_template": template_out(template)}
+
+
+@router.delete(
+    "/task-templates/{template_id}", response=responses({200: AdminTemplateRemoved}, 404)
+)
+def template_remove(request: HttpRequest, template_id: PathId):
+    """Delete a template no run used. One that runs used is archived instead (their
+    tasks keep it; it is no longer offered or accepted for new dispatches): `result`
+    says which happened."""
+    template = work_selectors.template_get(template_id)
+    before = template_out(template)
+    result = work.template_remove(template=template, actor=request.actor)
+    if result == "archived":
+        before = template_out(work_selectors.template_get(template_id))
+    return {"result": result, "task_template": before}
 
 
 # ---------------------------------------------------------------- products and orders

@@ -34,7 +34,7 @@ from loomworks.api.schemas import (
     RunOut,
     TaskOut,
 )
-from loomworks.catalog.models import DesignStatus, MaterialUnit, Priority
+from loomworks.catalog.models import DesignStatus, MaterialUnit, MeasurementUnit, Priority
 from loomworks.core.errors import NotFound
 from loomworks.core.limits import (
     HEX_COLOUR_PATTERN,
@@ -46,7 +46,7 @@ from loomworks.core.limits import (
     MAX_TEXT,
     MAX_UNIT_COST,
 )
-from loomworks.partners.models import MemberRole, PartnerStatus
+from loomworks.partners.models import MemberRole, PartnerRole, PartnerStatus
 from loomworks.production.models import RunStatus, RunType
 
 MAX_JSON_DEPTH = 20
@@ -228,12 +228,31 @@ class AdminPartnerIn(Input):
 
 
 class AdminPartnerPatch(Strict):
-    """Only the fields sent change; `null` clears e-mail or phone."""
+    """Only the fields sent change; `null` clears e-mail, phone, contact or address.
+    `status: inactive` stops its members using the portal and the API."""
 
     name: required(200) = None
     email: Email | None = None
     phone: text(50) | None = None
     status: PartnerStatus = None
+    contact_name: text(200) | None = None
+    address: text(1000) | None = None
+    country: text(2) | None = Field(None, description="ISO 3166-1 alpha-2, such as PT")
+    languages: list[text(2)] = Field(
+        None, max_length=20, description="ISO 639-1 codes of the languages spoken, such as pt"
+    )
+    roles: list[PartnerRole] = Field(None, max_length=20, description="the work it can take on")
+
+
+class AdminMemberPatch(Strict):
+    """Only the fields sent change. `is_active: false` switches the member off: the portal
+    and the API refuse them from their next request, and their API tokens are revoked."""
+
+    first_name: text(150) | None = None
+    last_name: text(150) | None = None
+    role: MemberRole = None
+    language: Language = None
+    is_active: StrictBool = None
 
 
 class AdminPartnerFilters(AdminPage):
@@ -248,6 +267,11 @@ class AdminPartnerOut(Out):
     status: str
     email: str
     phone: str
+    contact_name: str
+    address: str
+    country: str
+    languages: list[str]
+    roles: list[str]
     created_at: datetime
     updated_at: datetime
 
@@ -329,6 +353,9 @@ class AdminDesignIn(Input):
     tags: list[text(100)] = Field(default_factory=list, max_length=50)
     notes: text() = ""
     target_date: date | None = None
+    measurement_unit: MeasurementUnit = Field(
+        MeasurementUnit.CENTIMETRE, description="the unit of the sizes' measurement table"
+    )
     specifications: list[AdminSpecificationIn] = Field(default_factory=list, max_length=200)
     colors: list[AdminColorIn] = Field(default_factory=list, max_length=200)
     size_sets: list[AdminSizeSetIn] = Field(default_factory=list, max_length=200)
@@ -346,6 +373,7 @@ class AdminDesignPatch(Strict):
     tags: list[text(100)] = Field(None, max_length=50)
     notes: text() | None = None
     target_date: date | None = None
+    measurement_unit: MeasurementUnit = None
     specifications: list[AdminSpecificationIn] = Field(None, max_length=200)
     colors: list[AdminColorIn] = Field(None, max_length=200)
     size_sets: list[AdminSizeSetIn] = Field(None, max_length=200)
@@ -393,6 +421,10 @@ class AdminDesignOut(Out):
     tags: list[Any]
     notes: str
     target_date: date | None
+    measurement_unit: str
+    measurement_points: list[str] = Field(
+        description="the points of measure in the table's order (keys of the sizes' measurements)"
+    )
     created_at: datetime
     updated_at: datetime
     specifications: list[AdminSpecificationOut]
@@ -489,6 +521,24 @@ class AdminTemplateIn(Input):
     checklist: list[required(300)] = Field(default_factory=list, max_length=100)
 
 
+class AdminTemplatePatch(Strict):
+    """Only the fields sent change; `checklist` replaces the whole list, in its order."""
+
+    name: required(200) = None
+    description: text() | None = None
+    category: text(100) | None = None
+    priority: Priority = None
+    estimated_duration: WholeNumber | None = Field(
+        None, ge=0, le=MAX_DURATION_MINUTES, description="minutes"
+    )
+    checklist: list[required(300)] = Field(None, max_length=100)
+    archived: StrictBool = None
+
+
+class AdminTemplateFilters(AdminSearchFilters):
+    archived: bool | None = Field(None, description="false: only templates in use; true: archived")
+
+
 class AdminTemplateOut(Out):
     id: str
     name: str
@@ -497,10 +547,19 @@ class AdminTemplateOut(Out):
     priority: str
     estimated_duration: int | None
     checklist: list[str]
+    archived: bool
     created_at: datetime
+    updated_at: datetime
 
 
 class AdminTemplateEnvelope(Out):
+    task_template: AdminTemplateOut
+
+
+class AdminTemplateRemoved(Out):
+    result: Literal["deleted", "archived"] = Field(
+        description="deleted: no run used it; archived: runs used it, so it is kept, archived"
+    )
     task_template: AdminTemplateOut
 
 

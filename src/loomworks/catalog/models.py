@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from loomworks.core.choices import Priority
 from loomworks.core.ids import PrefixedIdField
 from loomworks.core.limits import currency_validator, hex_colour_validator
-from loomworks.core.models import TimeStamped
+from loomworks.core.models import TimeStamped, external_ref_unique
 
 
 class DesignStatus(models.TextChoices):
@@ -26,6 +26,14 @@ class DesignStatus(models.TextChoices):
     ON_HOLD = "On_Hold", _("On hold")
     COMMERCE_READY = "Commerce_Ready", _("Commerce ready")
     SUPERSEDED = "Superseded", _("Superseded")
+
+
+class MeasurementUnit(models.TextChoices):
+    """The unit of a design's measurement table (points of measure × sizes)."""
+
+    CENTIMETRE = "cm", _("centimetres (cm)")
+    MILLIMETRE = "mm", _("millimetres (mm)")
+    INCH = "in", _("inches (in)")
 
 
 class Design(TimeStamped):
@@ -43,11 +51,26 @@ class Design(TimeStamped):
     tags = models.JSONField(_("tags"), default=list, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     target_date = models.DateField(_("target date"), null=True, blank=True)
+    # The unit every value of the sizes' measurement table is in.
+    measurement_unit = models.CharField(
+        _("measurement unit"),
+        max_length=2,
+        choices=MeasurementUnit.choices,
+        default=MeasurementUnit.CENTIMETRE,
+        db_default=MeasurementUnit.CENTIMETRE,
+    )
+    # The points of measure (the keys of the sizes' measurements) in the order the
+    # table shows them: PostgreSQL's jsonb keeps an object's keys in an order of its own.
+    measurement_points = models.JSONField(_("points of measure"), default=list, blank=True)
+    # The id this row had in the system it was imported from (`loomworks import-medusa`):
+    # a second import finds it there and updates it instead of adding another. Blank otherwise.
+    external_ref = models.CharField(max_length=100, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["name"])]
         verbose_name = _("design")
+        constraints = [external_ref_unique("design_external_ref")]
 
     def __str__(self) -> str:
         return self.name
@@ -145,10 +168,14 @@ class Material(TimeStamped):
     # An archived material stays on the designs and logs that name it, but is
     # no longer offered for new bills of materials.
     archived = models.BooleanField(_("archived"), default=False)
+    # The id this row had in the system it was imported from (`loomworks import-medusa`):
+    # a second import finds it there and updates it instead of adding another. Blank otherwise.
+    external_ref = models.CharField(max_length=100, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["name"]
         constraints = [
+            external_ref_unique("material_external_ref"),
             models.CheckConstraint(
                 condition=models.Q(unit_cost__isnull=True) | ~models.Q(currency=""),
                 name="material_cost_has_currency",

@@ -43,6 +43,7 @@ def design_parts(design: Design) -> dict:
     """
     materials = design.materials.all()
     return {
+        "measurement_points": list(design.measurement_points or []),
         "specifications": [
             {
                 "title": spec.title,
@@ -88,6 +89,11 @@ def design_get(design_id: str) -> Design:
     if design is None:
         raise NotFound(_("No design with id %(id)s.") % {"id": design_id})
     return design
+
+
+def design_get_or_none(design_id: str) -> Design | None:
+    """The design with its parts loaded, or None (for pages that answer their own 404)."""
+    return _with_details(Design.objects.filter(pk=design_id)).first()
 
 
 def design_with_parts(design: Design) -> Design:

@@ -19,10 +19,12 @@ from loomworks.catalog.models import (
     DesignStatus,
     Material,
     MaterialUnit,
+    MeasurementUnit,
     Priority,
     Product,
     ProductVariant,
 )
+from loomworks.catalog.selectors import design_parts, design_with_parts
 from loomworks.catalog.states import design_set_status
 from loomworks.core.actors import Actor
 from loomworks.core.audit import audit_record
@@ -45,6 +47,7 @@ DESIGN_FIELDS = (
     "notes",
     "target_date",
     "moodboard",
+    "measurement_unit",
 )
 
 
@@ -213,6 +216,14 @@ def _replace_children(
         DesignColor.objects.bulk_create(rows)
     if size_sets is not None:
         design.size_sets.all().delete()
+        points: list[str] = []
+        for size in size_sets:
+            measurements = size.get("measurements") if isinstance(size, dict) else None
+            for key in measurements if isinstance(measurements, dict) else ():
+                if str(key) not in points:
+                    points.append(str(key))
+        design.measurement_points = points
+        Design.objects.filter(pk=design.pk).update(measurement_points=points)
         rows = []
         for index, size in enumerate(size_sets):
             label = _require_text(
@@ -230,6 +241,9 @@ def _replace_children(
             )
         DesignSizeSet.objects.bulk_create(rows)
     if materials is not None:
+        listed_before = set(
+            design.materials.filter(material__isnull=False).values_list("material_id", flat=True)
+        )
         design.materials.all().delete()
         rows = []
         for index, line in enumerate(materials):
@@ -240,6 +254,19 @@ def _replace_children(
                     raise InvalidInput(
                         f"materials[{index}].material_id",
                         _("Unknown material: %(id)s.") % {"id": line["material_id"]},
+                    )
+                if material.archived and material.pk not in listed_before:
+                    raise InvalidInput(
+                        f"materials[{index}].material_id",
+                        _("%(name)s is archived; choose a material in use.")
+                        % {"name": material.name},
+                    )
+                given_unit = (line.get("unit") or "").strip()
+                if given_unit and given_unit != material.unit:
+                    raise InvalidInput(
+                        f"materials[{index}].unit",
+                        _("%(name)s is counted in %(unit)s; give the quantity in %(unit)s.")
+                        % {"name": material.name, "unit": material.unit},
                     )
             name = (line.get("name") or (material.name if material else "")).strip()
             if not name:
@@ -252,7 +279,7 @@ def _replace_children(
                     planned_quantity=_decimal(
                         line.get("planned_quantity") or 0, f"materials[{index}].planned_quantity"
                     ),
-                    unit=(line.get("unit") or (material.unit if material else "")).strip(),
+                    unit=material.unit if material else (line.get("unit") or "").strip(),
                     position=index,
                 )
             )
@@ -272,6 +299,7 @@ def design_create(
     notes: str = "",
     target_date=None,
     moodboard: dict | None = None,
+    measurement_unit: str | None = None,
     specifications: Sequence[dict] = (),
     colors: Sequence[dict] = (),
     size_sets: Sequence[dict] = (),
@@ -291,6 +319,7 @@ def design_create(
         notes=_notes(notes),
         target_date=target_date,
         moodboard=moodboard or {},
+        measurement_unit=_measurement_unit(measurement_unit or MeasurementUnit.CENTIMETRE),
     )
     if status and status != DesignStatus.CONCEPTUAL:
         design_set_status(design, status, actor=actor, reason=_("set when the design was created"))
@@ -301,7 +330,28 @@ def design_create(
         size_sets=size_sets,
         materials=materials,
     )
+    audit_record(
+        actor=actor,
+        action="design.created",
+        target_type="design",
+        target_id=design.pk,
+        details={"name": design.name},
+    )
     return design
+
+
+def _measurement_unit(value) -> str:
+    if value not in MeasurementUnit.values:
+        raise InvalidInput(
+            "measurement_unit",
+            _("Choose one of the units: %(units)s.") % {"units": ", ".join(MeasurementUnit.values)},
+        )
+    return value
+
+
+def _parts_of(design: Design) -> dict:
+    """What a design is made of, as comparable lists (for the audit row of an edit)."""
+    return design_parts(design_with_parts(design))
 
 
 @transaction.atomic
@@ -329,16 +379,51 @@ def design_update(*, design: Design, actor: Actor, **fields) -> Design:
         fields["tags"] = _tags(fields["tags"])
     if "notes" in fields:
         fields["notes"] = _notes(fields["notes"])
-    for key, value in fields.items():
-        setattr(design, key, value)
-    if fields:
-        design.save(update_fields=[*fields, "updated_at"])
-    if status is not None:
+    if "measurement_unit" in fields:
+        fields["measurement_unit"] = _measurement_unit(fields["measurement_unit"])
+    design = Design.objects.select_for_update().get(pk=design.pk)
+    changed = {
+        key: [_plain_field(getattr(design, key)), _plain_field(value)]
+        for key, value in fields.items()
+        if getattr(design, key) != value
+    }
+    nested = {key: value for key, value in nested.items() if value is not None}
+    parts_before = _parts_of(design) if nested else {}
+    for key in changed:
+        setattr(design, key, fields[key])
+    design.save(update_fields=[*changed, "updated_at"])
+    if status is not None and status != design.status:
+        changed["status"] = [design.status, status]
         design_set_status(
             design, status, actor=actor, reason=_("changed by %(name)s") % {"name": actor.name}
         )
-    _replace_children(design, **{key: value for key, value in nested.items() if value is not None})
+    _replace_children(design, **nested)
+    if nested:
+        parts_after = _parts_of(design)
+        changed.update(
+            {
+                key: {"before": parts_before[key], "after": parts_after[key]}
+                for key in nested
+                if parts_before[key] != parts_after[key]
+            }
+        )
+    if changed:
+        audit_record(
+            actor=actor,
+            action="design.updated",
+            target_type="design",
+            target_id=design.pk,
+            details={"name": design.name, "changed": changed},
+        )
     return design
+
+
+def _plain_field(value):
+    if isinstance(value, Decimal):
+        return str(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
 
 
 def _unit(value) -> str:

@@ -64,3 +64,13 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.target_id} by {self.actor_name}"
+
+
+def external_ref_unique(name: str) -> models.UniqueConstraint:
+    """One row per id of the system a model's rows were imported from (blank ids aside).
+
+    The constraint's index is also how an import finds what it wrote the time before.
+    """
+    return models.UniqueConstraint(
+        fields=["external_ref"], condition=~models.Q(external_ref=""), name=name
+    )

@@ -1,5 +1,6 @@
 """Every write to partners and their members."""
 
+import pycountry
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -8,10 +9,17 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from loomworks.core.actors import Actor
 from loomworks.core.audit import audit_record
 from loomworks.core.errors import Conflict, InvalidInput
 from loomworks.events.api import EventName, publish
-from loomworks.partners.models import MemberRole, Partner, PartnerMember, PartnerStatus
+from loomworks.partners.models import (
+    MemberRole,
+    Partner,
+    PartnerMember,
+    PartnerRole,
+    PartnerStatus,
+)
 
 User = get_user_model()
 
@@ -19,7 +27,19 @@ User = get_user_model()
 # link to set one (and again when an admin re-sends the invitation).
 MEMBER_INVITED = EventName.PARTNER_MEMBER_INVITED
 
-PARTNER_FIELDS = ("name", "email", "phone", "status")
+PARTNER_FIELDS = (
+    "name",
+    "email",
+    "phone",
+    "status",
+    "contact_name",
+    "address",
+    "country",
+    "languages",
+    "roles",
+)
+MAX_ADDRESS_LENGTH = 1000
+MAX_PARTNER_LANGUAGES = 20
 
 
 def _clean_email(value: str, field: str) -> str:
@@ -169,25 +189,183 @@ def partner_create(
     return partner, member
 
 
+def _country(value) -> str:
+    code = (value or "").strip().upper()
+    if code and (len(code) != 2 or pycountry.countries.get(alpha_2=code) is None):
+        raise InvalidInput("country", _("Give the country as its two-letter code, such as PT."))
+    return code
+
+
+def _languages(value) -> list[str]:
+    if value is None or isinstance(value, str):
+        raise InvalidInput("languages", _("Give the languages as a list of codes, such as pt."))
+    codes: list[str] = []
+    for index, item in enumerate(value):
+        code = str(item).strip().lower()
+        if len(code) != 2 or pycountry.languages.get(alpha_2=code) is None:
+            raise InvalidInput(
+                f"languages[{index}]",
+                _("%(code)s is not a two-letter language code, such as pt or en.") % {"code": item},
+            )
+        if code not in codes:
+            codes.append(code)
+    if len(codes) > MAX_PARTNER_LANGUAGES:
+        raise InvalidInput(
+            "languages",
+            _("Give at most %(count)d languages.") % {"count": MAX_PARTNER_LANGUAGES},
+        )
+    return codes
+
+
+def _roles(value) -> list[str]:
+    if value is None or isinstance(value, str):
+        raise InvalidInput("roles", _("Give the roles as a list."))
+    roles = []
+    for index, role in enumerate(value):
+        if role not in PartnerRole.values:
+            raise InvalidInput(
+                f"roles[{index}]",
+                _("A role is one of: %(roles)s.") % {"roles": ", ".join(PartnerRole.values)},
+            )
+        if role not in roles:
+            roles.append(role)
+    # Kept in the list's own order, whatever order they were ticked in.
+    return [role for role in PartnerRole.values if role in roles]
+
+
 @transaction.atomic
-def partner_update(*, partner: Partner, **fields) -> Partner:
+def partner_update(*, partner: Partner, actor: Actor, **fields) -> Partner:
+    """Change a partner; only the fields given change, audited. Setting the status to
+    inactive stops its members using the portal and the API (they stay members) and it
+    is given no new work; active brings that back."""
     unknown = set(fields) - set(PARTNER_FIELDS)
     if unknown:
         raise InvalidInput(sorted(unknown)[0], _("This field cannot be changed."))
-    if "name" in fields and not (fields["name"] or "").strip():
-        raise InvalidInput("name", _("A partner needs a name."))
-    if "status" in fields and fields["status"] not in PartnerStatus.values:
+    values = dict(fields)
+    if "name" in values:
+        values["name"] = (values["name"] or "").strip()
+        if not values["name"]:
+            raise InvalidInput("name", _("A partner needs a name."))
+    if "status" in values and values["status"] not in PartnerStatus.values:
         raise InvalidInput("status", _("The status is active, inactive or pending."))
-    if fields.get("email"):
-        fields["email"] = _clean_email(fields["email"], "email")
-    for key in ("email", "phone"):
-        if key in fields and fields[key] is None:
-            fields[key] = ""
-    for key, value in fields.items():
-        setattr(partner, key, value)
-    if fields:
-        partner.save(update_fields=[*fields, "updated_at"])
+    if values.get("email"):
+        values["email"] = _clean_email(values["email"], "email")
+    for key in ("email", "phone", "contact_name", "address"):
+        if key in values:
+            values[key] = (values[key] or "").strip()
+    if len(values.get("address", "")) > MAX_ADDRESS_LENGTH:
+        raise InvalidInput(
+            "address", _("Keep it under %(count)d characters.") % {"count": MAX_ADDRESS_LENGTH}
+        )
+    if "country" in values:
+        values["country"] = _country(values["country"])
+    if "languages" in values:
+        values["languages"] = _languages(values["languages"])
+    if "roles" in values:
+        values["roles"] = _roles(values["roles"])
+    partner = Partner.objects.select_for_update().get(pk=partner.pk)
+    changed = {
+        key: [getattr(partner, key), value]
+        for key, value in values.items()
+        if getattr(partner, key) != value
+    }
+    if not changed:
+        return partner
+    for key in changed:
+        setattr(partner, key, values[key])
+    partner.save(update_fields=[*changed, "updated_at"])
+    action = "partner.updated"
+    if set(changed) == {"status"}:
+        action = {
+            PartnerStatus.ACTIVE: "partner.activated",
+            PartnerStatus.INACTIVE: "partner.deactivated",
+        }.get(partner.status, action)
+    audit_record(
+        actor=actor,
+        action=action,
+        target_type="partner",
+        target_id=partner.pk,
+        details={"name": partner.name, "changed": changed},
+    )
     return partner
+
+
+MEMBER_FIELDS = ("first_name", "last_name", "role", "language", "is_active")
+
+
+@transaction.atomic
+def member_update(*, member: PartnerMember, actor: Actor, **fields) -> PartnerMember:
+    """Change a member: their name, role, language, or whether they are active.
+
+    Switching a member off ends their access at once: the portal and the API refuse
+    them from their next request (their open sessions included), and their API tokens
+    are revoked for good (see `accounts`); switching them on again needs new tokens.
+    A partner keeps at least one active owner.
+    """
+    unknown = set(fields) - set(MEMBER_FIELDS)
+    if unknown:
+        raise InvalidInput(sorted(unknown)[0], _("This field cannot be changed."))
+    member = PartnerMember.objects.select_for_update().select_related("user").get(pk=member.pk)
+    user = member.user
+    values = dict(fields)
+    for key in ("first_name", "last_name"):
+        if key in values:
+            values[key] = (values[key] or "").strip()
+            if len(values[key]) > 150:
+                raise InvalidInput(key, _("Keep it under %(count)d characters.") % {"count": 150})
+    if "role" in values and values["role"] not in MemberRole.values:
+        raise InvalidInput("role", _("The role is owner, admin or manager."))
+    if "language" in values:
+        values["language"] = _check_language(values["language"], "language")
+    if "is_active" in values and not isinstance(values["is_active"], bool):
+        raise InvalidInput("is_active", _("Active is true or false."))
+    current = {
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "language": user.language,
+        "role": member.role,
+        "is_active": member.is_active,
+    }
+    changed = {key: [current[key], value] for key, value in values.items() if current[key] != value}
+    if not changed:
+        return member
+    stays_owner = values.get("role", member.role) == MemberRole.OWNER and values.get(
+        "is_active", member.is_active
+    )
+    if member.role == MemberRole.OWNER and member.is_active and not stays_owner:
+        other_owners = PartnerMember.objects.filter(
+            partner_id=member.partner_id, role=MemberRole.OWNER, is_active=True
+        ).exclude(pk=member.pk)
+        if not other_owners.exists():
+            raise Conflict(
+                _(
+                    "%(email)s is the only active owner of %(partner)s: make someone else "
+                    "owner first."
+                )
+                % {"email": user.email, "partner": member.partner.name}
+            )
+    user_fields = [key for key in ("first_name", "last_name", "language") if key in changed]
+    for key in user_fields:
+        setattr(user, key, values[key])
+    if user_fields:
+        user.save(update_fields=user_fields)
+    member_fields = [key for key in ("role", "is_active") if key in changed]
+    for key in member_fields:
+        setattr(member, key, values[key])
+    if member_fields:
+        # A save (not an update): switching a member off revokes their API tokens.
+        member.save(update_fields=[*member_fields, "updated_at"])
+    action = "partner_member.updated"
+    if set(changed) == {"is_active"}:
+        action = "partner_member.reactivated" if member.is_active else "partner_member.deactivated"
+    audit_record(
+        actor=actor,
+        action=action,
+        target_type="partner_member",
+        target_id=member.pk,
+        details={"partner_id": member.partner_id, "email": user.email, "changed": changed},
+    )
+    return member
 
 
 def member_runs_seen(*, member: PartnerMember, at=None) -> None:

@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy
 
 HISTORY_LABELS = {
     "created": gettext_lazy("Created"),
+    "imported": gettext_lazy("Imported from Medusa"),
+    "imported_comment": gettext_lazy("Comment (from Medusa)"),
     "approve": gettext_lazy("Approved"),
     "dispatch": gettext_lazy("Sent to the partner"),
     "accept": gettext_lazy("Accepted"),

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from loomworks.core.ids import PrefixedIdField
-from loomworks.core.models import TimeStamped
+from loomworks.core.models import TimeStamped, external_ref_unique
 
 
 class RunStatus(models.TextChoices):
@@ -119,10 +119,23 @@ class ProductionRun(TimeStamped):
     # before this run is dispatched (`OutputPolicy.next_step_quantity == "ask"`).
     proposed_quantity = models.PositiveIntegerField(_("proposed quantity"), null=True, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
+    # What an import found wrong with the run in the system it came from (a
+    # completed run with open tasks, a reference to nothing…): imported as it
+    # was, and shown on the run's page so someone looks at it. One line each.
+    import_flags = models.JSONField(
+        _("import problems"),
+        default=list,
+        blank=True,
+        db_default=models.Value([], output_field=models.JSONField()),
+    )
+    # The id this row had in the system it was imported from (`loomworks import-medusa`):
+    # a second import finds it there and updates it instead of adding another. Blank otherwise.
+    external_ref = models.CharField(max_length=100, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-created_at"]
         constraints = [
+            external_ref_unique("run_external_ref"),
             models.CheckConstraint(condition=Q(quantity__gt=0), name="run_quantity_positive"),
             models.CheckConstraint(
                 condition=~Q(parent=models.F("id")), name="run_not_its_own_parent"
@@ -254,11 +267,15 @@ class RunHistory(models.Model):
         ProductionRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     occurred_at = models.DateTimeField(default=timezone.now)
+    # The id this row had in the system it was imported from (`loomworks import-medusa`):
+    # a second import finds it there and updates it instead of adding another. Blank otherwise.
+    external_ref = models.CharField(max_length=100, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["occurred_at", "id"]
         indexes = [models.Index(fields=["run", "occurred_at"])]
         verbose_name_plural = "run history"
+        constraints = [external_ref_unique("history_external_ref")]
 
     def __str__(self) -> str:
         return str(self.kind)
@@ -287,13 +304,17 @@ class ConsumptionLog(models.Model):
     consumed_at = models.DateTimeField(default=timezone.now)
     # The workshop corrected its entry (an audit row keeps the figures before).
     corrected_at = models.DateTimeField(null=True, blank=True)
+    # The id this row had in the system it was imported from (`loomworks import-medusa`):
+    # a second import finds it there and updates it instead of adding another. Blank otherwise.
+    external_ref = models.CharField(max_length=100, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-consumed_at", "id"]
         constraints = [
+            external_ref_unique("consumption_external_ref"),
             models.CheckConstraint(
                 condition=Q(quantity__gt=0), name="consumption_quantity_positive"
-            )
+            ),
         ]
 
     def __str__(self) -> str:

@@ -298,6 +298,8 @@ def _design(run: ProductionRun, *, media: tuple[MediaView, ...]) -> PartnerDesig
         size_sets=tuple(snapshot.get("size_sets") or ()),
         materials=tuple(snapshot.get("materials") or ()),
         media=media,
+        measurement_unit=taken.get("measurement_unit") or "",
+        measurement_points=tuple(snapshot.get("measurement_points") or ()),
     )
 
 

@@ -612,6 +612,10 @@ class PartnerDesign:
     size_sets: tuple[dict[str, Any], ...]
     materials: tuple[dict[str, Any], ...]
     media: tuple[MediaView, ...]
+    # The unit of the sizes' measurements ("" in snapshots taken before designs had one).
+    measurement_unit: str = ""
+    # The points of measure in the table's order (empty in older snapshots).
+    measurement_points: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)

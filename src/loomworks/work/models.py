@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from loomworks.core.choices import Priority
 from loomworks.core.ids import PrefixedIdField
-from loomworks.core.models import TimeStamped
+from loomworks.core.models import TimeStamped, external_ref_unique
 
 
 class TaskStatus(models.TextChoices):
@@ -53,9 +53,16 @@ class TaskTemplate(TimeStamped):
         _("estimated duration (minutes)"), null=True, blank=True
     )
     checklist = models.JSONField(_("checklist"), default=list, blank=True)
+    # An archived template stays on the tasks made from it, but is not offered
+    # (nor accepted) for new dispatches.
+    archived = models.BooleanField(_("archived"), default=False, db_default=False)
+    # The id this row had in the system it was imported from (`loomworks import-medusa`):
+    # a second import finds it there and updates it instead of adding another. Blank otherwise.
+    external_ref = models.CharField(max_length=100, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["name", "id"]
+        constraints = [external_ref_unique("template_external_ref")]
 
     def __str__(self) -> str:
         return self.name
@@ -100,6 +107,9 @@ class Task(TimeStamped):
         _("check result"), max_length=10, choices=CheckResult.choices, blank=True
     )
     check_note = models.TextField(_("check note"), blank=True)
+    # The id this row had in the system it was imported from (`loomworks import-medusa`):
+    # a second import finds it there and updates it instead of adding another. Blank otherwise.
+    external_ref = models.CharField(max_length=100, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["position", "created_at"]
@@ -114,6 +124,7 @@ class Task(TimeStamped):
                 name="task_partner_top_level",
             ),
         ]
+        constraints = [external_ref_unique("task_external_ref")]
 
     def __str__(self) -> str:
         return self.title
@@ -138,10 +149,14 @@ class TaskComment(models.Model):
     author_name = models.CharField(max_length=300)
     body = models.TextField(_("comment"))
     created_at = models.DateTimeField(auto_now_add=True)
+    # The id this row had in the system it was imported from (`loomworks import-medusa`):
+    # a second import finds it there and updates it instead of adding another. Blank otherwise.
+    external_ref = models.CharField(max_length=100, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["task", "created_at"])]
+        constraints = [external_ref_unique("comment_external_ref")]
 
     def __str__(self) -> str:
         return f"{self.author_name}: {self.body[:40]}"

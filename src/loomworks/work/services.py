@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from loomworks.core.actors import Actor
 from loomworks.core.audit import audit_record
+from loomworks.core.choices import Priority
 from loomworks.core.errors import InvalidInput, TransitionNotAllowed
 from loomworks.core.limits import MAX_DURATION_MINUTES, MAX_TEXT
 from loomworks.events.api import EventName, publish
@@ -31,9 +32,13 @@ from loomworks.work.states import record_task_creation, transition_task
 
 
 def templates_by_ids(
-    template_ids: Sequence[str], *, field: str = "template_ids"
+    template_ids: Sequence[str], *, field: str = "template_ids", planned: Sequence[str] = ()
 ) -> list[TaskTemplate]:
-    """The templates in the order given; an unknown id is invalid input naming it."""
+    """The templates in the order given; an unknown or archived id is invalid input naming it.
+
+    `planned` are ids chosen before (an approved run's plan): those are kept even
+    if their template was archived since.
+    """
     if not isinstance(template_ids, list | tuple):
         raise InvalidInput(field, _("Give the templates as a list of ids."))
     found = TaskTemplate.objects.in_bulk(list(template_ids))
@@ -42,39 +47,166 @@ def templates_by_ids(
         raise InvalidInput(
             field, _("Unknown task template: %(ids)s.") % {"ids": ", ".join(map(str, missing))}
         )
+    archived = [
+        found[tid].name for tid in template_ids if found[tid].archived and tid not in planned
+    ]
+    if archived:
+        raise InvalidInput(
+            field,
+            _("This template is archived: %(names)s. Choose one in use.")
+            % {"names": ", ".join(archived)},
+        )
     return [found[tid] for tid in template_ids]
+
+
+MAX_CHECKLIST_ITEMS = 100
+MAX_CHECKLIST_ITEM_LENGTH = 300
+TEMPLATE_FIELDS = (
+    "name",
+    "description",
+    "category",
+    "priority",
+    "estimated_duration",
+    "checklist",
+    "archived",
+)
+
+
+def _template_values(fields: dict) -> dict:
+    """Check a template's fields; the ones given, cleaned."""
+    values = dict(fields)
+    if "name" in values:
+        values["name"] = (values["name"] or "").strip()
+        if not values["name"]:
+            raise InvalidInput("name", _("A template needs a name."))
+    for key in ("description", "category"):
+        if key in values:
+            values[key] = (values[key] or "").strip()
+    if "priority" in values and values["priority"] not in Priority.values:
+        raise InvalidInput("priority", _("Priority is low, medium, high or urgent."))
+    if "estimated_duration" in values:
+        duration = values["estimated_duration"]
+        if duration is not None and (
+            isinstance(duration, bool)
+            or not isinstance(duration, int)
+            or not 0 <= duration <= MAX_DURATION_MINUTES
+        ):
+            raise InvalidInput(
+                "estimated_duration",
+                _("The estimated duration must be between 0 and %(max)s minutes.")
+                % {"max": MAX_DURATION_MINUTES},
+            )
+    if "checklist" in values:
+        checklist = values["checklist"]
+        if checklist is None or isinstance(checklist, str):
+            raise InvalidInput("checklist", _("Give the checklist as a list of items."))
+        items = [str(item).strip() for item in checklist]
+        if len(items) > MAX_CHECKLIST_ITEMS:
+            raise InvalidInput(
+                "checklist",
+                _("Give at most %(count)d checklist items.") % {"count": MAX_CHECKLIST_ITEMS},
+            )
+        for index, item in enumerate(items):
+            if not item:
+                raise InvalidInput(f"checklist[{index}]", _("Checklist items cannot be blank."))
+            if len(item) > MAX_CHECKLIST_ITEM_LENGTH:
+                raise InvalidInput(
+                    f"checklist[{index}]",
+                    _("A checklist item has at most %(count)d characters.")
+                    % {"count": MAX_CHECKLIST_ITEM_LENGTH},
+                )
+        values["checklist"] = items
+    if "archived" in values and not isinstance(values["archived"], bool):
+        raise InvalidInput("archived", _("Archived is true or false."))
+    return values
+
+
+@transaction.atomic
+def template_update(*, template: TaskTemplate, actor: Actor, **fields) -> TaskTemplate:
+    """Change a template; only the fields given change. Tasks already made from it keep
+    what they were given: a template is copied into each task when a run is sent."""
+    unknown = set(fields) - set(TEMPLATE_FIELDS)
+    if unknown:
+        raise InvalidInput(sorted(unknown)[0], _("This field cannot be changed."))
+    values = _template_values(fields)
+    template = TaskTemplate.objects.select_for_update().get(pk=template.pk)
+    changed = {
+        key: [getattr(template, key), value]
+        for key, value in values.items()
+        if getattr(template, key) != value
+    }
+    if not changed:
+        return template
+    for key in changed:
+        setattr(template, key, values[key])
+    template.save(update_fields=[*changed, "updated_at"])
+    action = "task_template.updated"
+    if set(changed) == {"archived"}:
+        action = "task_template.archived" if template.archived else "task_template.restored"
+    audit_record(
+        actor=actor,
+        action=action,
+        target_type="task_template",
+        target_id=template.pk,
+        details={"name": template.name, "changed": changed},
+    )
+    return template
+
+
+def template_in_use(template: TaskTemplate) -> bool:
+    """Whether any task (of any run) was made from the template."""
+    return Task.objects.filter(template=template).exists()
+
+
+@transaction.atomic
+def template_remove(*, template: TaskTemplate, actor: Actor) -> str:
+    """Delete a template no task came from; one that runs used is archived instead, so
+    their tasks still say where they came from. Returns "deleted" or "archived"."""
+    template = TaskTemplate.objects.select_for_update().get(pk=template.pk)
+    if template_in_use(template):
+        template_update(template=template, actor=actor, archived=True)
+        return "archived"
+    audit_record(
+        actor=actor,
+        action="task_template.deleted",
+        target_type="task_template",
+        target_id=template.pk,
+        details={"name": template.name, "checklist": template.checklist},
+    )
+    template.delete()
+    return "deleted"
 
 
 @transaction.atomic
 def template_create(
     *,
     name: str,
+    actor: Actor,
     description: str = "",
     category: str = "",
     priority: str = "medium",
     estimated_duration: int | None = None,
     checklist: Sequence[str] = (),
 ) -> TaskTemplate:
-    name = (name or "").strip()
-    if not name:
-        raise InvalidInput("name", _("A template needs a name."))
-    items = [str(item).strip() for item in checklist]
-    if any(not item for item in items):
-        raise InvalidInput("checklist", _("Checklist items cannot be blank."))
-    if estimated_duration is not None and not 0 <= estimated_duration <= MAX_DURATION_MINUTES:
-        raise InvalidInput(
-            "estimated_duration",
-            _("The estimated duration must be between 0 and %(max)s minutes.")
-            % {"max": MAX_DURATION_MINUTES},
-        )
-    return TaskTemplate.objects.create(
-        name=name,
-        description=description or "",
-        category=category or "",
-        priority=priority,
-        estimated_duration=estimated_duration,
-        checklist=items,
+    values = _template_values(
+        {
+            "name": name,
+            "description": description,
+            "category": category,
+            "priority": priority,
+            "estimated_duration": estimated_duration,
+            "checklist": list(checklist),
+        }
     )
+    template = TaskTemplate.objects.create(**values)
+    audit_record(
+        actor=actor,
+        action="task_template.created",
+        target_type="task_template",
+        target_id=template.pk,
+        details={"name": template.name, "checklist": template.checklist},
+    )
+    return template
 
 
 def _next_position(run_id: str | None) -> int:

@@ -211,7 +211,7 @@ def test_adding_a_member_with_a_bad_email_is_shown_beside_the_field(console, wor
 
 def test_deactivate_and_activate_a_partner(console, workshop):
     url = f"/admin/partners/{workshop.partner.pk}/status/"
-    response = console.post(url, {"status": "inactive"}, follow=True)
+    response = console.post(url, {"status": "inactive", "confirm": "yes"}, follow=True)
     workshop.partner.refresh_from_db()
     assert workshop.partner.status == "inactive"
     assert "is inactive" in flashes(response)[0]

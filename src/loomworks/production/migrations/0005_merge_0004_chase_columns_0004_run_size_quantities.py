@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('production', '0004_chase_columns'),
-        ('production', '0004_run_size_quantities'),
+        ("production", "0004_chase_columns"),
+        ("production", "0004_run_size_quantities"),
     ]
 
-    operations = [
-    ]
+    operations = []

@@ -67,7 +67,8 @@ def run_dispatch(
     """
     if not template_ids:
         raise InvalidInput("template_ids", _("Choose at least one task template."))
-    templates = work.templates_by_ids(template_ids)
+    # What the approval planned stays allowed, even if a template was archived since.
+    templates = work.templates_by_ids(template_ids, planned=run.planned_template_ids or ())
     result = transition(
         run,
         "dispatch",

@@ -32,6 +32,7 @@ def design_snapshot(
             "tags": design.tags,
             "notes": design.notes,
             "target_date": design.target_date.isoformat() if design.target_date else None,
+            "measurement_unit": design.measurement_unit,
         },
         **design_parts(design_with_parts(design)),
         "provenance": {

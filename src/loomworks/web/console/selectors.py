@@ -4,6 +4,7 @@ lists, what a run page shows beside the run, and the directory pages.
 Every function here runs a fixed number of queries, whatever the data.
 """
 
+import pycountry
 from django.db.models import (
     Count,
     Exists,
@@ -20,7 +21,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from loomworks.catalog.models import Design, DesignStatus, Priority
 from loomworks.core.formatting import amount_text
 from loomworks.core.limits import swatch
-from loomworks.partners.models import Partner, PartnerMember
+from loomworks.partners.models import Partner, PartnerMember, PartnerRole
 from loomworks.production.models import (
     OPEN_STATUSES,
     ProductionRun,
@@ -110,9 +111,12 @@ def needs_someone() -> list[dict]:
 # ---------------------------------------------------------------- run page
 
 
-def size_table(sizes: list[dict]) -> tuple[list[str], list[dict]]:
-    """Sizes as a table: one row per size, one column per measurement any size has."""
-    keys: list[str] = []
+def size_table(
+    sizes: list[dict], unit: str = "", points: list | tuple = ()
+) -> tuple[list[str], list[dict]]:
+    """Sizes as a table: one row per size, one column per measurement any size has, in
+    the design's order of `points` (headed with the measurements' unit, when given)."""
+    keys: list[str] = [str(point) for point in points or ()]
     for size in sizes:
         for key in size.get("measurements") or {}:
             if key not in keys:
@@ -124,7 +128,11 @@ def size_table(sizes: list[dict]) -> tuple[list[str], list[dict]]:
         }
         for size in sizes
     ]
-    return [key.replace("_", " ") for key in keys], rows
+    labels = [key.replace("_", " ") for key in keys]
+    # "chest width (cm)"; a name that says its unit already ("chest_cm") is left alone.
+    return [
+        f"{label} ({unit})" if unit and label.split()[-1:] != [unit] else label for label in labels
+    ], rows
 
 
 def _label(choices, value) -> str:
@@ -133,7 +141,11 @@ def _label(choices, value) -> str:
 
 def snapshot_view(snapshot: dict) -> dict:
     """The snapshot shaped for the page: sizes as a table with one column per measurement."""
-    size_columns, size_rows = size_table(snapshot.get("size_sets") or [])
+    size_columns, size_rows = size_table(
+        snapshot.get("size_sets") or [],
+        ((snapshot.get("design") or {}).get("measurement_unit") or ""),
+        snapshot.get("measurement_points") or (),
+    )
     taken_at = snapshot.get("taken_at")
     design = snapshot.get("design") or {}
     target_date = design.get("target_date")
@@ -201,8 +213,33 @@ def _subquery_count(queryset):
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
+def partner_profile(partner: Partner) -> dict:
+    """A partner's profile for its page: country, languages and roles by name."""
+    country = pycountry.countries.get(alpha_2=partner.country) if partner.country else None
+    languages = [pycountry.languages.get(alpha_2=code) for code in partner.languages or []]
+    return {
+        "country": country.name if country else partner.country,
+        "languages": [language.name for language in languages if language is not None],
+        "roles": [
+            str(PartnerRole(role).label)
+            for role in partner.roles or []
+            if role in PartnerRole.values
+        ],
+    }
+
+
 def partner_members(partner: Partner) -> QuerySet[PartnerMember]:
-    return partner.members.select_related("user").order_by("created_at", "id")
+    """The partner's members, each with `live_tokens`: the API tokens switching them off
+    would revoke (said in the confirmation, counted in the same query)."""
+    return (
+        partner.members.select_related("user")
+        .annotate(
+            live_tokens=Count(
+                "user__api_tokens", filter=Q(user__api_tokens__revoked_at__isnull=True)
+            )
+        )
+        .order_by("created_at", "id")
+    )
 
 
 def runs_of_design(design: Design) -> QuerySet[ProductionRun]:

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from loomworks.web.console.views import connect, dashboard, directory, reminders, runs
+from loomworks.web.console.views import connect, dashboard, directory, reminders, runs, setup
 
 app_name = "console"
 urlpatterns = [
@@ -41,17 +41,34 @@ urlpatterns = [
     path("designs/", directory.design_list, name="design_list"),
     path("designs/new/", directory.design_create, name="design_create"),
     path("designs/<str:design_id>/", directory.design_detail, name="design_detail"),
+    path("designs/<str:design_id>/edit/", setup.design_edit, name="design_edit"),
     path(
         "designs/<str:design_id>/production-runs/",
         directory.design_new_run,
         name="design_new_run",
     ),
+    # materials
+    path("materials/", setup.material_list, name="material_list"),
+    path("materials/new/", setup.material_create, name="material_create"),
+    path("materials/<str:material_id>/", setup.material_edit, name="material_edit"),
+    path("materials/<str:material_id>/archive/", setup.material_archive, name="material_archive"),
     # partners
     path("partners/", directory.partner_list, name="partner_list"),
     path("partners/new/", directory.partner_create, name="partner_create"),
     path("partners/<str:partner_id>/", directory.partner_detail, name="partner_detail"),
     path("partners/<str:partner_id>/members/", directory.member_add, name="member_add"),
     path("partners/<str:partner_id>/status/", directory.partner_status, name="partner_status"),
+    path("partners/<str:partner_id>/edit/", setup.partner_edit, name="partner_edit"),
+    path(
+        "partners/<str:partner_id>/members/<str:member_id>/",
+        setup.member_edit,
+        name="member_edit",
+    ),
+    path(
+        "partners/<str:partner_id>/members/<str:member_id>/active/",
+        setup.member_active,
+        name="member_active",
+    ),
     path(
         "partners/<str:partner_id>/members/<str:member_id>/invite/",
         directory.member_invite,
@@ -60,6 +77,8 @@ urlpatterns = [
     # task templates
     path("templates/", directory.template_list, name="template_list"),
     path("templates/new/", directory.template_create, name="template_create"),
+    path("templates/<str:template_id>/", setup.template_edit, name="template_edit"),
+    path("templates/<str:template_id>/remove/", setup.template_remove, name="template_remove"),
     # orders
     path("orders/", connect.order_list, name="order_list"),
     path("orders/<str:order_id>/", connect.order_detail, name="order_detail"),

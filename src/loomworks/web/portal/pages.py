@@ -210,6 +210,12 @@ def _label(key: str) -> str:
     return str(key).replace("_", " ").strip().capitalize()
 
 
+def _with_unit(label: str, unit: str) -> str:
+    """ "Chest width (cm)"; a name that says its unit already ("chest_cm") is left alone."""
+    named = label.split()[-1:] == [unit] if label else False
+    return f"{label} ({unit})" if unit and not named else label
+
+
 def _measurements_text(measurements) -> str:
     if isinstance(measurements, dict):
         return ", ".join(f"{_label(k)}: {v}" for k, v in measurements.items())
@@ -224,7 +230,7 @@ def design_facts(design: PartnerDesign) -> dict:
         if isinstance(size, dict)
     ]
     sizes = [(label, m if isinstance(m, dict) else {}) for label, m in sizes]
-    columns: list[str] = []
+    columns: list[str] = [str(point) for point in design.measurement_points]
     for _size_label, measurements in sizes:
         columns.extend(key for key in measurements if key not in columns)
     size_rows = [
@@ -246,7 +252,7 @@ def design_facts(design: PartnerDesign) -> dict:
             for c in design.colors
             if isinstance(c, dict)
         ],
-        "size_columns": [_label(key) for key in columns],
+        "size_columns": [_with_unit(_label(key), design.measurement_unit) for key in columns],
         "size_rows": size_rows,
         "specifications": [
             {

@@ -75,7 +75,9 @@ def _render_design(request, design_id: str, *, bound_run_form=None, status=200):
         [
             {"size_label": s.size_label, "measurements": s.measurements}
             for s in design.size_sets.all()
-        ]
+        ],
+        design.measurement_unit,
+        design.measurement_points,
     )
     context = {
         "design": design,
@@ -220,6 +222,8 @@ def _render_partner(request, partner_id: str, *, member_form=None):
         "run_count": runs_query.count() if len(runs) == RUNS_ON_A_PAGE else len(runs),
         "runs_url": reverse("console:run_list") + f"?partner_id={partner.pk}",
         "member_form": member_form or MemberAddForm(),
+        "profile": selectors.partner_profile(partner),
+        "active_members": sum(1 for member in members if member.is_active),
     }
     return render_console(request, "console/partners/detail.html", context, section="partners")
 
@@ -296,7 +300,11 @@ def partner_status(request, partner_id):
     if status not in (PartnerStatus.ACTIVE, PartnerStatus.INACTIVE):
         messages.error(request, _("Choose to activate or deactivate the partner."))
         return redirect("console:partner_detail", partner_id=partner.pk)
-    partners.partner_update(partner=partner, status=status)
+    if status == PartnerStatus.INACTIVE and request.POST.get("confirm") != "yes":
+        # The page asks first (what the partner loses); without it, nothing changes.
+        messages.error(request, _("Confirm that you want to deactivate the partner."))
+        return redirect("console:partner_detail", partner_id=partner.pk)
+    partners.partner_update(partner=partner, actor=actor_for(request), status=status)
     if status == PartnerStatus.ACTIVE:
         message = _("%(name)s is active: it can be given new work.")
     else:
@@ -312,7 +320,7 @@ def partner_status(request, partner_id):
 
 @admin_required
 def template_list(request):
-    templates = list(TaskTemplate.objects.order_by("category", "name", "id"))
+    templates = list(TaskTemplate.objects.order_by("archived", "category", "name", "id"))
     return render_console(
         request, "console/templates/list.html", {"templates": templates}, section="templates"
     )
@@ -324,7 +332,7 @@ def template_create(request):
         form = TemplateForm(request.POST)
         if form.is_valid():
             try:
-                template = work.template_create(**form.cleaned_data)
+                template = work.template_create(actor=actor_for(request), **form.cleaned_data)
             except InvalidInput as error:
                 apply_error(form, error)
             else:

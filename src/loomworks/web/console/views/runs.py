@@ -130,7 +130,7 @@ def _active_partners():
 
 
 def _templates():
-    return list(TaskTemplate.objects.order_by("name", "id"))
+    return list(TaskTemplate.objects.filter(archived=False).order_by("name", "id"))
 
 
 # ---------------------------------------------------------------- list
