@@ -32,16 +32,16 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 
 # Translations: re-extract every marked string (templates and Python, not the
-# tests) into the French and Portuguese catalogues under src/loomworks/locale/,
+# tests) into the French, Portuguese and Hindi catalogues under src/loomworks/locale/,
 # then compile them. Both the .po and the .mo files are committed, so running
 # the app needs no gettext tools; this target does (Debian's `gettext`).
 MESSAGES_ENV := DJANGO_SETTINGS_MODULE=loomworks.settings SECRET_KEY=make-messages \
 	LOOMWORKS_VAR_DIR=$(CURDIR)/var
 messages: $(STAMP)
 	cd src/loomworks && $(MESSAGES_ENV) $(CURDIR)/$(BIN)/django-admin makemessages \
-		--locale fr --locale pt --no-obsolete --ignore 'tests/*' --ignore '.venv/*' --ignore 'static/*'
+		--locale fr --locale pt --locale hi --no-obsolete --ignore 'tests/*' --ignore '.venv/*' --ignore 'static/*'
 	cd src/loomworks && $(MESSAGES_ENV) $(CURDIR)/$(BIN)/django-admin compilemessages \
-		--locale fr --locale pt
+		--locale fr --locale pt --locale hi
 
 # The documentation site (docs/, mkdocs.yml) into site/. --strict turns every
 # warning (a broken link or anchor, a page missing from the nav) into a failure.

@@ -3,6 +3,9 @@
     .venv/bin/python docs/screenshots/take.py [http://127.0.0.1:8123]
 
 Uses Debian's Chromium (/usr/bin/chromium) and the demo logins.
+
+The Hindi ones (hi-portal-*.png) are taken by tests/browser/test_hindi.py into
+test-artifacts/; copy them here after a change to the portal.
 """
 
 import sys

@@ -196,8 +196,15 @@ PASSWORD_RESET_WINDOW_MINUTES = int(os.environ.get("PASSWORD_RESET_WINDOW_MINUTE
 LOGOUT_REDIRECT_URL = "/login"
 
 LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "en")
-LANGUAGES = [("en", _("English")), ("fr", _("French")), ("pt", _("Portuguese"))]
+LANGUAGES = [
+    ("en", _("English")),
+    ("fr", _("French")),
+    ("pt", _("Portuguese")),
+    ("hi", _("Hindi")),
+]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+# Our formats where Django's differ from how people write (Hindi: 03/04/2027, 1,50,000).
+FORMAT_MODULE_PATH = ["loomworks.core.formats"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

@@ -1,4 +1,4 @@
-"""The French and Portuguese catalogues: complete, consistent, compiled and current.
+"""The French, Portuguese and Hindi catalogues: complete, consistent, compiled and current.
 
 The app reads only the compiled .mo files (no gettext tools at run time), so
 these tests make sure each .mo says exactly what its .po says, that nothing is
@@ -19,8 +19,8 @@ import loomworks
 from tests.i18n.po import read
 
 PACKAGE = Path(loomworks.__file__).resolve().parent
-LANGUAGES = ("fr", "pt")
-PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%[sd]")
+LANGUAGES = ("fr", "pt", "hi")
+PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%[sd]|\{\w*\}")
 TAG = re.compile(r"</?(\w+)")
 
 
@@ -119,7 +119,12 @@ def test_no_marked_string_is_missing_from_the_catalogues(tmp_path):
     }
     django_admin = [sys.executable, "-m", "django"]
     subprocess.run(
-        [*django_admin, "makemessages", "--locale", "fr", "--locale", "pt", "--no-obsolete"],
+        [
+            *django_admin,
+            "makemessages",
+            *(f"--locale={code}" for code in LANGUAGES),
+            "--no-obsolete",
+        ],
         cwd=copy,
         env=env,
         check=True,
@@ -132,3 +137,34 @@ def test_no_marked_string_is_missing_from_the_catalogues(tmp_path):
         stale = sorted(str(key) for key in committed - {e.key for e in fresh})
         assert missing == [], "marked but not in the catalogue: run `make messages`"
         assert stale == [], "in the catalogue but no longer marked: run `make messages`"
+
+
+# Words a Hindi reader sees as they are: names of products and standards.
+KEPT_AS_IS = {"Loomworks", "WhatsApp", "SKU", "URL", "API", "ms", "JSON", "PDF", "CSRF", "NUL"}
+DEVANAGARI = re.compile(r"[\u0900-\u097f]")
+ZONE = re.compile(r"\b[A-Z][A-Za-z_]+/[A-Z][A-Za-z_]+\b")  # an IANA time zone, like Asia/Kolkata
+
+
+def test_hindi_never_falls_back_to_english():
+    """A Hindi text either has Devanagari in it or is only names, numbers and placeholders."""
+    english = []
+    for entry in entries("hi"):
+        texts = [entry.msgstr] if entry.msgid_plural is None else entry.msgstr_plural.values()
+        for text in texts:
+            if DEVANAGARI.search(text):
+                continue
+            words = set(re.findall(r"[A-Za-z]+", ZONE.sub("", PLACEHOLDER.sub("", text))))
+            if words - KEPT_AS_IS:
+                english.append(describe(entry))
+    assert english == []
+
+
+def test_hindi_plurals_follow_cldr():
+    """Hindi says "0 पीस" and "1 पीस" alike (CLDR: one is 0 and 1), "2 पीस" the other form."""
+    header = read(catalogue("hi"))[0].msgstr
+    assert "Plural-Forms: nplurals=2; plural=(n > 1);" in header
+    with catalogue("hi").with_suffix(".mo").open("rb") as handle:
+        hindi = gettext.GNUTranslations(handle)
+    assert hindi.ngettext("%(count)d hour", "%(count)d hours", 0) == "%(count)d घंटा"
+    assert hindi.ngettext("%(count)d hour", "%(count)d hours", 1) == "%(count)d घंटा"
+    assert hindi.ngettext("%(count)d hour", "%(count)d hours", 2) == "%(count)d घंटे"

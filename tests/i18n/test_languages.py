@@ -355,3 +355,76 @@ def test_a_decline_in_the_history_is_read_in_the_readers_language(
     html = page(console.get(f"/admin/production-runs/{run.pk}/"))
     assert "Pas de capacité disponible: Mai complet" in html
     assert "No capacity" not in html
+
+
+# ---------------------------------------------------------------- Hindi
+
+
+def test_a_hindi_partner_sees_the_run_page_in_hindi(portal, workshop, make_run, speaks):
+    speaks(workshop.user, "hi")
+    run = make_run("sent_to_partner", partner=workshop.partner)
+
+    html = page(portal.get(f"/partner/production-runs/{run.pk}/"))
+    assert '<html lang="hi">' in html
+    for hindi in ("मेरे बैच", "अगला कदम", "बैच स्वीकार करें", "मना करें", "टाइमलाइन"):
+        assert hindi in html, hindi
+    for english in ("My runs", "Next step", "Accept run", "Timeline"):
+        assert english not in html, english
+
+
+def test_the_browser_may_ask_for_hindi(client):
+    assert "लॉग इन करें" in page(client.get("/login", HTTP_ACCEPT_LANGUAGE="hi-IN,hi;q=0.9"))
+
+
+def test_hindi_is_offered_under_its_own_name_and_answers_in_hindi(portal, workshop):
+    html = page(portal.get("/partner/notifications/"))
+    assert '<option value="hi" lang="hi">हिंदी</option>' in html
+
+    response = portal.post(
+        "/language", {"language": "hi", "next": "/partner/notifications/"}, follow=True
+    )
+    assert flashes(response) == ["अब Loomworks आपसे हिंदी में बात करेगा।"]
+    workshop.user.refresh_from_db()
+    assert workshop.user.language == "hi"
+
+
+def test_an_invitation_to_a_hindi_member_is_in_hindi():
+    partners.member_add(
+        partner=PartnerFactory(name="Jaipur Prints"),
+        actor=Actor.system(),
+        email="meena@jaipur.test",
+        first_name="Meena",
+        language="hi",
+    )
+    drain()
+
+    [message] = mail.outbox
+    assert message.subject == "आपको Jaipur Prints की ओर से Loomworks पर बुलाया गया है"
+    assert "नमस्ते Meena," in message.body
+    [(html, _type)] = message.alternatives
+    assert '<html lang="hi">' in html
+    assert "मेरा पासवर्ड बनाएँ" in html
+
+
+def test_work_sent_to_a_hindi_member_is_announced_in_hindi(make_run, admin, speaks):
+    member = MemberFactory(partner=PartnerFactory(name="Jaipur Prints"))
+    speaks(member.user, "hi")
+    run = make_run("approved", partner=member.partner)
+    production.run_dispatch(run=run, template_ids=[TemplateFactory().pk], actor=admin)
+    drain()
+
+    [message] = mail.outbox
+    assert message.subject.startswith(f"Jaipur Prints के लिए नया काम: {run.reference}")
+    assert "कृपया इसे स्वीकार करें या मना करें।" in message.body
+    assert "बैच पार्टनर पोर्टल में खोलें:" in message.body
+
+
+def test_a_refusal_reaches_a_hindi_partner_in_hindi(portal, workshop, make_run, speaks):
+    speaks(workshop.user, "hi")
+    run = make_run("sent_to_partner", partner=workshop.partner)
+
+    response = portal.post(f"/partner/production-runs/{run.pk}/start", follow=True)
+    assert flashes(response) == [
+        f"{run.reference} अभी पार्टनर को भेजा गया है, इसलिए यह नहीं हो सकता: शुरू करना। "
+        "इसके लिए इसे “काम चल रहा है” होना चाहिए।"
+    ]

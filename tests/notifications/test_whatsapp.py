@@ -116,6 +116,23 @@ def test_a_portuguese_member_gets_the_template_in_european_portuguese(
     assert request["body"]["template"]["language"] == {"code": "pt_PT"}
 
 
+def test_a_hindi_member_gets_the_hindi_template_with_hindi_values(
+    api, team, member_on_whatsapp, make_run, admin
+):
+    user = member_on_whatsapp.user
+    user.language = "hi"
+    user.save()
+    run = make_run("approved", partner=team.partner)
+    send_work(run, admin)
+    drain()
+    [request] = api.requests
+    assert request["body"]["template"]["language"] == {"code": "hi"}
+    [component] = request["body"]["template"]["components"]
+    texts = [parameter["text"] for parameter in component["parameters"]]
+    assert texts[0] == run.reference
+    assert any("×" in text for text in texts), texts
+
+
 def test_a_server_error_is_retried_and_the_message_goes_once(
     api, team, member_on_whatsapp, make_run, admin
 ):

@@ -138,3 +138,35 @@ def test_nobody_is_sent_an_empty_digest(clock, tick, paris_admin):
     tick()
     assert digests_to(paris_admin) == []
     assert Digest.objects.get(recipient=paris_admin).handled_at is not None
+
+
+def test_a_hindi_workshop_reads_its_digest_in_hindi_at_eight_in_kolkata(clock, tick, make_run):
+    from loomworks.core.actors import Actor
+
+    member = MemberFactory(partner=PartnerFactory(name="Jaipur Prints"))
+    member.user.language = "hi"
+    member.user.time_zone = "Asia/Kolkata"
+    member.user.first_name = "Meena"
+    member.user.save()
+    actor = Actor.partner(member.user, member.partner)
+    make_run(
+        "sent_to_partner",
+        partner=member.partner,
+        due_date=START.date() + datetime.timedelta(days=20),
+    )
+    make_run(
+        "in_progress",
+        partner=member.partner,
+        actor=actor,
+        due_date=START.date() + datetime.timedelta(days=4),
+    )
+    drain()
+    OutgoingEmail.objects.all().delete()
+
+    clock.move_to(datetime.datetime(2031, 1, 14, 2, 30, tzinfo=UTC))  # 08:00 in Kolkata
+    tick()
+    [hindi] = digests_to(member.user)
+    assert hindi.subject == "आज सुबह Jaipur Prints, 14 जनवरी 2031"
+    assert "नमस्ते Meena," in hindi.body_text
+    assert "आपका बाकी काम" in hindi.body_text
+    assert "1 बैच आपके जवाब का इंतज़ार कर रहा है" in hindi.body_text

@@ -198,7 +198,7 @@ class AdminListing(Out):
 
 
 # The member's language (portal, e-mails, the invitation first); blank: not set.
-Language = Literal["", "en", "fr", "pt"]
+Language = Literal["", "en", "fr", "pt", "hi"]
 
 
 class AdminMemberIn(Input):

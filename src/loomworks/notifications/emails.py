@@ -19,7 +19,7 @@ from django.utils import translation
 from django.utils.formats import date_format
 
 from loomworks.accounts.passwords import link_lifetime, set_password_url
-from loomworks.core.numbers import format_money
+from loomworks.core.numbers import format_money, region_override
 from loomworks.notifications.models import OutgoingEmail
 from loomworks.partners.models import Partner
 from loomworks.production.models import ProductionRun
@@ -86,7 +86,7 @@ def render(
         "run_url": portal_run_url(run),
         "portal_url": f"{settings.SITE_URL}/partner/",
     }
-    return _render(message, context, language=language_of(recipient))
+    return _render(message, context, language=language_of(recipient), country=partner.region)
 
 
 def admin_run_url(run: ProductionRun) -> str:
@@ -137,7 +137,12 @@ def render_notice(
                 "promised_date": run.promised_date,
             }
         )
-    return _render("notice", context, language=translation.get_language() or language_of(recipient))
+    return _render(
+        "notice",
+        context,
+        language=translation.get_language() or language_of(recipient),
+        country=partner.region if partner is not None and not for_admin else "",
+    )
 
 
 def render_invitation(*, partner: Partner, recipient, resent: bool = False) -> RenderedEmail:
@@ -157,7 +162,7 @@ def render_invitation(*, partner: Partner, recipient, resent: bool = False) -> R
         "login_url": f"{settings.SITE_URL}/login",
         "resent": resent,
     }
-    return _render(INVITATION, context, language=language)
+    return _render(INVITATION, context, language=language, country=partner.region)
 
 
 def portal_statement_url() -> str:
@@ -171,27 +176,28 @@ def render_payment(*, partner: Partner, recipient, payment: dict) -> RenderedEma
         context = {
             "recipient_name": recipient.first_name or recipient.display_name,
             "partner_name": partner.name,
-            "amount": payment_amount(payment, language),
+            "amount": payment_amount(payment, language, partner.region),
             "paid_on": payment_date(payment),
             "method": payment.get("method") or "",
             "reference": payment.get("reference") or "",
             "statement_url": portal_statement_url(),
         }
-    return _render(PAYMENT_RECORDED, context, language=language)
+    return _render(PAYMENT_RECORDED, context, language=language, country=partner.region)
 
 
-def payment_amount(payment: dict, language: str | None = None) -> str:
+def payment_amount(payment: dict, language: str | None = None, country: str = "") -> str:
     """The payment's amount with its currency, as the reader writes money."""
-    return format_money(Decimal(payment["amount"]), payment["currency"], language)
+    return format_money(Decimal(payment["amount"]), payment["currency"], language, country)
 
 
 def payment_date(payment: dict) -> str:
     return date_format(datetime.date.fromisoformat(payment["paid_on"]), "DATE_FORMAT")
 
 
-def _render(message: str, context: dict, *, language: str) -> RenderedEmail:
+def _render(message: str, context: dict, *, language: str, country: str = "") -> RenderedEmail:
+    """Render in `language`, numbers and money as people in `country` write them."""
     base = f"notifications/email/{message}"
-    with translation.override(language):
+    with translation.override(language), region_override(country):
         subject = " ".join(render_to_string(f"{base}_subject.txt", context).split())
         text = _BLANK_LINES.sub("\n\n", render_to_string(f"{base}.txt", context)).strip() + "\n"
         html = render_to_string(f"{base}.html", context)

@@ -23,7 +23,7 @@ import httpx
 from django.conf import settings
 
 # Our languages as WhatsApp names them (its own list: "pt_PT" is European Portuguese).
-LANGUAGE_CODES = {"en": "en", "fr": "fr", "pt": "pt_PT"}
+LANGUAGE_CODES = {"en": "en", "fr": "fr", "pt": "pt_PT", "hi": "hi"}
 
 
 class WhatsAppError(Exception):

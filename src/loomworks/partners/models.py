@@ -63,6 +63,14 @@ class Partner(TimeStamped):
     def is_active(self) -> bool:
         return self.status == PartnerStatus.ACTIVE
 
+    @property
+    def region(self) -> str:
+        """The workshop's country (ISO 3166 alpha-2, "IN"), for writing numbers,
+        money and dates the way its people do (`core.numbers.region_override`);
+        empty while the partner has no country recorded."""
+        country = self.country  # a new, unsaved partner holds the database default
+        return country.strip().upper() if isinstance(country, str) else ""
+
 
 class MemberRole(models.TextChoices):
     OWNER = "owner", _("Owner")

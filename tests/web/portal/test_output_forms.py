@@ -158,3 +158,40 @@ def test_a_tick_is_undone_on_the_run_page(partner_client, working_run, workshop)
 def test_a_true_is_not_a_number_of_pieces():
     with pytest.raises(InvalidInput):
         clean_rejections([{"reason": "stain", "quantity": True}], {"stain": "Stain"})
+
+
+@pytest.mark.parametrize(("language", "country"), [("hi", ""), ("en", "IN")])
+def test_a_workshop_in_india_types_quantities_in_lakhs(
+    language, country, partner_client, working_run, workshop
+):
+    """Hindi, or English at a workshop whose country is India: 1,00,000.5 is a lakh and a half."""
+    workshop.user.language = language
+    workshop.user.save(update_fields=["language"])
+    workshop.partner.country = country
+    workshop.partner.save(update_fields=["country"])
+    linen = planned_material(working_run)
+
+    response = partner_client.post(
+        f"/partner/production-runs/{working_run.pk}/consumption",
+        {"material": linen.pk, "quantity": "1,00,000.5"},
+    )
+
+    assert response.status_code == 302, response.content.decode()[:500]
+    assert ConsumptionLog.objects.get().quantity == Decimal("100000.5")
+
+
+def test_lakhs_are_refused_in_english_outside_india(partner_client, working_run, workshop):
+    workshop.user.language = "en"
+    workshop.user.save(update_fields=["language"])
+    workshop.partner.country = "GB"
+    workshop.partner.save(update_fields=["country"])
+    linen = planned_material(working_run)
+
+    response = partner_client.post(
+        f"/partner/production-runs/{working_run.pk}/consumption",
+        {"material": linen.pk, "quantity": "1,00,000.5"},
+    )
+
+    assert response.status_code == 422
+    assert "Write the number like 42.5." in response.content.decode()
+    assert not ConsumptionLog.objects.exists()

@@ -15,6 +15,7 @@ from django.utils.http import urlencode
 
 from loomworks.core.actors import Actor
 from loomworks.core.errors import NotFound
+from loomworks.core.numbers import region_override
 from loomworks.partners.models import PartnerMember
 
 
@@ -58,7 +59,9 @@ def partner_required(view):
         request.partner = membership.partner
         request.actor = Actor.partner(user, membership.partner)
         try:
-            return view(request, *args, **kwargs)
+            # Money and numbers the way the workshop's people write them (India: 1,50,000.50).
+            with region_override(membership.partner.region):
+                return view(request, *args, **kwargs)
         except (NotFound, Http404):
             return not_found(request)
 
