@@ -135,4 +135,4 @@ def test_pages_write_dates_as_their_readers_do():
         with region_override("IN"):
             assert human_date(day) == "3 Apr 2027"
     with translation.override("fr"):
-        assert human_date(day) == "3 Avr 2027"  # as before: Django's own French
+        assert human_date(day) == "3 avr. 2027"  # lower-case mid-sentence (Babel)
