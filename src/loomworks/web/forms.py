@@ -7,6 +7,8 @@ from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth import forms as auth_forms
 from django.utils import timezone, translation
 from django.utils.formats import number_format
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from loomworks.accounts import lockout
@@ -106,6 +108,34 @@ def language_choices() -> list[tuple[str, str]]:
     ]
 
 
+def _bound_now(message: str, limit) -> str:
+    return gettext(message) % {"limit": number_format(int(limit), force_grouping=True)}
+
+
+# A bound said in words, read when the message is shown (in the reader's language
+# and number format), not when the form class is made at import.
+_bound = lazy(_bound_now, str)
+
+
+class WholeNumberField(forms.IntegerField):
+    """A whole number whose bounds are said in plain words, with the bound written as
+    people read numbers ("Give 1,000,000,000 or less."), not "Ensure this value is less
+    than or equal to 1000000000". Messages a form gives itself are kept."""
+
+    def __init__(self, *args, **kwargs):
+        given = kwargs.get("error_messages") or {}
+        super().__init__(*args, **kwargs)
+        plain = {"invalid": _("Give a whole number, like 12.")}
+        if self.max_value is not None:
+            plain["max_value"] = _bound(gettext_noop("Give %(limit)s or less."), self.max_value)
+        if self.min_value is not None:
+            plain["min_value"] = _bound(gettext_noop("Give %(limit)s or more."), self.min_value)
+        self.error_messages = {
+            **self.error_messages,
+            **{code: text for code, text in plain.items() if code not in given},
+        }
+
+
 class AmountField(forms.DecimalField):
     """A quantity typed the way the person's language writes it (42,5 in French and
     Portuguese, 42.5 in English); what could be read two ways is refused with an
@@ -116,9 +146,10 @@ class AmountField(forms.DecimalField):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        too_big = _("That is more than any real quantity: keep it below %(limit)s.") % {
-            "limit": number_format(int(MAX_AMOUNT), force_grouping=True)
-        }
+        too_big = _bound(
+            gettext_noop("That is more than any real quantity: keep it below %(limit)s."),
+            MAX_AMOUNT,
+        )
         self.error_messages = {
             **self.error_messages,
             "max_digits": too_big,

@@ -73,7 +73,7 @@ def test_new_production_run_with_a_bad_quantity_keeps_the_values(console, design
     )
     page = text(response)
     assert response.status_code == 200
-    assert "Ensure this value is greater than or equal to 1." in page
+    assert "Give 1 or more." in page and "Ensure this value" not in page
     assert "keep me" in page
     assert not ProductionRun.objects.exists()
 

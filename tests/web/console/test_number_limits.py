@@ -1,6 +1,8 @@
 """Numbers far beyond anything real (typed, pasted or forged) are refused beside their
 field, never a 500 from a database integer that overflows."""
 
+import re
+
 import pytest
 
 from loomworks.production.models import ProductionRun, RunStatus
@@ -15,7 +17,8 @@ HUGE = str(10**25)
 def refused(response) -> str:
     assert response.status_code == 200, response.status_code
     page = text(response)
-    assert "Ensure this value is less than or equal to" in page
+    assert re.search(r"Give [\d,]+ or less\.", page), "the bound in plain words"
+    assert "Ensure this value" not in page
     return page
 
 
@@ -65,3 +68,18 @@ def test_a_huge_page_number_shows_the_last_page(console, make_run):
     make_run()
     response = console.get("/admin/production-runs/", {"page": HUGE})
     assert response.status_code == 200
+
+
+def test_a_bound_is_said_in_the_readers_language_and_number_format(console, design, admin_user):
+    """The message is written when shown, not when the form class was made at import:
+    a French reader gets French words and French digit groups."""
+    admin_user.language = "fr"
+    admin_user.save(update_fields=["language"])
+    page = text(
+        console.post(
+            f"/admin/designs/{design.pk}/production-runs/",
+            {"run_type": "sample", "quantity": HUGE, "notes": "kept"},
+        )
+    )
+    assert re.search(r"1[\s\u00a0\u202f]000[\s\u00a0\u202f]000[\s\u00a0\u202f]000 ou moins", page)
+    assert "Give" not in page and "Ensure this value" not in page

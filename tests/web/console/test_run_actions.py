@@ -458,7 +458,7 @@ def test_edit_refuses_a_quantity_of_zero_beside_the_field(console, make_run):
         url(run, "edit"), {"quantity": "0", "run_type": "production", "role": "kept"}
     )
     page = text(response)
-    assert "Ensure this value is greater than or equal to 1." in page
+    assert "Give 1 or more." in page and "Ensure this value" not in page
     assert 'value="kept"' in page
     assert fresh(run).quantity == 5
 

@@ -15,6 +15,7 @@ from loomworks.core.limits import MAX_DURATION_MINUTES, MAX_ORDER_GROUP, MAX_QUA
 from loomworks.partners.models import MemberRole, PartnerStatus
 from loomworks.production.models import NextStepQuantity, OverDelivery, RunStatus, RunType
 from loomworks.production.services import Assignment
+from loomworks.web.forms import WholeNumberField
 
 ORDER_CHOICES = [
     ("-created_at", _("Newest first")),
@@ -71,7 +72,7 @@ class RunFilterForm(forms.Form):
     order = forms.ChoiceField(
         label=_("Sort"), required=False, choices=ORDER_CHOICES, widget=forms.HiddenInput
     )
-    page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    page = WholeNumberField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def __init__(self, *args, partners=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -101,14 +102,14 @@ class AssignmentForm(forms.Form):
         max_length=100,
         widget=forms.TextInput(attrs={"placeholder": _("e.g. cutting")}),
     )
-    quantity = forms.IntegerField(
+    quantity = WholeNumberField(
         label=_("Quantity"),
         min_value=1,
         max_value=MAX_QUANTITY,
         error_messages={"required": _("Give a quantity.")},
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
-    order = forms.IntegerField(
+    order = WholeNumberField(
         label=_("Order group"),
         required=False,
         min_value=1,
@@ -222,7 +223,7 @@ class TemplateOrderForm(forms.Form):
         self.templates = list(templates)
         self.fields["template_ids"].choices = [(t.pk, t.name) for t in self.templates]
         for template in self.templates:
-            self.fields[f"position_{template.pk}"] = forms.IntegerField(
+            self.fields[f"position_{template.pk}"] = WholeNumberField(
                 label=_("Position of %(name)s") % {"name": template.name},
                 required=False,
                 min_value=1,
@@ -335,7 +336,7 @@ class NoteForm(forms.Form):
 
 
 class EditRunForm(forms.Form):
-    quantity = forms.IntegerField(
+    quantity = WholeNumberField(
         label=_("Quantity"),
         min_value=1,
         max_value=MAX_QUANTITY,
@@ -366,7 +367,7 @@ class CommentForm(forms.Form):
 
 class NewRunForm(forms.Form):
     run_type = forms.ChoiceField(choices=RunType.choices, widget=forms.HiddenInput)
-    quantity = forms.IntegerField(
+    quantity = WholeNumberField(
         label=_("Quantity"),
         min_value=1,
         max_value=MAX_QUANTITY,
@@ -505,7 +506,7 @@ class TemplateForm(forms.Form):
     priority = forms.ChoiceField(
         label=_("Priority"), choices=Priority.choices, initial=Priority.MEDIUM
     )
-    estimated_duration = forms.IntegerField(
+    estimated_duration = WholeNumberField(
         label=_("Estimated duration (minutes)"),
         required=False,
         min_value=1,
@@ -530,9 +531,9 @@ class TemplateForm(forms.Form):
 class DeliveryForm(forms.Form):
     """A delivery recorded for the partner: good pieces, one line of rejected pieces."""
 
-    good = forms.IntegerField(label=_("Good pieces"), min_value=0, initial=0)
+    good = WholeNumberField(label=_("Good pieces"), min_value=0, initial=0)
     reason = forms.ChoiceField(label=_("Rejected for"), required=False, choices=())
-    rejected = forms.IntegerField(label=_("Rejected pieces"), required=False, min_value=1)
+    rejected = WholeNumberField(label=_("Rejected pieces"), required=False, min_value=1)
     reject_note = forms.CharField(label=_("What was wrong"), required=False, max_length=2000)
     note = forms.CharField(label=_("Note"), required=False, max_length=2000)
     final = forms.BooleanField(
@@ -562,7 +563,7 @@ class DeliveryForm(forms.Form):
 class DeliveryCorrectForm(forms.Form):
     """A correction: the good pieces and each rejected line's quantity, with the reason why."""
 
-    good = forms.IntegerField(label=_("Good pieces"), min_value=0)
+    good = WholeNumberField(label=_("Good pieces"), min_value=0)
     reason = forms.CharField(
         label=_("Why is it corrected?"),
         max_length=2000,
@@ -573,7 +574,7 @@ class DeliveryCorrectForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.delivery = delivery
         for index, line in enumerate(delivery.rejections if delivery else ()):
-            self.fields[f"rejected_{index}"] = forms.IntegerField(
+            self.fields[f"rejected_{index}"] = WholeNumberField(
                 label=line.label, min_value=0, initial=line.quantity
             )
 
@@ -595,7 +596,7 @@ class DeliveryCorrectForm(forms.Form):
 
 
 class ReworkForm(forms.Form):
-    quantity = forms.IntegerField(label=_("Pieces to rework"), min_value=1)
+    quantity = WholeNumberField(label=_("Pieces to rework"), min_value=1)
     partner_id = forms.ChoiceField(label=_("Partner"), required=False, choices=())
     note = forms.CharField(label=_("Note"), required=False, max_length=2000)
 
@@ -607,7 +608,7 @@ class ReworkForm(forms.Form):
 
 
 class ConfirmQuantityForm(forms.Form):
-    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=MAX_QUANTITY)
+    quantity = WholeNumberField(label=_("Quantity"), min_value=1, max_value=MAX_QUANTITY)
 
 
 class OutputPolicyForm(forms.Form):

@@ -13,6 +13,7 @@ from loomworks.core.limits import MAX_DURATION_MINUTES, MAX_UNIT_COST, hex_colou
 from loomworks.partners.models import MemberRole, PartnerRole
 from loomworks.partners.services import MAX_ADDRESS_LENGTH
 from loomworks.web.console.forms import DateInput, member_language_choices
+from loomworks.web.forms import WholeNumberField
 from loomworks.work.services import MAX_CHECKLIST_ITEM_LENGTH, MAX_CHECKLIST_ITEMS
 
 # Rows of one kind a design may have in the editor (the API allows as many).
@@ -240,7 +241,7 @@ class TemplateEditForm(forms.Form):
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
-    estimated_duration = forms.IntegerField(
+    estimated_duration = WholeNumberField(
         label=_("Estimated duration (minutes)"),
         required=False,
         min_value=0,

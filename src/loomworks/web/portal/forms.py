@@ -7,7 +7,7 @@ from loomworks.catalog.models import Material
 from loomworks.core.limits import AMOUNT_PLACES, MAX_TEXT
 from loomworks.production.models import ConsumptionType
 from loomworks.production.services import DECLINE_REASONS
-from loomworks.web.forms import AmountField
+from loomworks.web.forms import AmountField, WholeNumberField
 
 
 class AcceptForm(forms.Form):
@@ -108,14 +108,14 @@ class HandOverForm(forms.Form):
         }
         if self.cells:
             for index, cell in enumerate(self.cells):
-                self.fields[f"cell_{index}"] = forms.IntegerField(
+                self.fields[f"cell_{index}"] = WholeNumberField(
                     label=f"{cell.size} · {cell.color}".strip(" ·"),
                     required=False,
                     min_value=0,
                     error_messages=piece_errors,
                 )
         else:
-            self.fields["good"] = forms.IntegerField(
+            self.fields["good"] = WholeNumberField(
                 label=_("Good pieces"), required=False, min_value=0, error_messages=piece_errors
             )
         choices = [("", _("Reason")), *(reasons or {}).items()]
@@ -123,7 +123,7 @@ class HandOverForm(forms.Form):
             self.fields[f"reason_{index}"] = forms.ChoiceField(
                 label=_("Reason"), required=False, choices=choices
             )
-            self.fields[f"rejected_{index}"] = forms.IntegerField(
+            self.fields[f"rejected_{index}"] = WholeNumberField(
                 label=_("Rejected pieces"),
                 required=False,
                 min_value=1,
