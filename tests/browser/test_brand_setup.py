@@ -1,8 +1,9 @@
 """A brand sets itself up from an empty database, through the console only, in a real
 Chromium: a material, a design (two colours, three sizes, a measurement table, a bill of
-materials), a task template with three checklist items, a partner with a member; then a
-run is made, approved and sent, and the partner's member sees it, measurements and all,
-on a 390 px phone.
+materials) and its tech pack, a task template with three checklist items, two partners,
+one with a member; then a run is made with a size × colour matrix, split across the two
+partners and sent, and the partner's member sees its share of the matrix, the
+measurements and the tech pack on a 390 px phone.
 
 Each stage is its own function taking the page and what earlier stages made, so later
 stages (a size × colour matrix, the design's files, the job sheet) can be added to the
@@ -17,6 +18,7 @@ from loomworks.catalog.models import Design, Material
 from loomworks.partners.models import Partner
 from loomworks.production.models import ProductionRun
 from loomworks.work.models import TaskTemplate
+from tests.api.partner_support import PDF
 from tests.browser.conftest import log_in
 from tests.factories import PASSWORD, AdminFactory
 
@@ -105,6 +107,19 @@ def add_design(page, url, brand, artifacts) -> None:
     )
 
 
+def add_tech_pack(page, url, brand) -> None:
+    design = brand["design"]
+    page.goto(f"{url}/admin/designs/{design.pk}/")
+    page.set_input_files(
+        "#design-files-input",
+        files=[{"name": "tech-pack.pdf", "mimeType": "application/pdf", "buffer": PDF}],
+    )
+    with page.expect_navigation():
+        page.locator("#files").get_by_role("button", name="Upload", exact=True).click()
+    page.wait_for_load_state()
+    assert "tech-pack.pdf" in page.locator("#files").inner_text()
+
+
 def add_template(page, url, brand) -> None:
     page.goto(f"{url}/admin/templates/new/")
     page.fill("[name=name]", "Sewing")
@@ -140,12 +155,34 @@ def add_partner(page, url, brand) -> None:
     assert "joao@norte.example is now a member" in page.locator(".flash").inner_text()
     brand["member_email"] = "joao@norte.example"
 
+    # A second workshop to share the run with.
+    page.goto(f"{url}/admin/partners/new/")
+    page.fill("[name=name]", "Oficina Sul")
+    page.fill("[name=handle]", "oficina-sul")
+    page.fill("[name=owner_email]", "ana@sul.example")
+    page.fill("[name=owner_password]", "owner-password-2")
+    submit(page, "Add partner")
+    brand["second_partner"] = Partner.objects.get(handle="oficina-sul")
+
+
+# Ten pieces by size and colour: (size, colour) → pieces.
+MATRIX = {
+    ("S", "Madder Red"): 1,
+    ("S", "Indigo"): 1,
+    ("M", "Madder Red"): 2,
+    ("M", "Indigo"): 2,
+    ("L", "Madder Red"): 2,
+    ("L", "Indigo"): 2,
+}
+
 
 def make_and_send_a_run(page, url, brand) -> None:
     design, partner = brand["design"], brand["partner"]
     page.goto(f"{url}/admin/designs/{design.pk}/")
     production = page.locator(".new-runs form").nth(1)
     production.locator("[name=quantity]").fill("10")
+    for (size, color), pieces in MATRIX.items():
+        production.locator(f'input[data-size="{size}"][data-color="{color}"]').fill(str(pieces))
     with page.expect_navigation():
         production.locator("button[type=submit]").click()
     run = ProductionRun.objects.get(design=design)
@@ -160,11 +197,29 @@ def make_and_send_a_run(page, url, brand) -> None:
     page.get_by_role("button", name="+ Add assignment").click()
     page.wait_for_selector("[name=a0-partner_id]")
     page.select_option("[name=a0-partner_id]", label=partner.name)
-    page.fill("[name=a0-quantity]", "10")
+    page.fill("[name=a0-quantity]", "6")
+    page.get_by_role("button", name="+ Add assignment").click()
+    page.wait_for_selector("[name=a1-partner_id]")
+    page.select_option("[name=a1-partner_id]", label=brand["second_partner"].name)
+    page.fill("[name=a1-quantity]", "4")
     submit(page, f"Approve {run.reference}")
-    # The part given to the workshop is a run of its own, sent next.
-    part = ProductionRun.objects.get(parent=run)
-    assert (part.partner_id, part.quantity, part.status) == (partner.pk, 10, "approved")
+    # Each workshop's part is a run of its own, with its share of every cell.
+    run.refresh_from_db()
+    assert {(c["size"], c["color"]): c["quantity"] for c in run.size_quantities} == MATRIX
+    parts = {p.partner_id: p for p in ProductionRun.objects.filter(parent=run)}
+    assert {pk: p.quantity for pk, p in parts.items()} == {
+        partner.pk: 6,
+        brand["second_partner"].pk: 4,
+    }
+    shares: dict = {}
+    for each in parts.values():
+        assert each.status == "approved"
+        assert sum(c["quantity"] for c in each.size_quantities) == each.quantity
+        for cell in each.size_quantities:
+            key = (cell["size"], cell["color"])
+            shares[key] = shares.get(key, 0) + cell["quantity"]
+    assert shares == MATRIX
+    part = parts[partner.pk]
     brand["run"] = run = part
 
     page.locator("#related").get_by_role("link", name=part.reference).click()
@@ -190,6 +245,16 @@ def partner_sees_it_on_a_phone(phone_page, live_server, brand, artifacts) -> Non
     for value in ("50", "53", "56", "72", "74", "76"):
         assert value in page_text
     assert "Madder Red" in page_text and "Indigo" in page_text
+    # Its share of the matrix, cell by cell.
+    matrix = phone_page.locator("table.matrix").first.text_content()
+    for cell in run.size_quantities:
+        assert cell["size"] in matrix and cell["color"] in matrix
+    assert str(run.quantity) in matrix
+    # The brand's tech pack, to download.
+    with phone_page.expect_download() as download_info:
+        phone_page.get_by_role("link", name="tech-pack.pdf").first.click()
+    with open(download_info.value.path(), "rb") as stored:
+        assert stored.read().startswith(b"%PDF-")
     assert phone_page.evaluate("document.documentElement.scrollWidth") <= 390
     phone_page.screenshot(path=str(artifacts / "portal-set-up-run-phone.png"), full_page=True)
 
@@ -203,6 +268,7 @@ def test_a_brand_sets_itself_up_in_the_console(page, phone_page, live_server, ar
     log_in(page, live_server, admin.email, PASSWORD)
     add_material(page, url, brand)
     add_design(page, url, brand, artifacts)
+    add_tech_pack(page, url, brand)
     add_template(page, url, brand)
     add_partner(page, url, brand)
     make_and_send_a_run(page, url, brand)
