@@ -41,7 +41,8 @@ def test_the_console_refuses_one_piece_more(console, design):  # noqa: F811
         {"run_type": "production", "quantity": str(TOO_MANY)},
     )
     assert response.status_code == 200
-    assert "Ensure this value is less than or equal to" in response.content.decode()
+    page = response.content.decode()
+    assert f"Give {MAX_QUANTITY:,} or less." in page and "Ensure this value" not in page
     assert not ProductionRun.objects.exists()
 
 
