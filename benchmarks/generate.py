@@ -123,7 +123,8 @@ def _make_catalogue(conn, rng: random.Random, now: datetime) -> None:
             partner_id = new_id("ptr", since, rng)
             cur.execute(
                 "INSERT INTO partners_partner (created_at, updated_at, id, name, handle, status,"
-                " email, phone) VALUES (%s, %s, %s, %s, %s, 'active', %s, '')",
+                " email, phone, languages, roles)"
+                " VALUES (%s, %s, %s, %s, %s, 'active', %s, '', '[\"pt\"]', '[]')",
                 [since, since, partner_id, name, handle, f"hello@{handle}.test"],
             )
             cur.execute(
@@ -142,7 +143,7 @@ def _make_catalogue(conn, rng: random.Random, now: datetime) -> None:
             partners.append(partner_id)
         with cur.copy(
             "COPY catalog_design (created_at, updated_at, id, name, description, status,"
-            " priority, thumbnail_url, moodboard, tags, notes) FROM STDIN"
+            " priority, thumbnail_url, moodboard, tags, notes, measurement_points) FROM STDIN"
         ) as copy:
             for n in range(DESIGN_COUNT):
                 name = (
@@ -155,7 +156,7 @@ def _make_catalogue(conn, rng: random.Random, now: datetime) -> None:
                 copy.write_row(
                     (since, since, new_id("des", since, rng), name,
                      f"A {name.lower()} for the season.", status, "medium", "", "{}",
-                     json.dumps([name.split()[1].lower()]), "")
+                     json.dumps([name.split()[1].lower()]), "", "[]")
                 )  # fmt: skip
         for name, checklist in TEMPLATES:
             cur.execute(
@@ -561,10 +562,22 @@ HISTORY_COLUMNS = (
 )
 
 
+# Columns every generated row holds the same value in (what the services write
+# for a run without a size matrix, a task that is not a quality check).
+CONSTANT_COLUMNS = {
+    "production_productionrun": {"size_quantities": "[]"},
+    "work_task": {"quality_check": False, "check_result": "", "check_note": ""},
+}
+
+
 def _copy(cur, table: str, columns: str, rows) -> None:
+    constants = CONSTANT_COLUMNS.get(table, {})
+    if constants:
+        columns = ", ".join([columns, *constants])
+    extra = tuple(constants.values())
     with cur.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
         for row in rows:
-            copy.write_row(row)
+            copy.write_row(row + extra if extra else row)
 
 
 def existing_runs(conn) -> int:

@@ -28,6 +28,7 @@ def test_keyboard_focus_stays_on_the_item_after_a_tick(transactional_db, phone_p
     first.focus()
     page.keyboard.press("Enter")
     expect(boxes).to_have_count(2)
+    expect(page.locator(f'li[data-task-id="{item_id}"] button.check')).to_be_focused()
     focused = page.evaluate(
         "() => { const li = document.activeElement.closest('li'); return li && li.dataset.taskId; }"
     )

@@ -23,10 +23,14 @@
     remembered = holder ? { key: holder.getAttribute("data-task-id"), id: active.id || "" } : null;
   });
 
-  document.addEventListener("htmx:afterSettle", function () {
+  // Put focus back as soon as the new content is in the page (afterSwap), so a
+  // keyboard or screen-reader user is never left on the body during the settle
+  // delay; afterSettle is the fallback for swaps that settle in several steps.
+  // A swap of several parts (out-of-band progress first, the item after) may not
+  // have brought the item yet: then the next event tries again.
+  function restoreFocus() {
     if (!remembered) { return; }
     var wanted = remembered;
-    remembered = null;
     if (document.activeElement && document.activeElement !== document.body) { return; }
     var target = wanted.id ? document.getElementById(wanted.id) : null;
     if (!target) {
@@ -38,7 +42,14 @@
         target = holder;
       }
     }
+    remembered = null;
     target.focus();
+  }
+
+  document.addEventListener("htmx:afterSwap", restoreFocus);
+  document.addEventListener("htmx:afterSettle", function () {
+    restoreFocus();
+    remembered = null;
   });
 
   // ------------------------------------------------------------ focus on the first error
