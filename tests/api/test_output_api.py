@@ -266,6 +266,11 @@ def test_a_workshop_corrects_its_own_material_entry_until_the_run_completes(
             headers=who.headers if who else headers,
         )
 
+    [logged] = AuditEntry.objects.filter(action="consumption.logged")
+    assert (logged.actor_kind, logged.actor_id) == ("partner", workshop.user.pk)
+    assert (logged.target_type, logged.target_id) == ("consumption_log", log["id"])
+    assert logged.details["run_id"] == working.pk
+    assert logged.details["quantity"] == "2.5"
     corrected = patch({"quantity": 2.25})
     assert corrected.status_code == 200, corrected.content
     assert corrected.json()["consumption_log"]["quantity"] == 2.25

@@ -7,6 +7,7 @@ import pytest
 from loomworks.catalog.models import Product, ProductVariant
 from loomworks.core.actors import Actor
 from loomworks.core.errors import Conflict, DomainError, InvalidInput
+from loomworks.core.models import AuditEntry
 from loomworks.events.api import drain
 from loomworks.events.models import Delivery, DeliveryState, Event
 from loomworks.orders.models import Order, OrderLine
@@ -45,6 +46,16 @@ def catalogue():
 
 def _place(external_id="SHOP-1001", lines=None):
     return order_place(external_id=external_id, lines=lines, actor=STORE)
+
+
+def test_a_new_store_order_is_audited_once_and_a_retry_adds_nothing(catalogue):
+    lines = [{"external_id": "L1", "variant_id": catalogue["navy"].pk, "quantity": 3}]
+    first = _place(lines=lines)
+    _place(lines=lines)  # the store sends it again
+    [entry] = AuditEntry.objects.filter(action="order.placed")
+    assert (entry.actor_kind, entry.target_type) == ("system", "order")
+    assert entry.target_id == first.order.pk
+    assert entry.details == {"external_id": "SHOP-1001", "lines": 1}
 
 
 def test_each_line_with_a_design_becomes_a_pending_run(catalogue, caplog):

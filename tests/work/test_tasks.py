@@ -4,6 +4,7 @@ import pytest
 
 from loomworks.core.actors import Actor
 from loomworks.core.errors import InvalidInput, NotFound, TransitionNotAllowed
+from loomworks.core.models import AuditEntry
 from loomworks.production import services
 from loomworks.work import services as work
 from loomworks.work.models import Task
@@ -123,6 +124,14 @@ def test_comments_in_any_run_status_oldest_first(run_at, workshop, admin):
     events = task_events(task, "task.comment_added")
     assert [e.payload["author_kind"] for e in events] == ["partner", "admin"]
     assert events[0].payload["run_id"] == run.pk
+
+
+def test_a_comment_joins_the_audit_trail_naming_its_author(task, workshop):
+    comment = services.task_comment_add(task=task, actor=workshop.actor, body="Which thread?")
+    [entry] = AuditEntry.objects.filter(action="task.comment_added")
+    assert (entry.actor_kind, entry.actor_id) == ("partner", workshop.user.pk)
+    assert (entry.target_type, entry.target_id) == ("task", task.pk)
+    assert entry.details == {"run_id": task.run_id, "comment_id": comment.pk}
 
 
 def test_comments_on_a_checklist_item(task, workshop):

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from loomworks.catalog.models import Product, ProductVariant
 from loomworks.core.actors import Actor
+from loomworks.core.audit import audit_record
 from loomworks.core.errors import Conflict, InvalidInput
 from loomworks.core.limits import MAX_QUANTITY
 from loomworks.events.api import EventName, publish
@@ -131,6 +132,13 @@ def order_place(*, external_id: str, lines: Sequence[dict], actor: Actor) -> Pla
                     )
                     for index, line in enumerate(cleaned)
                 ]
+            )
+            audit_record(
+                actor=actor,
+                action="order.placed",
+                target_type="order",
+                target_id=order.pk,
+                details={"external_id": order.external_id, "lines": len(cleaned)},
             )
             publish(
                 EventName.ORDER_PLACED,

@@ -454,6 +454,13 @@ def comment_add(*, task: Task, actor: Actor, body: str) -> TaskComment:
         author_name=actor.name,
         body=body,
     )
+    audit_record(
+        actor=actor,
+        action="task.comment_added",
+        target_type="task",
+        target_id=task.pk,
+        details={"run_id": task.run_id, "comment_id": comment.pk},
+    )
     publish(
         EventName.TASK_COMMENT_ADDED,
         {

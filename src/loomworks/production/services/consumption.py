@@ -86,7 +86,7 @@ def consumption_log_add(
         run, _("Material can be logged only while %(ref)s is in progress; it is %(status)s.")
     )
     record_progress(current.pk)
-    return ConsumptionLog.objects.create(
+    log = ConsumptionLog.objects.create(
         run=current,
         material=material,
         quantity=amount,
@@ -96,6 +96,20 @@ def consumption_log_add(
         logged_by_id=actor.user_id,
         logged_by_name=actor.name,
     )
+    audit_record(
+        actor=actor,
+        action="consumption.logged",
+        target_type="consumption_log",
+        target_id=log.pk,
+        details={
+            "run_id": current.pk,
+            "material_id": material.pk,
+            "quantity": str(log.quantity),
+            "unit": log.unit,
+            "consumption_type": log.consumption_type,
+        },
+    )
+    return log
 
 
 _UNCHANGED = object()
