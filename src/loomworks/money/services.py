@@ -330,6 +330,24 @@ def _add_entry(**fields) -> LedgerEntry | None:
         raise
 
 
+def _add_reversal(entry: LedgerEntry, *, description: str, actor: Actor) -> LedgerEntry | None:
+    """The entry of the opposite amount that undoes `entry`, dated today; None when
+    `entry` was reversed already (one reversal per entry, by its key)."""
+    return _add_entry(
+        key=f"reversal:{entry.pk}",
+        partner_id=entry.partner_id,
+        kind=EntryKind.REVERSAL,
+        subkind=entry.kind,
+        amount=-entry.amount,
+        currency=entry.currency,
+        occurred_on=timezone.localdate(),
+        run_id=entry.run_id,
+        reversal_of=entry,
+        description=description,
+        **_actor_fields(actor),
+    )
+
+
 def _entry_payload(entry: LedgerEntry) -> dict:
     return {
         "entry_id": entry.pk,
@@ -426,19 +444,10 @@ def earn_again_after_correction(*, run_id: str, event_id: str) -> LedgerEntry | 
         if amount == current.amount and price.currency == current.currency:
             return None
         system = Actor.system()
-        reversal = _add_entry(
-            key=f"reversal:{current.pk}",
-            partner_id=current.partner_id,
-            kind=EntryKind.REVERSAL,
-            subkind=EntryKind.EARNED,
-            amount=-current.amount,
-            currency=current.currency,
-            occurred_on=timezone.localdate(),
-            run=run,
-            reversal_of=current,
+        reversal = _add_reversal(
+            current,
             description=_("%(ref)s: a delivery was corrected") % {"ref": run.reference},
-            actor_kind=Actor.SYSTEM,
-            actor_name=str(system.name),
+            actor=system,
         )
         if reversal is None:
             return None
@@ -608,19 +617,7 @@ def entry_reverse(*, entry: LedgerEntry, actor: Actor, reason) -> LedgerEntry:
     reason = _text(reason, "reason", required=_("Say why the entry is reversed."))
     if entry.kind == EntryKind.REVERSAL:
         raise Conflict(_("A reversing entry cannot itself be reversed; add a new entry."))
-    reversal = _add_entry(
-        key=f"reversal:{entry.pk}",
-        partner_id=entry.partner_id,
-        kind=EntryKind.REVERSAL,
-        subkind=entry.kind,
-        amount=-entry.amount,
-        currency=entry.currency,
-        occurred_on=timezone.localdate(),
-        run_id=entry.run_id,
-        reversal_of=entry,
-        description=reason,
-        **_actor_fields(actor),
-    )
+    reversal = _add_reversal(entry, description=reason, actor=actor)
     if reversal is None:
         raise Conflict(_("This entry was reversed already."))
     audit_record(
