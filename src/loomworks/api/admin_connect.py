@@ -363,6 +363,21 @@ class StoreOut(Out):
     unknown_skus: int
     waiting_orders: int
     created_at: datetime
+    disconnected_at: datetime | None = Field(
+        description="when the store was disconnected: its webhooks are refused since"
+    )
+
+
+class StorePatch(Strict):
+    name: required(200)
+
+
+class StoreSecretIn(Strict):
+    secret: text(300) = Field(
+        "",
+        description="Shopify: the app's new client secret (required). Medusa: leave it out "
+        "to have one made",
+    )
 
 
 class StoreCreated(Out):
@@ -446,6 +461,7 @@ def store_out(store) -> dict:
         "unknown_skus": store.unknown_count,
         "waiting_orders": store.waiting_count,
         "created_at": store.created_at,
+        "disconnected_at": store.disconnected_at,
     }
 
 
@@ -502,6 +518,43 @@ def store_list(request: HttpRequest, filters: Query[AdminPage]):
 @router.get("/stores/{store_id}", response=responses({200: StoreEnvelope}, 404))
 def store_detail(request: HttpRequest, store_id: PathId):
     return {"store": store_out(selectors.store_get(store_id))}
+
+
+@router.patch(
+    "/stores/{store_id}", response=responses({200: StoreEnvelope}, *BODY_ERRORS, 404, 409)
+)
+def store_update(request: HttpRequest, store_id: PathId, payload: StorePatch):
+    """Rename the store connection. 409 once it is disconnected."""
+    stores.store_update(store=selectors.store_get(store_id), name=payload.name, actor=request.actor)
+    return {"store": store_out(selectors.store_get(store_id))}
+
+
+@router.post(
+    "/stores/{store_id}/secret",
+    response=responses({200: StoreCreated}, *BODY_ERRORS, 404, 409),
+)
+def store_secret_replace(request: HttpRequest, store_id: PathId, payload: StoreSecretIn):
+    """Replace the secret the store signs with; the old one stops working at once.
+    The new secret is in the answer, this once."""
+    _store, secret = stores.store_secret_replace(
+        store=selectors.store_get(store_id), secret=payload.secret, actor=request.actor
+    )
+    return {"store": store_out(selectors.store_get(store_id)), "secret": secret}
+
+
+@router.delete("/stores/{store_id}", response=responses({204: None}, 404, 409))
+def store_disconnect(request: HttpRequest, store_id: PathId):
+    """Disconnect the store: its webhooks answer 404 from now on and its secret is
+    forgotten; the orders it sent and their runs stay. 409 when disconnected already."""
+    stores.store_disconnect(store=selectors.store_get(store_id), actor=request.actor)
+    return Status(204, None)
+
+
+@router.delete("/stores/{store_id}/sku-mappings/{sku}", response=responses({204: None}, 404))
+def sku_mapping_remove(request: HttpRequest, store_id: PathId, sku: str):
+    """Forget what a SKU is: the next order with it waits for a mapping again."""
+    stores.sku_mapping_remove(store=selectors.store_get(store_id), sku=sku, actor=request.actor)
+    return Status(204, None)
 
 
 @router.post(

@@ -27,7 +27,7 @@ class ReceivedOut(Out):
 
 
 def _store(store_id: str, kind: str) -> Store:
-    store = Store.objects.filter(pk=store_id, kind=kind).first()
+    store = Store.objects.filter(pk=store_id, kind=kind, disconnected_at__isnull=True).first()
     if store is None:
         raise NotFound(_("No %(kind)s store with id %(id)s.") % {"kind": kind, "id": store_id})
     return store

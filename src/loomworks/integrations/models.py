@@ -196,6 +196,9 @@ class Store(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # Disconnected: its webhooks are refused (404) and its secret forgotten; the orders
+    # it sent stay, with their runs. A store is connected again as a new connection.
+    disconnected_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["name", "id"]
@@ -203,6 +206,10 @@ class Store(models.Model):
 
     def __str__(self) -> str:
         return str(self.name)
+
+    @property
+    def is_connected(self) -> bool:
+        return self.disconnected_at is None
 
 
 class StoreOrderState(models.TextChoices):

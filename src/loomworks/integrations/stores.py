@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from loomworks.catalog.models import Design, ProductVariant
 from loomworks.core.actors import Actor
 from loomworks.core.audit import audit_record
-from loomworks.core.errors import InvalidInput, NotFound
+from loomworks.core.errors import Conflict, InvalidInput, NotFound
 from loomworks.events.api import publish
 from loomworks.integrations import events as names
 from loomworks.integrations import storefeeds
@@ -69,11 +69,30 @@ def store_create(*, kind: str, name: str, secret: str = "", actor: Actor) -> tup
     """A new store connection, and its secret to show once (generated for Medusa if none)."""
     if kind not in StoreKind.values:
         raise InvalidInput("kind", _("The kind is shopify or medusa."))
+    name = _clean_name(name)
+    secret = _clean_secret(kind, secret)
+    store = Store.objects.create(kind=kind, name=name, secret=secret, created_by_id=actor.user_id)
+    audit_record(
+        actor=actor,
+        action="store.created",
+        target_type="store",
+        target_id=store.pk,
+        details={"kind": kind, "name": name},
+    )
+    return store, secret
+
+
+def _clean_name(name: str) -> str:
     name = (name or "").strip()
     if not name:
         raise InvalidInput("name", _("Give the store a name."))
     if len(name) > 200:
         raise InvalidInput("name", _("The name is at most 200 characters."))
+    return name
+
+
+def _clean_secret(kind: str, secret: str) -> str:
+    """The secret as given; for Medusa, a new one when none is given (Shopify makes its own)."""
     secret = (secret or "").strip()
     if not secret and kind == StoreKind.SHOPIFY:
         raise InvalidInput(
@@ -86,16 +105,98 @@ def store_create(*, kind: str, name: str, secret: str = "", actor: Actor) -> tup
         )
     if secret and len(secret) < 16:
         raise InvalidInput("secret", _("The secret must be at least 16 characters."))
-    secret = secret or secret_new()
-    store = Store.objects.create(kind=kind, name=name, secret=secret, created_by_id=actor.user_id)
+    return secret or secret_new()
+
+
+def _connected(store: Store) -> Store:
+    """The store's row, locked; refused once the store is disconnected."""
+    current = _lock(store)
+    if not current.is_connected:
+        raise Conflict(
+            _("%(name)s is disconnected; connect the store again as a new connection.")
+            % {"name": current.name}
+        )
+    return current
+
+
+@transaction.atomic
+def store_update(*, store: Store, name: str, actor: Actor) -> Store:
+    """Rename a store connection (what the console and the lists call it)."""
+    current = _connected(store)
+    name = _clean_name(name)
+    if name != current.name:
+        audit_record(
+            actor=actor,
+            action="store.updated",
+            target_type="store",
+            target_id=current.pk,
+            details={"name": [current.name, name]},
+        )
+        current.name = name
+        current.save(update_fields=["name"])
+    return current
+
+
+@transaction.atomic
+def store_secret_replace(*, store: Store, secret: str = "", actor: Actor) -> tuple[Store, str]:
+    """The store signs with a new secret from now on: Shopify's new client secret as
+    pasted, or for Medusa one made here (or pasted). Returned to be shown once; the old
+    one stops working at once. The audit row says it changed, never what it is."""
+    current = _connected(store)
+    current.secret = _clean_secret(current.kind, secret)
+    current.save(update_fields=["secret"])
     audit_record(
         actor=actor,
-        action="store.created",
+        action="store.secret_replaced",
         target_type="store",
-        target_id=store.pk,
-        details={"kind": kind, "name": name},
+        target_id=current.pk,
+        details={"made_here": not (secret or "").strip()},
     )
-    return store, secret
+    return current, current.secret
+
+
+@transaction.atomic
+def store_disconnect(*, store: Store, actor: Actor) -> Store:
+    """Stop taking orders from a store: its webhooks answer 404 and its secret is
+    forgotten. Orders it sent, and their runs, stay as they are."""
+    current = _lock(store)
+    if not current.is_connected:
+        raise Conflict(_("%(name)s is disconnected already.") % {"name": current.name})
+    current.disconnected_at = timezone.now()
+    current.secret = ""
+    current.save(update_fields=["disconnected_at", "secret"])
+    audit_record(
+        actor=actor,
+        action="store.disconnected",
+        target_type="store",
+        target_id=current.pk,
+        details={"name": current.name, "kind": current.kind},
+    )
+    return current
+
+
+@transaction.atomic
+def sku_mapping_remove(*, store: Store, sku: str, actor: Actor) -> None:
+    """Forget what a SKU is for this store; orders already placed keep their runs, the
+    next order with the SKU waits for a mapping again."""
+    current = _lock(store)
+    mapping = SkuMapping.objects.filter(store=current, sku=(sku or "").strip()).first()
+    if mapping is None:
+        raise NotFound(_("No mapping for the SKU %(sku)s.") % {"sku": sku})
+    audit_record(
+        actor=actor,
+        action="sku_mapping.removed",
+        target_type="store",
+        target_id=current.pk,
+        details={
+            "sku": mapping.sku,
+            "design_id": mapping.design_id,
+            "size": mapping.size,
+            "color": mapping.color,
+            "skip": mapping.skip,
+        },
+    )
+    mapping.delete()
 
 
 # ---------------------------------------------------------------- orders in
@@ -364,7 +465,7 @@ def sku_mapping_set(
             raise InvalidInput("size", _("The size is at most 50 characters."))
         if len(color) > 100:
             raise InvalidInput("color", _("The colour is at most 100 characters."))
-    store = _lock(store)
+    store = _connected(store)
     mapping, created = SkuMapping.objects.update_or_create(
         store=store,
         sku=sku,

@@ -59,6 +59,23 @@ class StoreForm(forms.Form):
     )
 
 
+class StoreRenameForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+
+
+class StoreSecretForm(forms.Form):
+    secret = forms.CharField(
+        label=_("New secret"),
+        max_length=300,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        help_text=_(
+            "Shopify: paste the app's new client secret. Medusa: leave it empty to have one "
+            "made. The old secret stops working at once."
+        ),
+    )
+
+
 class SkuMappingForm(forms.Form):
     sku = forms.CharField(label=_("SKU"), max_length=100)
     design = forms.ModelChoiceField(

@@ -158,6 +158,18 @@ urlpatterns = [
         connect.sku_mapping_add,
         name="sku_mapping_add",
     ),
+    path(
+        "connections/stores/<str:store_id>/sku-mappings/remove/",
+        connect.sku_mapping_remove,
+        name="sku_mapping_remove",
+    ),
+    path("connections/stores/<str:store_id>/edit/", connect.store_rename, name="store_rename"),
+    path("connections/stores/<str:store_id>/secret/", connect.store_secret, name="store_secret"),
+    path(
+        "connections/stores/<str:store_id>/disconnect/",
+        connect.store_disconnect,
+        name="store_disconnect",
+    ),
     # reminders: the rules, and each admin's own settings
     path("reminders/", reminders.reminder_rules, name="reminder_rules"),
     path("me/notifications/", reminders.my_notifications, name="my_notifications"),

@@ -23,6 +23,8 @@ from loomworks.web.console.connect_forms import (
     OrderCancelForm,
     SkuMappingForm,
     StoreForm,
+    StoreRenameForm,
+    StoreSecretForm,
     WebhookForm,
 )
 from loomworks.web.console.forms import apply_error
@@ -251,7 +253,16 @@ def store_list(request):
     return _render_stores(request, form=form)
 
 
-def _render_store(request, store, *, secret=None, mapping_form=None, status=200):
+def _render_store(
+    request,
+    store,
+    *,
+    secret=None,
+    mapping_form=None,
+    rename_form=None,
+    secret_form=None,
+    status=200,
+):
     unknown = list(selectors.unknown_sku_queue(store)[:100])
     sku = request.GET.get("sku", "")
     return render_console(
@@ -267,6 +278,8 @@ def _render_store(request, store, *, secret=None, mapping_form=None, status=200)
             "waiting": list(selectors.store_order_list(store, state="waiting")[:50]),
             "recent": list(selectors.store_order_list(store)[:20]),
             "mapping_form": mapping_form or SkuMappingForm(initial={"sku": sku}),
+            "rename_form": rename_form or StoreRenameForm(initial={"name": store.name}),
+            "secret_form": secret_form or StoreSecretForm(),
         },
         section=SECTION,
         status=status,
@@ -307,6 +320,9 @@ def sku_mapping_add(request, store_id):
             )
         except InvalidInput as error:
             apply_error(form, error, FIELD_NAMES)
+        except Conflict as error:
+            messages.error(request, error.detail)
+            return redirect("console:store_detail", store.pk)
         else:
             messages.success(request, _("%(sku)s is mapped.") % {"sku": result.mapping.sku})
             if result.placed:
@@ -317,6 +333,81 @@ def sku_mapping_add(request, store_id):
                 )
             return redirect(reverse("console:store_detail", args=[store.pk]) + "#mappings")
     return _render_store(request, store, mapping_form=form)
+
+
+def _store_change(request, store_id, form_class, form_key, change):
+    """A POST that changes a store: the form, then the service; errors shown on the page."""
+    store, missing = _store_or_404(request, store_id)
+    if missing:
+        return missing
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            return change(store, form.cleaned_data)
+        except InvalidInput as error:
+            apply_error(form, error)
+        except Conflict as error:
+            messages.error(request, error.detail)
+            return redirect("console:store_detail", store.pk)
+    return _render_store(request, store, status=422, **{form_key: form})
+
+
+@admin_required
+@require_POST
+def store_rename(request, store_id):
+    def change(store, data):
+        stores.store_update(store=store, name=data["name"], actor=actor_for(request))
+        messages.success(request, _("The store is renamed."))
+        return redirect("console:store_detail", store.pk)
+
+    return _store_change(request, store_id, StoreRenameForm, "rename_form", change)
+
+
+@admin_required
+@require_POST
+def store_secret(request, store_id):
+    def change(store, data):
+        _store, secret = stores.store_secret_replace(
+            store=store, secret=data["secret"], actor=actor_for(request)
+        )
+        return _render_store(request, selectors.store_get(store.pk), secret=secret)
+
+    return _store_change(request, store_id, StoreSecretForm, "secret_form", change)
+
+
+@admin_required
+@require_POST
+def store_disconnect(request, store_id):
+    store, missing = _store_or_404(request, store_id)
+    if missing:
+        return missing
+    try:
+        stores.store_disconnect(store=store, actor=actor_for(request))
+    except Conflict as error:
+        messages.error(request, error.detail)
+    else:
+        messages.success(
+            request,
+            _("%(name)s is disconnected: its webhooks are refused from now on.")
+            % {"name": store.name},
+        )
+    return redirect("console:store_detail", store.pk)
+
+
+@admin_required
+@require_POST
+def sku_mapping_remove(request, store_id):
+    store, missing = _store_or_404(request, store_id)
+    if missing:
+        return missing
+    sku = request.POST.get("sku", "")
+    try:
+        stores.sku_mapping_remove(store=store, sku=sku, actor=actor_for(request))
+    except NotFound as error:
+        messages.error(request, error.detail)
+    else:
+        messages.success(request, _("The mapping of %(sku)s is removed.") % {"sku": sku})
+    return redirect(reverse("console:store_detail", args=[store.pk]) + "#mappings")
 
 
 # ---------------------------------------------------------------- orders
