@@ -10,6 +10,26 @@ os.environ["DATABASE_URL"] = (
     os.environ.get("LOOMWORKS_TEST_DATABASE_URL") or f"sqlite:///{ROOT / 'var' / 'tests.sqlite3'}"
 )
 os.environ["EVENTS_DISPATCHER"] = "off"
+
+
+def _redis_of_this_worker() -> None:
+    """Under pytest-xdist (`-n 2`) each worker process empties and uses its own Redis
+    database (the given one, then the ones below it), as each has its own test database."""
+    url = os.environ.get("LOOMWORKS_TEST_REDIS_URL", "")
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")  # "gw0", "gw1"…
+    if not url or not worker.startswith("gw"):
+        return
+    base, _slash, db = url.rpartition("/")
+    number = int(db or 0) - int(worker[2:])
+    if number < 1:
+        raise RuntimeError(
+            "LOOMWORKS_TEST_REDIS_URL: too many test workers for its Redis database number; "
+            "name a higher database (e.g. /15) or run fewer workers."
+        )
+    os.environ["LOOMWORKS_TEST_REDIS_URL"] = f"{base}/{number}"
+
+
+_redis_of_this_worker()
 os.environ.setdefault("LOOMWORKS_VAR_DIR", str(ROOT / "var"))
 
 from loomworks.settings import *  # noqa: E402,F403
