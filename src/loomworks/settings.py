@@ -61,6 +61,11 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+# While SECRET_KEY is being changed: the previous keys, so signed cookies and the
+# secrets sealed in the database (core/sealed.py) stay readable until resealed.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
+# Mixed with SECRET_KEY to derive the key that seals stored secrets (not a secret itself).
+SALT_KEY = env_list("LOOMWORKS_SALT_KEYS", "loomworks-sealed-secrets-v1")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from loomworks.core.ids import PrefixedIdField
+from loomworks.core.sealed import SealedCharField
 
 # ---------------------------------------------------------------- API keys
 
@@ -68,7 +69,8 @@ class WebhookEndpoint(models.Model):
     description = models.CharField(_("description"), max_length=500, blank=True)
     events = models.JSONField(default=list)
     # Needed in clear to sign each message; shown to a person once, when created.
-    secret = models.CharField(max_length=100)
+    # Encrypted in the database (core.sealed).
+    secret = SealedCharField(max_length=100)
     is_active = models.BooleanField(_("enabled"), default=True)
     disabled_at = models.DateTimeField(null=True, blank=True)
     disabled_reason = models.TextField(blank=True)
@@ -190,8 +192,9 @@ class Store(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=StoreKind.choices)
     name = models.CharField(_("name"), max_length=200)
     # Shopify: the app's client secret it signs with. Medusa: the secret our
-    # example subscriber signs with (a `whsec_` key, or any text).
-    secret = models.CharField(max_length=300)
+    # example subscriber signs with (a `whsec_` key, or any text). Encrypted in the
+    # database (core.sealed); "" once the store is disconnected.
+    secret = SealedCharField(max_length=300, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
