@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 def _raw(table: str, pk: str) -> str | None:
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT secret FROM {table} WHERE id = %s", [pk])  # noqa: S608
+        cursor.execute(f"SELECT secret FROM {table} WHERE id = %s", [pk])
         return cursor.fetchone()[0]
 
 
