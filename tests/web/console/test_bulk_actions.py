@@ -277,3 +277,15 @@ def test_partners_cannot_use_bulk_actions(client, workshop, make_run):
     )
     assert response.status_code == 403
     assert ProductionRun.objects.get(pk=run.pk).status == "approved"
+
+
+def test_the_result_page_takes_constant_queries(console, make_run):
+    def result_of(count):
+        runs = [make_run("pending_review") for _ in range(count)]
+        response = console.post(
+            BULK, {"action": "approve", "run_ids": [r.pk for r in runs], "confirm": "1"}
+        )
+        return response["Location"]
+
+    few, many = result_of(1), result_of(6)
+    assert count_queries(lambda: console.get(few)) == count_queries(lambda: console.get(many))
