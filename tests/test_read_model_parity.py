@@ -296,7 +296,8 @@ def test_the_admin_sees_the_same_facts_in_the_api_and_the_console(world, admin_u
     console_list = dict(
         (run_id, progress)
         for progress, run_id in re.findall(
-            r'data-progress="(\d+/\d+)">\s*<td class="nowrap"><a class="row-link__target ref" '
+            r'data-progress="(\d+/\d+)">\s*(?:<td class="select-cell">.*?</td>\s*)?'
+            r'<td class="nowrap"><a class="row-link__target ref" '
             r'href="/admin/production-runs/([^/"]+)/"',
             html,
         )

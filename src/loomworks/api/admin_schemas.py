@@ -684,7 +684,10 @@ class AdminRunPatch(Strict):
     notes: text() | None = None
 
 
-class AdminRunListFilters(AdminPage):
+class AdminRunFilter(Schema):
+    """The admin run list's filters (the list takes them as query parameters, a bulk
+    action as its `filter` object)."""
+
     status: RunStatus | None = None
     partner_id: Id | None = None
     run_type: RunType | None = None
@@ -701,6 +704,10 @@ class AdminRunListFilters(AdminPage):
         description="-created_at (default), created_at, status, quantity, due_date, reference; "
         "'-' in front reverses",
     )
+
+
+class AdminRunListFilters(AdminRunFilter, AdminPage):
+    """The admin run list's filters and its page."""
 
 
 class AdminAssignmentIn(Input):

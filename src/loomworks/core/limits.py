@@ -36,6 +36,10 @@ MAX_DURATION_MINUTES = 1_000_000
 # How far a list may be paged; beyond it an offset is a typing slip.
 MAX_OFFSET = 1_000_000_000
 
+# Runs one bulk action may touch (the console's runs table, the API's bulk route):
+# enough for a season's worth of one filter, and a request that ends in seconds.
+MAX_BULK_RUNS = 1000
+
 # A reason given for cancelling (an order, a run).
 MAX_REASON = 2000
 

@@ -649,3 +649,47 @@ class PartnerRunDetail:
             if item.run_id is not None:
                 seen.setdefault(item.id, item)
         return tuple(sorted(seen.values(), key=lambda item: (item.created_at, item.id)))
+
+
+# ---------------------------------------------------------------- bulk actions
+
+# What a bulk action did to one run.
+BULK_DONE = "done"  # the action went through, as the single-run action would
+BULK_UNCHANGED = "unchanged"  # the run was already where the action takes it
+BULK_REFUSED = "refused"  # the run's state (or input) did not allow it: left as it was
+BULK_OUTCOMES = (BULK_DONE, BULK_UNCHANGED, BULK_REFUSED)
+
+# The audit rows of bulk requests are found by this target type and the request's id.
+BULK_AUDIT_TARGET = "production_run_bulk"
+
+
+@dataclass(frozen=True, kw_only=True)
+class BulkRunOutcome:
+    """One run of a bulk action: done, unchanged, or refused with the reason the
+    single-run action gives (the state table's sentence)."""
+
+    run_id: str
+    reference: str
+    outcome: str
+    detail: str = ""
+    status: str = ""  # the run's status right after its turn
+
+
+@dataclass(frozen=True, kw_only=True)
+class BulkResult:
+    """A bulk request as it was recorded: who asked for which action, and each run's outcome."""
+
+    id: str
+    action: str
+    actor_name: str
+    occurred_at: datetime.datetime
+    runs: tuple[BulkRunOutcome, ...]
+    # The runs list's filters, when the request took "all that match" (else None).
+    filters: dict[str, Any] | None = None
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(BULK_OUTCOMES, 0)
+        for run in self.runs:
+            counts[run.outcome] += 1
+        return counts

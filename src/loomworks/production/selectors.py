@@ -19,6 +19,7 @@ from django.utils import timezone
 from loomworks.catalog.models import Design
 from loomworks.core.actors import Actor
 from loomworks.core.errors import NotFound
+from loomworks.core.models import AuditEntry
 from loomworks.partners.models import Partner, PartnerStatus
 from loomworks.production.labels import DECLINE_REASONS
 from loomworks.production.models import (
@@ -37,8 +38,11 @@ from loomworks.production.outputs import (
     with_rework_flag,
 )
 from loomworks.production.read_models import (
+    BULK_AUDIT_TARGET,
     AdminRun,
     AdminRunDetail,
+    BulkResult,
+    BulkRunOutcome,
     DesignRef,
     PartnerRef,
     Progress,
@@ -719,3 +723,28 @@ def _next_need(run: AdminRun, waiting: tuple[str, ...]) -> str:
         RunStatus.COMPLETED: "done",
         RunStatus.CANCELLED: "cancelled",
     }.get(status, "review")
+
+
+# ---------------------------------------------------------------- bulk actions
+
+
+def bulk_result(bulk_id: str) -> BulkResult:
+    """A bulk request as `services.runs_bulk_apply` recorded it (its audit row); NotFound
+    when there is none with that id."""
+    entry = AuditEntry.objects.filter(target_type=BULK_AUDIT_TARGET, target_id=bulk_id).first()
+    if entry is None:
+        raise NotFound()
+    details = entry.details
+    return BulkResult(
+        id=bulk_id,
+        action=details["action"],
+        actor_name=entry.actor_name,
+        occurred_at=entry.occurred_at,
+        runs=tuple(
+            BulkRunOutcome(
+                run_id=run_id, reference=reference, outcome=outcome, detail=detail, status=status
+            )
+            for run_id, reference, outcome, detail, status in details["runs"]
+        ),
+        filters=details["selection"].get("filter"),
+    )

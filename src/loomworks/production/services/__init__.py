@@ -17,7 +17,8 @@ One module per concept; callers keep writing `services.run_approve(...)`:
 - `consumption`: material logged on a run (and corrected by the workshop);
 - `media`: photos and PDFs;
 - `policy`: which statuses each admin action may start from;
-- `orders`: cancelling a store order and the runs it made.
+- `orders`: cancelling a store order and the runs it made;
+- `bulk`: one action (approve, dispatch, reassign, cancel) on many runs, each on its own.
 """
 
 from loomworks.production.outputs import rejected_left_to_rework
@@ -30,6 +31,7 @@ from loomworks.production.services.approval import (
     run_create_from_design,
     run_update,
 )
+from loomworks.production.services.bulk import BULK_ACTIONS, bulk_limit_error, runs_bulk_apply
 from loomworks.production.services.consumption import consumption_log_add, consumption_log_correct
 from loomworks.production.services.design_files import (
     design_file_remove,
@@ -79,6 +81,7 @@ from loomworks.production.services.task_work import (
 )
 
 __all__ = [
+    "BULK_ACTIONS",
     "DECLINE_REASONS",
     "EDITABLE_FIELDS",
     "RUN_IN_WORK",
@@ -90,6 +93,7 @@ __all__ = [
     "DispatchResult",
     "Rejection",
     "RunOutcome",
+    "bulk_limit_error",
     "consumption_log_add",
     "consumption_log_correct",
     "delivery_correct",
@@ -123,5 +127,6 @@ __all__ = [
     "run_task_accept",
     "run_task_finish",
     "run_update",
+    "runs_bulk_apply",
     "task_comment_add",
 ]

@@ -14,6 +14,7 @@ from loomworks.core.errors import InvalidInput
 from loomworks.core.limits import MAX_DURATION_MINUTES, MAX_ORDER_GROUP, MAX_QUANTITY, MAX_TEXT
 from loomworks.partners.models import MemberRole, PartnerStatus
 from loomworks.production.models import NextStepQuantity, OverDelivery, RunStatus, RunType
+from loomworks.production.selectors import RunFilters
 from loomworks.production.services import Assignment
 from loomworks.web.forms import WholeNumberField
 
@@ -87,6 +88,64 @@ class RunFilterForm(forms.Form):
         self.is_valid()
         cleaned = self.cleaned_data
         return {name: value for name, value in cleaned.items() if value not in (None, "", False)}
+
+    def filters(self) -> RunFilters:
+        """The filters as the selector takes them: the runs list and its bulk actions
+        ("all that match") both read the runs through this."""
+        values = self.values()
+        return RunFilters(
+            status=values.get("status"),
+            partner_id=values.get("partner_id"),
+            run_type=values.get("run_type"),
+            design_id=values.get("design_id"),
+            top_level=values.get("top_level"),
+            late=values.get("late"),
+            q=values.get("q"),
+            order=values.get("order") or "-created_at",
+        )
+
+
+# ---------------------------------------------------------------- bulk actions
+
+BULK_ACTION_CHOICES = [
+    ("approve", _("Approve")),
+    ("dispatch", _("Send to production")),
+    ("reassign", _("Reassign to another partner")),
+    ("cancel", _("Cancel")),
+]
+BULK_SELECTED, BULK_FILTER = "selected", "filter"
+
+
+class IdListField(forms.Field):
+    """Ids sent as one field repeated (`run_ids=…&run_ids=…`), blanks and repeats dropped."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value) -> list[str]:
+        values = value if isinstance(value, list | tuple) else [value] if value else []
+        return list(dict.fromkeys(str(item).strip() for item in values if str(item).strip()))
+
+
+class BulkForm(forms.Form):
+    """What to do with which runs: the ticked ones, or all that match the list's filters
+    (sent along as `filter-…` fields, read with `RunFilterForm(prefix="filter")`)."""
+
+    action = forms.ChoiceField(
+        label=_("With the runs"),
+        choices=[("", _("Choose an action…")), *BULK_ACTION_CHOICES],
+        error_messages={"required": _("Choose what to do with the runs.")},
+    )
+    scope = forms.ChoiceField(
+        required=False,
+        choices=[(BULK_SELECTED, _("The runs ticked")), (BULK_FILTER, _("All that match"))],
+    )
+    run_ids = IdListField(required=False)
+    # How many runs the person was shown on the confirm step ("all that match" only).
+    expected = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+
+    @property
+    def by_filter(self) -> bool:
+        return self.cleaned_data.get("scope") == BULK_FILTER
 
 
 # ---------------------------------------------------------------- approve

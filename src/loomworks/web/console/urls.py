@@ -1,6 +1,7 @@
 from django.urls import path, re_path
 
 from loomworks.web.console.views import (
+    bulk,
     connect,
     dashboard,
     design_files,
@@ -16,6 +17,9 @@ urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
     # production runs
     path("production-runs/", runs.run_list, name="run_list"),
+    # bulk actions (before the run's own addresses: "bulk" is not a run id)
+    path("production-runs/bulk/", bulk.run_bulk, name="run_bulk"),
+    path("production-runs/bulk/<str:bulk_id>/", bulk.run_bulk_result, name="run_bulk_result"),
     path("production-runs/<str:run_id>/", runs.run_detail, name="run_detail"),
     path("production-runs/<str:run_id>/sheet/", runs.run_sheet, name="run_sheet"),
     path("production-runs/<str:run_id>/approve/", runs.run_approve, name="run_approve"),

@@ -39,7 +39,6 @@ from loomworks.production.run_records import (
     task_view,
 )
 from loomworks.production.selectors import (
-    RunFilters,
     admin_actions,
     admin_run_detail,
     admin_run_queryset,
@@ -165,16 +164,7 @@ def run_list(request):
         if canonical != request.get_full_path():
             return redirect(canonical)
 
-    filters = RunFilters(
-        status=params.get("status"),
-        partner_id=params.get("partner_id"),
-        run_type=params.get("run_type"),
-        design_id=params.get("design_id"),
-        top_level=params.get("top_level"),
-        late=params.get("late"),
-        q=params.get("q"),
-        order=params.get("order", "-created_at"),
-    )
+    filters = form.filters()
     page = Paginator(admin_run_queryset(filters), RUNS_PER_PAGE).get_page(page_number)
     rows = admin_run_rows(page.object_list)
 
@@ -210,6 +200,8 @@ def run_list(request):
         "filtered": filtered,
         "design_name": design_name,
         "list_url": path,
+        # Carried by the bulk action form, for "all that match these filters".
+        "bulk_filter": [(key, "true" if value is True else value) for key, value in params.items()],
         "without_design_url": query_url(path, params, design_id=None, page=None),
         "page_urls": {
             "previous": query_url(path, params, page=page.previous_page_number())

@@ -163,3 +163,40 @@
     }
   });
 })();
+
+/* The runs list: a "select every run on this page" box (shown only when this script
+ * runs; without it the rows are ticked one by one), kept in step with the rows. */
+(function () {
+  "use strict";
+
+  function rowBoxes(all) {
+    var form = all.getAttribute("form");
+    return document.querySelectorAll('input[type=checkbox][name=run_ids][form="' + form + '"]');
+  }
+
+  function showSelectAll() {
+    document.querySelectorAll("[data-select-all][hidden]").forEach(function (holder) {
+      holder.hidden = false;
+    });
+  }
+
+  function syncSelectAll() {
+    var all = document.getElementById("select-page");
+    if (!all) { return; }
+    var boxes = Array.prototype.slice.call(rowBoxes(all));
+    var ticked = boxes.filter(function (box) { return box.checked; }).length;
+    all.checked = boxes.length > 0 && ticked === boxes.length;
+    all.indeterminate = ticked > 0 && ticked < boxes.length;
+  }
+
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    if (target.id === "select-page") {
+      rowBoxes(target).forEach(function (box) { box.checked = target.checked; });
+    } else if (target.name === "run_ids") {
+      syncSelectAll();
+    }
+  });
+  document.addEventListener("DOMContentLoaded", showSelectAll);
+  document.addEventListener("htmx:afterSwap", showSelectAll);
+})();
