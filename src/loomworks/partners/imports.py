@@ -43,8 +43,6 @@ PARTNER_COLUMNS = (
     "owner_last_name",
     "owner_language",
 )
-# What `partner_create` takes; the rest of a new partner's columns follow as an update.
-CREATE_FIELDS = ("name", "email", "phone", "status")
 
 
 def _max_length(name: str) -> int:
@@ -171,11 +169,15 @@ def _handle_rule(handle: str) -> None:
 def _partner_write(planned: PlannedRow, actor: Actor) -> None:
     values = dict(planned.values)
     if planned.action == CREATE:
+        # What `partner_create` takes; the rest of a new partner's columns follow as an update.
         partner, _owner_member = services.partner_create(
             actor=actor,
             handle=values.pop("handle"),
             admin=values.pop("admin"),
-            **{key: values.pop(key) for key in CREATE_FIELDS if key in values},
+            name=values.pop("name"),
+            email=values.pop("email", ""),
+            phone=values.pop("phone", ""),
+            status=values.pop("status", PartnerStatus.ACTIVE),
         )
         if values:
             services.partner_update(partner=partner, actor=actor, **values)
