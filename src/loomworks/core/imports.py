@@ -139,6 +139,16 @@ class ImportRefused(DomainError):
         )
         self.errors = errors
 
+    def as_dict(self) -> dict:
+        return {
+            **super().as_dict(),
+            "field": "file",
+            "row_errors": [
+                {"row": error.row, "column": error.column, "detail": error.message}
+                for error in self.errors
+            ],
+        }
+
 
 # ---------------------------------------------------------------- reading one row
 

@@ -14,7 +14,6 @@ A float never leaves this module.
 
 import csv
 import io
-import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -168,15 +167,27 @@ def _csv_lines(content: bytes):
 def _xlsx_lines(content: bytes):
     from openpyxl import load_workbook
 
+    unreadable = InvalidInput(
+        "file", _("This is not an .xlsx workbook; save it from your spreadsheet as .xlsx.")
+    )
+    # openpyxl raises many kinds of error on a damaged or foreign file (zip, XML, its
+    # own); whatever it is, the answer to the admin is the same.
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
-        raise InvalidInput(
-            "file", _("This is not an .xlsx workbook; save it from your spreadsheet as .xlsx.")
-        ) from None
+    except Exception:
+        raise unreadable from None
     try:
         sheet = workbook.worksheets[0]
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        rows = sheet.iter_rows(values_only=True)
+        number = 0
+        while True:
+            try:
+                values = next(rows)
+            except StopIteration:
+                return
+            except Exception:
+                raise unreadable from None
+            number += 1
             yield number, [_xlsx_cell(value) for value in values[: MAX_IMPORT_COLUMNS + 1]]
     finally:
         workbook.close()
