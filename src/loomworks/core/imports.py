@@ -9,7 +9,7 @@ Two steps, so nothing is written by surprise:
 2. `import_apply` checks again and, only when no row has a problem, writes
    every row through the app's own services (the same rules as the console,
    one audit row each, naming the actor) in one transaction: a row the
-   services refuse undoes all the others.
+   services refuse then undoes all the others.
 
 Each app that owns a kind of record registers an `ImportKind` at start-up
 (the apps sit above this one; this module never imports them). Between the
@@ -293,19 +293,19 @@ def import_apply(*, kind: ImportKind, table: Table, actor: Actor, filename: str 
     plan = import_plan(kind=kind, table=table)
     if plan.errors:
         raise ImportRefused(plan.errors)
-    errors: list[RowError] = []
+    # The plan has checked every row; what the services still refuse now (a race with
+    # another change, a rule only they know) stops the import at that row and undoes all.
     for planned in plan.rows:
         if planned.action == UNCHANGED:
             continue
         try:
-            with transaction.atomic():
-                kind.write(planned, actor)
+            kind.write(planned, actor)
         except InvalidInput as error:
-            errors.append(RowError(planned.row, _column_of(error.field), error.detail))
+            raise ImportRefused(
+                [RowError(planned.row, _column_of(error.field), error.detail)]
+            ) from None
         except DomainError as error:
-            errors.append(RowError(planned.row, "", error.detail))
-    if errors:
-        raise ImportRefused(errors)
+            raise ImportRefused([RowError(planned.row, "", error.detail)]) from None
     audit_record(
         actor=actor,
         action="import.applied",
