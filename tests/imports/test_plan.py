@@ -28,6 +28,7 @@ from tests.imports.support import (
     csv_bytes,
     material_rows,
     table_of,
+    xlsx_bytes,
 )
 
 pytestmark = pytest.mark.django_db
@@ -177,6 +178,14 @@ def test_a_file_that_cannot_be_read_is_refused_on_the_file_field(content, filena
     with pytest.raises(InvalidInput) as refused:
         read_table(content, filename)
     assert refused.value.field == "file" and said in refused.value.detail
+
+
+def test_a_sheet_of_blank_rows_is_not_read_to_its_end():
+    rows = [["sku", "name", "unit"], *([["", "", ""]] * 300), ["A", "B", "m"]]
+    with pytest.raises(InvalidInput) as refused:
+        read_table(xlsx_bytes(rows), "m.xlsx", max_rows=10)
+    assert "10 rows" in refused.value.detail
+    assert len(read_table(xlsx_bytes(rows[:150] + rows[-1:]), "m.xlsx", max_rows=10).rows) == 1
 
 
 def test_too_many_rows_is_refused_before_anything_is_checked():

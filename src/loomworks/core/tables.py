@@ -104,6 +104,13 @@ def _table(lines, *, max_rows: int) -> Table:
     header = None
     table = None
     for number, values in lines:
+        if number > max_rows * 10 + 100:
+            # Blank rows do not count as rows, but a sheet of a million of them is not read.
+            raise InvalidInput(
+                "file",
+                _("The file has more than %(count)d rows; split it into smaller files.")
+                % {"count": max_rows},
+            )
         if header is None:
             header = [column_name(value) for value in values]
             while header and not header[-1]:
