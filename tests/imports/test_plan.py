@@ -435,3 +435,72 @@ def test_the_preview_takes_the_same_queries_for_10_rows_as_for_200(kind, rows_fo
             import_plan(kind=import_kind(kind), table=table)
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+# ---------------------------------------------------------------- every kind, 500 rows
+
+
+def _designs_500():
+    rows = [["name", "status", "target_date", "colours", "sizes"]]
+    rows += [[f"Design {i}", "Conceptual", "2027-01-31", "Navy #1F2A44", "S|M"] for i in range(500)]
+    bad = {(21, "status"): "Finished", (202, "colours"): "Navy", (480, "target_date"): "tomorrow"}
+    return rows, bad, lambda: Design.objects.count()
+
+
+def _design_materials_500():
+    for index in range(50):
+        DesignFactory(name=f"Design {index}", details=False)
+    for index in range(10):
+        MaterialFactory(sku=f"SKU-{index}", unit="m")
+    rows = [["design", "material_sku", "quantity"]]
+    rows += [[f"Design {i // 10}", f"SKU-{i % 10}", "1.25"] for i in range(500)]
+    bad = {(21, "design"): "Design 999", (202, "material_sku"): "SKU-X", (480, "quantity"): "-1"}
+    return rows, bad, lambda: DesignMaterial.objects.count()
+
+
+def _partners_500():
+    rows = [["handle", "name", "country", "owner_email"]]
+    rows += [[f"workshop-{i}", f"Workshop {i}", "PT", f"owner{i}@shop.test"] for i in range(500)]
+    bad = {(21, "handle"): "no spaces!", (202, "country"): "Portugal", (480, "owner_email"): "x"}
+    return rows, bad, lambda: Partner.objects.count()
+
+
+def _materials_500():
+    rows = material_rows(500)
+    bad = {(21, "unit"): "furlongs", (202, "unit_cost"): "twelve", (480, "currency"): "EURO"}
+    return rows, bad, lambda: Material.objects.count()
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize(
+    ("kind", "build"),
+    [
+        ("materials", _materials_500),
+        ("designs", _designs_500),
+        ("design-materials", _design_materials_500),
+        ("partners", _partners_500),
+    ],
+)
+def test_each_kind_three_bad_rows_in_500_write_nothing_and_a_clean_file_writes_all(
+    admin, kind, build, fmt
+):
+    rows, bad, count = build()
+    before = count()
+    broken = [list(row) for row in rows]
+    for (line, column), value in bad.items():
+        broken[line - 1][rows[0].index(column)] = value
+
+    with pytest.raises(ImportRefused) as refused:
+        _apply(kind, broken, admin, fmt)
+
+    assert {(error.row, error.column) for error in refused.value.errors} == set(bad)
+    assert count() == before
+    assert not AuditEntry.objects.exists()
+
+    plan = _apply(kind, rows, admin, fmt)
+
+    assert count() == before + 500
+    assert len(plan.to_create if kind != "design-materials" else plan.to_update) == (
+        50 if kind == "design-materials" else 500
+    )
+    assert AuditEntry.objects.filter(actor_id=admin.user_id).count() >= 50

@@ -12,6 +12,7 @@ with every record looked up in one query per kind; the writes are the services.
 
 from collections import defaultdict
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from loomworks.catalog import services
@@ -164,7 +165,7 @@ def _colours(row: RowReader) -> list[dict]:
         name = name.strip()
         try:
             hex_colour_validator(code)
-        except Exception:
+        except ValidationError:
             row.error(
                 "colours",
                 _("Write each colour as its name and hex code, such as Navy #1F2A44: %(item)s")
@@ -189,7 +190,9 @@ def _sizes(row: RowReader) -> list[str]:
     for label in row.items("sizes"):
         if len(label) > _max_length(DesignSizeSet, "size_label"):
             row.error(
-                "sizes", _("A size label is at most 50 characters: %(item)s") % {"item": label}
+                "sizes",
+                _("A size label is at most %(count)d characters: %(item)s")
+                % {"count": _max_length(DesignSizeSet, "size_label"), "item": label},
             )
         elif label.casefold() in seen:
             row.error("sizes", _("The size %(name)s is listed twice.") % {"name": label})

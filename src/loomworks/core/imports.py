@@ -231,7 +231,9 @@ class RowReader:
         try:
             return rule(*args, **kwargs)
         except DomainError as error:
-            self.error(column, error.detail)
+            # A rule over two columns (a cost and its currency) names the one at fault.
+            named = getattr(error, "field", "")
+            self.error(named if named in self.cells else column, error.detail)
             return None
 
 
