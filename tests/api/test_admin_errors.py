@@ -10,7 +10,8 @@ from tests.api.admin_fixtures import *  # noqa: F403
 pytestmark = pytest.mark.django_db
 
 NOT_HERE = ("/api/admin/notifications",)  # built elsewhere
-UPLOADS = ("/api/admin/designs/design_nothing/files",)  # multipart, not JSON
+# Multipart, not JSON.
+UPLOADS = ("/api/admin/designs/design_nothing/files", "/api/admin/imports/{kind}")
 
 
 def admin_routes(client) -> list[tuple[str, str, bool]]:
@@ -71,12 +72,13 @@ def test_an_upload_without_files_is_422(client, admin_api):
         for operation in operations.values()
         if "multipart/form-data" in operation.get("requestBody", {}).get("content", {})
     ]
-    assert uploads == ["/api/admin/designs/{design_id}/files"]
+    assert uploads == ["/api/admin/designs/{design_id}/files", "/api/admin/imports/{kind}"]
     design = DesignFactory(details=False)
-    for path in uploads:
-        response = admin_api.post(path.replace("{design_id}", design.pk), "{oops")
+    for path, field in zip(uploads, ("files", "file"), strict=True):
+        concrete = path.replace("{design_id}", design.pk).replace("{kind}", "materials")
+        response = admin_api.post(concrete, "{oops")
         assert response.status_code == 422, path
-        assert response.json()["field"] == "files"
+        assert response.json()["field"] == field
 
 
 def test_unknown_ids_in_the_path_are_404(client, admin_api):

@@ -124,6 +124,9 @@ PEOPLE_ONLY = {
     ("GET", "/api/admin/notifications/preferences"),
     ("PATCH", "/api/admin/notifications/preferences"),
     ("PATCH", "/api/admin/reminder-rules"),
+    # Spreadsheet imports are a person's (with a token); a program writes record by record.
+    ("POST", "/api/admin/imports/{kind}"),
+    ("GET", "/api/admin/imports/{kind}/template.csv"),
 }
 
 

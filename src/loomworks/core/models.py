@@ -74,3 +74,25 @@ def external_ref_unique(name: str) -> models.UniqueConstraint:
     return models.UniqueConstraint(
         fields=["external_ref"], condition=~models.Q(external_ref=""), name=name
     )
+
+
+class StagedImport(models.Model):
+    """An uploaded spreadsheet between its preview and the admin's confirmation.
+
+    The confirmation writes what was previewed, read again from here and checked
+    again: nothing the browser sends back can change the rows. Kept for an hour.
+    """
+
+    token = models.CharField(max_length=64, primary_key=True)
+    kind = models.CharField(max_length=40)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    filename = models.CharField(max_length=255, blank=True)
+    language = models.CharField(max_length=10, blank=True)
+    table = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.kind} import {self.filename}"

@@ -2,8 +2,8 @@
 
 A key reaches only the admin API, and there only routes that this table
 gives a scope; every other route (API keys themselves, notifications and
-their settings, changes to the production policy and the reminder rules) is
-for people. The table goes by the path under
+their settings, changes to the production policy and the reminder rules,
+spreadsheet imports) is for people. The table goes by the path under
 `/api/admin` and the method, first match wins; `tests/api/test_api_keys.py`
 checks that every admin route is either here or deliberately for people.
 """

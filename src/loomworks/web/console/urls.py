@@ -6,6 +6,7 @@ from loomworks.web.console.views import (
     dashboard,
     design_files,
     directory,
+    imports,
     money,
     reminders,
     runs,
@@ -72,6 +73,11 @@ urlpatterns = [
         directory.design_new_run,
         name="design_new_run",
     ),
+    # imports from spreadsheets
+    path("imports/", imports.import_index, name="import_index"),
+    path("imports/<str:kind>/", imports.import_upload, name="import_upload"),
+    path("imports/<str:kind>/template.csv", imports.import_template, name="import_template"),
+    path("imports/<str:kind>/confirm/", imports.import_apply, name="import_apply"),
     # materials
     path("materials/", setup.material_list, name="material_list"),
     path("materials/new/", setup.material_create, name="material_create"),
