@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
@@ -50,6 +51,7 @@ from loomworks.production.selectors import (
     templates_sent_before,
 )
 from loomworks.production.size_matrix import axes
+from loomworks.production.workshop_load import open_load_by_partner
 from loomworks.web.console import selectors
 from loomworks.web.console.forms import (
     AddTasksForm,
@@ -68,6 +70,7 @@ from loomworks.web.console.forms import (
     TemplateOrderForm,
     apply_error,
 )
+from loomworks.web.console.load_text import load_text, partner_label
 from loomworks.web.console.money_forms import DispatchPriceForm
 from loomworks.web.console.views.common import (
     actor_for,
@@ -371,7 +374,13 @@ def run_approve(request, run_id):
     if run is None:
         return _run_missing(request)
     partners, templates = _active_partners(), _templates()
-    options = {"partners": partners, "templates": templates, "default_quantity": run.quantity}
+    loads = open_load_by_partner([p.pk for p in partners], today=timezone.localdate())
+    options = {
+        "partners": partners,
+        "templates": templates,
+        "default_quantity": run.quantity,
+        "partner_labels": {p.pk: partner_label(p.name, loads[p.pk]) for p in partners},
+    }
     sizes, colors = axes(run.snapshot)
     matrix_options = {"sizes": sizes, "colors": colors, "initial": run.size_quantities}
     if request.method == "POST":
@@ -495,6 +504,9 @@ def run_dispatch(request, run_id):
     context = _dispatch_context(run, form)
     context["price_form"] = price_form or DispatchPriceForm(prefix="price")
     context["rate"] = money_services.rate_for_run(run)
+    if run.partner_id:
+        load = open_load_by_partner([run.partner_id], today=timezone.localdate())[run.partner_id]
+        context["partner_load"] = load_text(load)
     return render_console(request, "console/runs/dispatch.html", context, section="runs")
 
 
