@@ -105,7 +105,9 @@ def test_throughput_counts_completed_runs_per_week_with_empty_weeks(make_run, wo
     last_monday = this_monday - 7 * DAY
 
     def completed(workshop, quantity, on: datetime.date, good=None):
-        run = make_run("completed", partner=workshop.partner, actor=workshop.actor, quantity=quantity)
+        run = make_run(
+            "completed", partner=workshop.partner, actor=workshop.actor, quantity=quantity
+        )
         moment = timezone.make_aware(datetime.datetime.combine(on, datetime.time(12)))
         return set_fields(run, completed_at=moment, produced_quantity=good)
 

@@ -190,9 +190,7 @@ def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def throughput_by_week(
-    *, start: date, end: date, partner_id: str | None = None
-) -> Throughput:
+def throughput_by_week(*, start: date, end: date, partner_id: str | None = None) -> Throughput:
     """Runs completed per week from `start`'s week to `end` (inclusive): one GROUP BY query.
 
     A week is Monday to Sunday in the brand's time zone; weeks without a
@@ -352,4 +350,3 @@ def late_report(
         pieces=sum(c.pieces for c in causes),
         oldest=oldest,
     )
-

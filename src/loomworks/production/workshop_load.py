@@ -129,9 +129,7 @@ def _bucket(today: date, weeks: tuple[date, ...]) -> Case:
         When(Q(deadline_on__lt=today), then=Value("late")),
     ]
     for index, monday in enumerate(weeks):
-        whens.append(
-            When(Q(deadline_on__lt=monday + timedelta(days=7)), then=Value(f"w{index}"))
-        )
+        whens.append(When(Q(deadline_on__lt=monday + timedelta(days=7)), then=Value(f"w{index}")))
     return Case(*whens, default=Value("later"), output_field=CharField())
 
 
@@ -164,7 +162,9 @@ def load_timeline(
         partners = partners.filter(pk=partner_id)
     else:
         partners = partners.filter(Q(status=PartnerStatus.ACTIVE) | Q(pk__in=list(cells)))
-    heaviest = max((pieces for buckets in cells.values() for _r, pieces in buckets.values()), default=0)
+    heaviest = max(
+        (pieces for buckets in cells.values() for _r, pieces in buckets.values()), default=0
+    )
 
     def cell(buckets: dict, key: str) -> LoadCell:
         runs_in, pieces = buckets.get(key, (0, 0))

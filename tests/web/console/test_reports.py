@@ -79,8 +79,11 @@ def test_throughput_page_filters_by_period_and_partner(console, make_run, worksh
     monday = TODAY - datetime.timedelta(days=TODAY.weekday())
     response = console.get(
         "/admin/reports/throughput/",
-        {"start": (monday - 14 * DAY).isoformat(), "end": TODAY.isoformat(),
-         "partner_id": workshop.partner.pk},
+        {
+            "start": (monday - 14 * DAY).isoformat(),
+            "end": TODAY.isoformat(),
+            "partner_id": workshop.partner.pk,
+        },
     )
     page = text(response)
     assert response.status_code == 200

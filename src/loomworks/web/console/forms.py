@@ -149,7 +149,9 @@ class AssignmentRows:
     changed and every typed value kept, with or without JavaScript.
     """
 
-    def __init__(self, data=None, *, partners, templates, default_quantity: int, partner_labels=None):
+    def __init__(
+        self, data=None, *, partners, templates, default_quantity: int, partner_labels=None
+    ):
         # A partner's name, or the label given for it (its open load, on the approve page).
         labels = partner_labels or {}
         self.partner_choices = [(p.pk, labels.get(p.pk, p.name)) for p in partners]

@@ -19,8 +19,8 @@ from loomworks.partners.models import Partner, PartnerStatus
 from loomworks.production import services as production_services
 from loomworks.production.models import RunType
 from loomworks.production.run_records import admin_design_files
-from loomworks.production.workshop_load import load_timeline
 from loomworks.production.selectors import RunFilters, admin_run_queryset, admin_run_rows
+from loomworks.production.workshop_load import load_timeline
 from loomworks.web.console import selectors
 from loomworks.web.console.design_file_forms import DesignFilesForm
 from loomworks.web.console.forms import (

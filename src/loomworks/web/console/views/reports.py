@@ -40,7 +40,9 @@ def report_work_in_progress(request):
         items=[(stage.key, stage.label, stage.runs) for stage in wip.stages],
     )
     context = {"wip": wip, "chart": chart, "stages": wip.stages}
-    return render_console(request, "console/reports/work_in_progress.html", context, section="reports")
+    return render_console(
+        request, "console/reports/work_in_progress.html", context, section="reports"
+    )
 
 
 @admin_required
