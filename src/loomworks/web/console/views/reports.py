@@ -10,7 +10,7 @@ from loomworks.partners.models import Partner
 from loomworks.production import reports
 from loomworks.production.workshop_load import load_timeline
 from loomworks.web import charts
-from loomworks.web.console.report_forms import ReportFilterForm
+from loomworks.web.console.report_forms import ReportFilterForm, default_period
 from loomworks.web.console.views.common import admin_required, render_console
 
 
@@ -19,7 +19,13 @@ def _partners() -> list[Partner]:
 
 
 def _filter_form(request, *, with_period=True) -> tuple[ReportFilterForm, dict, int]:
-    form = ReportFilterForm(request.GET or None, partners=_partners(), with_period=with_period)
+    data = request.GET.copy()
+    if with_period:
+        # The period shown is always written in the fields, the default one too.
+        start, end = default_period()
+        data.setdefault("start", start.isoformat())
+        data.setdefault("end", end.isoformat())
+    form = ReportFilterForm(data or None, partners=_partners(), with_period=with_period)
     status = 400 if form.is_bound and not form.is_valid() else 200
     return form, form.filters(), status
 
