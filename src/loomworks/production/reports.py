@@ -328,7 +328,7 @@ class LateReport:
     oldest: tuple[LateRun, ...] = field(default_factory=tuple)
 
 
-LATE_LIST_LENGTH = 50
+LATE_LIST_LENGTH = 25
 
 
 def late_report(
@@ -359,9 +359,18 @@ def late_report(
             cause=run.cause,
             cause_label=str(labels.get(run.cause, run.cause)),
         )
-        for run in late.select_related("design", "partner").order_by("deadline_on", "number")[
-            :list_length
-        ]
+        for run in late.select_related("design", "partner")
+        .only(
+            "id",
+            "number",
+            "status",
+            "quantity",
+            "promised_date",
+            "due_date",
+            "partner__name",
+            "design__name",
+        )
+        .order_by("deadline_on", "number")[:list_length]
     )
     return LateReport(
         causes=causes,

@@ -89,6 +89,7 @@ def test_throughput_page_filters_by_period_and_partner(console, make_run, worksh
     assert response.status_code == 200
     assert numbers(row(page, "data-week", monday.isoformat()))[:2] == ["1", "6"]
     assert page.count("data-week=") == 3
+    assert f'<option value="{workshop.partner.pk}" selected>' in page
     other = PartnerFactory()
     page = text(console.get("/admin/reports/throughput/", {"partner_id": other.pk}))
     assert numbers(row(page, "data-week", monday.isoformat()))[:2] == ["0", "0"]
