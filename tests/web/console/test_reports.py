@@ -144,9 +144,10 @@ def test_approve_dispatch_and_reassign_show_each_partners_load(
     due = (TODAY + 3 * DAY).strftime("%Y")
 
     approving = make_run("pending_review")
-    page = text(console.post(f"/admin/production-runs/{approving.pk}/approve/", {"add_row": "1"}))
-    assert "Busy — 1 open run, 12 pieces to make, next due" in page and due in page
-    assert "Idle — No open work" in page
+    page = text(console.get(f"/admin/production-runs/{approving.pk}/approve/"))
+    busy_load = page.split(f'data-partner-load="{busy.partner.pk}"')[1].split("</li>")[0]
+    assert "1 open run, 12 pieces to make, next due" in busy_load and due in busy_load
+    assert "No open work" in page.split(f'data-partner-load="{idle.partner.pk}"')[1]
 
     to_send = make_run("approved", partner=busy.partner)
     page = text(console.get(f"/admin/production-runs/{to_send.pk}/dispatch/"))

@@ -149,12 +149,8 @@ class AssignmentRows:
     changed and every typed value kept, with or without JavaScript.
     """
 
-    def __init__(
-        self, data=None, *, partners, templates, default_quantity: int, partner_labels=None
-    ):
-        # A partner's name, or the label given for it (its open load, on the approve page).
-        labels = partner_labels or {}
-        self.partner_choices = [(p.pk, labels.get(p.pk, p.name)) for p in partners]
+    def __init__(self, data=None, *, partners, templates, default_quantity: int):
+        self.partner_choices = [(p.pk, p.name) for p in partners]
         self.template_choices = [(t.pk, t.name) for t in templates]
         self.non_field_errors: list[str] = []
         self.default_quantity = default_quantity

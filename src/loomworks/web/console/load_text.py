@@ -1,5 +1,5 @@
 """A workshop's open load in words, for the forms that choose a partner
-("3 open runs, 140 pieces to make, next due 12 Jan 2027")."""
+("3 open runs, 140 pieces to make, 1 late, next due 12 Jan 2027")."""
 
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -20,8 +20,3 @@ def load_text(load: PartnerLoad) -> str:
     if load.next_due:
         parts.append(_("next due %(date)s") % {"date": date_format(load.next_due, "DATE_FORMAT")})
     return ", ".join(parts)
-
-
-def partner_label(name: str, load: PartnerLoad) -> str:
-    """A partner's name with its load, for a choice list."""
-    return _("%(name)s — %(load)s") % {"name": name, "load": load_text(load)}

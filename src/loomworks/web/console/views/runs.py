@@ -70,7 +70,7 @@ from loomworks.web.console.forms import (
     TemplateOrderForm,
     apply_error,
 )
-from loomworks.web.console.load_text import load_text, partner_label
+from loomworks.web.console.load_text import load_text
 from loomworks.web.console.money_forms import DispatchPriceForm
 from loomworks.web.console.views.common import (
     actor_for,
@@ -374,13 +374,7 @@ def run_approve(request, run_id):
     if run is None:
         return _run_missing(request)
     partners, templates = _active_partners(), _templates()
-    loads = open_load_by_partner([p.pk for p in partners], today=timezone.localdate())
-    options = {
-        "partners": partners,
-        "templates": templates,
-        "default_quantity": run.quantity,
-        "partner_labels": {p.pk: partner_label(p.name, loads[p.pk]) for p in partners},
-    }
+    options = {"partners": partners, "templates": templates, "default_quantity": run.quantity}
     sizes, colors = axes(run.snapshot)
     matrix_options = {"sizes": sizes, "colors": colors, "initial": run.size_quantities}
     if request.method == "POST":
@@ -424,8 +418,15 @@ def run_approve(request, run_id):
         "matrix": matrix,
         "partners": partners,
         "templates": templates,
+        "partner_loads": _partner_loads(partners),
     }
     return render_console(request, "console/runs/approve.html", context, section="runs")
+
+
+def _partner_loads(partners) -> list[tuple]:
+    """Each partner with its open load in words, for the forms that choose one (one query)."""
+    loads = open_load_by_partner([p.pk for p in partners], today=timezone.localdate())
+    return [(partner, load_text(loads[partner.pk])) for partner in partners]
 
 
 # ---------------------------------------------------------------- dispatch and tasks
