@@ -12,8 +12,9 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 
-from django.db.models import Count, Exists, F, JSONField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, F, JSONField, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from loomworks.catalog.models import Design
@@ -52,6 +53,7 @@ from loomworks.production.read_models import (
 from loomworks.production.run_records import task_views
 from loomworks.production.size_matrix import cells_of
 from loomworks.production.states import allowed_actions
+from loomworks.production.workshop_load import open_load_by_partner
 from loomworks.work.models import Task, TaskStatus
 
 # A partner sees its runs from approval on: an approved run is upcoming work.
@@ -615,7 +617,9 @@ class Candidate:
 
     partner: Partner
     open_runs: int
-    open_quantity: int
+    open_quantity: int  # pieces still to make on those runs
+    next_due: date | None = None
+    late: int = 0
 
 
 def last_decline(run: ProductionRun) -> DeclineFacts | None:
@@ -636,22 +640,16 @@ def last_decline(run: ProductionRun) -> DeclineFacts | None:
 
 
 def reassign_candidates() -> list[Candidate]:
-    """Every active partner with its open runs and pieces (two queries)."""
+    """Every active partner with the work it holds now (two queries; see `workshop_load`)."""
     partners = list(Partner.objects.filter(status=PartnerStatus.ACTIVE).order_by("name", "id"))
-    load = {
-        row["partner_id"]: row
-        for row in ProductionRun.objects.filter(
-            partner_id__in=[p.pk for p in partners],
-            status__in=(RunStatus.SENT_TO_PARTNER, RunStatus.IN_PROGRESS),
-        )
-        .values("partner_id")
-        .annotate(runs=Count("id"), pieces=Sum("quantity"))
-    }
+    loads = open_load_by_partner([p.pk for p in partners], today=timezone.localdate())
     return [
         Candidate(
             partner=p,
-            open_runs=load.get(p.pk, {}).get("runs", 0),
-            open_quantity=load.get(p.pk, {}).get("pieces", 0) or 0,
+            open_runs=loads[p.pk].runs,
+            open_quantity=loads[p.pk].pieces,
+            next_due=loads[p.pk].next_due,
+            late=loads[p.pk].late,
         )
         for p in partners
     ]

@@ -9,6 +9,7 @@ from loomworks.web.console.views import (
     imports,
     money,
     reminders,
+    reports,
     runs,
     setup,
 )
@@ -85,6 +86,7 @@ urlpatterns = [
     path("materials/<str:material_id>/archive/", setup.material_archive, name="material_archive"),
     # partners
     path("partners/", directory.partner_list, name="partner_list"),
+    path("partners/load/", reports.partner_load, name="partner_load"),
     path("partners/new/", directory.partner_create, name="partner_create"),
     path("partners/<str:partner_id>/", directory.partner_detail, name="partner_detail"),
     path("partners/<str:partner_id>/members/", directory.member_add, name="member_add"),
@@ -180,6 +182,15 @@ urlpatterns = [
         connect.store_disconnect,
         name="store_disconnect",
     ),
+    # reports
+    path("reports/", reports.reports_index, name="reports"),
+    path(
+        "reports/work-in-progress/",
+        reports.report_work_in_progress,
+        name="report_work_in_progress",
+    ),
+    path("reports/throughput/", reports.report_throughput, name="report_throughput"),
+    path("reports/late/", reports.report_late, name="report_late"),
     # reminders: the rules, and each admin's own settings
     path("reminders/", reminders.reminder_rules, name="reminder_rules"),
     path("me/notifications/", reminders.my_notifications, name="my_notifications"),

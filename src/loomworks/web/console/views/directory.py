@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -19,6 +20,7 @@ from loomworks.production import services as production_services
 from loomworks.production.models import RunType
 from loomworks.production.run_records import admin_design_files
 from loomworks.production.selectors import RunFilters, admin_run_queryset, admin_run_rows
+from loomworks.production.workshop_load import load_timeline
 from loomworks.web.console import selectors
 from loomworks.web.console.design_file_forms import DesignFilesForm
 from loomworks.web.console.forms import (
@@ -261,6 +263,7 @@ def _render_partner(request, partner_id: str, *, member_form=None):
         "rate_count": len(money_selectors.rates_of(partner)),
         "profile": selectors.partner_profile(partner),
         "active_members": sum(1 for member in members if member.is_active),
+        "load": load_timeline(today=timezone.localdate(), partner_id=partner.pk),
     }
     return render_console(request, "console/partners/detail.html", context, section="partners")
 

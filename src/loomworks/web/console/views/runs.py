@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
@@ -49,6 +50,7 @@ from loomworks.production.selectors import (
     templates_sent_before,
 )
 from loomworks.production.size_matrix import axes
+from loomworks.production.workshop_load import open_load_by_partner
 from loomworks.web.console import selectors
 from loomworks.web.console.forms import (
     AddTasksForm,
@@ -67,6 +69,7 @@ from loomworks.web.console.forms import (
     TemplateOrderForm,
     apply_error,
 )
+from loomworks.web.console.load_text import load_text
 from loomworks.web.console.money_forms import DispatchPriceForm
 from loomworks.web.console.views.common import (
     actor_for,
@@ -407,8 +410,15 @@ def run_approve(request, run_id):
         "matrix": matrix,
         "partners": partners,
         "templates": templates,
+        "partner_loads": _partner_loads(partners),
     }
     return render_console(request, "console/runs/approve.html", context, section="runs")
+
+
+def _partner_loads(partners) -> list[tuple]:
+    """Each partner with its open load in words, for the forms that choose one (one query)."""
+    loads = open_load_by_partner([p.pk for p in partners], today=timezone.localdate())
+    return [(partner, load_text(loads[partner.pk])) for partner in partners]
 
 
 # ---------------------------------------------------------------- dispatch and tasks
@@ -487,6 +497,9 @@ def run_dispatch(request, run_id):
     context = _dispatch_context(run, form)
     context["price_form"] = price_form or DispatchPriceForm(prefix="price")
     context["rate"] = money_services.rate_for_run(run)
+    if run.partner_id:
+        load = open_load_by_partner([run.partner_id], today=timezone.localdate())[run.partner_id]
+        context["partner_load"] = load_text(load)
     return render_console(request, "console/runs/dispatch.html", context, section="runs")
 
 
