@@ -15,7 +15,7 @@ from loomworks.core.limits import MAX_DURATION_MINUTES, MAX_ORDER_GROUP, MAX_QUA
 from loomworks.partners.models import MemberRole, PartnerStatus
 from loomworks.production.models import NextStepQuantity, OverDelivery, RunStatus, RunType
 from loomworks.production.services import Assignment
-from loomworks.web.forms import WholeNumberField
+from loomworks.web.forms import PlainSelect, WholeNumberField
 
 ORDER_CHOICES = [
     ("-created_at", _("Newest first")),
@@ -62,7 +62,7 @@ class RunFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("Any status")), *RunStatus.choices]
     )
-    partner_id = forms.ChoiceField(label=_("Partner"), required=False)
+    partner_id = forms.ChoiceField(label=_("Partner"), required=False, widget=PlainSelect)
     run_type = forms.ChoiceField(
         label=_("Run type"), required=False, choices=[("", _("Any type")), *RunType.choices]
     )

@@ -10,7 +10,6 @@ import json
 from dataclasses import dataclass, field
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -79,6 +78,7 @@ from loomworks.web.console.views.common import (
 )
 from loomworks.web.job_sheet import sheet_context
 from loomworks.web.matrix import MatrixInput, matrix_table
+from loomworks.web.paging import EstimatingPaginator
 from loomworks.work.models import Task, TaskTemplate
 
 RUNS_PER_PAGE = 20
@@ -175,7 +175,7 @@ def run_list(request):
         q=params.get("q"),
         order=params.get("order", "-created_at"),
     )
-    page = Paginator(admin_run_queryset(filters), RUNS_PER_PAGE).get_page(page_number)
+    page = EstimatingPaginator(admin_run_queryset(filters), RUNS_PER_PAGE).get_page(page_number)
     rows = admin_run_rows(page.object_list)
 
     order = filters.order
