@@ -23,13 +23,15 @@ class Total:
     is_estimate: bool = False
 
 
-def capped_count(queryset: QuerySet, *, cap: int = COUNT_CAP) -> Total:
-    """The exact count up to `cap` rows; past it, an estimate of at least `cap + 1`.
+def capped_count(queryset: QuerySet, *, cap: int | None = None) -> Total:
+    """The exact count up to `cap` rows (`COUNT_CAP`); past it, an estimate of at least
+    `cap + 1`.
 
     Two queries at most: the capped count (it stops reading after `cap + 1`
     rows) and, only past the cap, the planner's estimate (`EXPLAIN`, which
     reads no row). Databases without an estimate (SQLite) count exactly.
     """
+    cap = COUNT_CAP if cap is None else cap
     rows = queryset.order_by().values("pk")
     counted = rows[: cap + 1].count()
     if counted <= cap:
