@@ -190,6 +190,12 @@ class ProductionRun(TimeStamped):
                 condition=~Q(status__in=["completed", "cancelled"]),
                 name="run_open_design",
             ),
+            # The dashboard's lists of open runs in one status, first five by due date.
+            models.Index(
+                fields=["status", "due_date", "number"],
+                condition=~Q(status__in=["completed", "cancelled"]),
+                name="run_open_status_due",
+            ),
         ]
         verbose_name = _("production run")
 

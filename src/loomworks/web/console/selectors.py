@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pycountry
 from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils.dateparse import parse_date, parse_datetime
 
 from loomworks.catalog.models import Design, DesignStatus, Priority
@@ -100,26 +101,38 @@ def needs_someone() -> list[dict]:
     The runs are the admin's read objects (`AdminRun`), so the dashboard shows
     a run's date, late mark and missed date exactly as the run list does; the
     read objects of all five lists are built together, in two queries.
+
+    Each list is read in the order of an index on open runs, so the first five
+    come without sorting all of them: by due date from `run_open_status_due`,
+    the overdue ones by the date they missed from `run_open_deadline`.
     """
+    by_due_date = ("due_date", "number")
     lists = [
         (
             "pending_review",
-            ProductionRun.objects.filter(status=RunStatus.PENDING_REVIEW),
+            ProductionRun.objects.filter(OPEN_RUNS, status=RunStatus.PENDING_REVIEW),
             "?status=pending_review",
+            by_due_date,
         ),
         (
             "awaiting_reassignment",
-            ProductionRun.objects.filter(status=RunStatus.AWAITING_REASSIGNMENT),
+            ProductionRun.objects.filter(OPEN_RUNS, status=RunStatus.AWAITING_REASSIGNMENT),
             "?status=awaiting_reassignment",
+            by_due_date,
         ),
-        ("ready_to_dispatch", runs_ready_to_dispatch(), ""),
-        ("blocked", runs_blocked(), ""),
-        ("overdue", runs_overdue(), "?late=true"),
+        ("ready_to_dispatch", runs_ready_to_dispatch().filter(OPEN_RUNS), "", by_due_date),
+        ("blocked", runs_blocked(), "", by_due_date),
+        (
+            "overdue",
+            runs_overdue(),
+            "?late=true",
+            (Coalesce("promised_date", "due_date"), "id"),
+        ),
     ]
     rows = admin_run_queryset(RunFilters())
     fetched = []
-    for key, queryset, query in lists:
-        runs = list((rows & queryset).order_by("due_date", "number")[:DASHBOARD_LIST_LENGTH])
+    for key, queryset, query, ordering in lists:
+        runs = list((rows & queryset).order_by(*ordering)[:DASHBOARD_LIST_LENGTH])
         count = len(runs)
         if count == DASHBOARD_LIST_LENGTH:
             count = queryset.count()
@@ -211,7 +224,9 @@ class DesignRow:
 
 def design_list(q: str = "") -> QuerySet[Design]:
     """The designs, by name; page them, then count their runs with `design_rows`."""
-    designs = Design.objects.order_by("name", "id")
+    designs = Design.objects.only(
+        "id", "name", "thumbnail_url", "status", "priority", "updated_at"
+    ).order_by("name", "id")
     if q.strip():
         designs = designs.filter(name__icontains=q.strip())
     return designs
@@ -254,7 +269,11 @@ class PartnerRow:
 def partner_list() -> list[PartnerRow]:
     """Every partner by name with its members and open runs: two queries, the open runs
     counted in one GROUP BY over the open-runs index (`run_open_partner`)."""
-    partners = list(Partner.objects.annotate(member_count=Count("members")).order_by("name", "id"))
+    partners = list(
+        Partner.objects.only("id", "name", "handle", "status", "email", "phone")
+        .annotate(member_count=Count("members"))
+        .order_by("name", "id")
+    )
     open_runs = dict(
         ProductionRun.objects.filter(OPEN_RUNS, partner__isnull=False)
         .order_by()
