@@ -104,7 +104,7 @@ def test_portal_pages_run_the_same_queries_for_5_or_25_of_everything(client, dat
     assert _portal_counts(client, data) == small
 
 
-def test_the_dashboard_reads_closed_run_totals_from_a_one_minute_cache(console, make_run, admin):
+def test_the_dashboard_counts_by_status_from_a_one_minute_cache(console, make_run, admin):
     def counts():
         response = console.get("/admin/")
         return {entry["status"]: entry["count"] for entry in response.context["status_counts"]}
@@ -112,10 +112,44 @@ def test_the_dashboard_reads_closed_run_totals_from_a_one_minute_cache(console, 
     with time_machine.travel(timezone.now(), tick=False) as clock:
         make_run("cancelled")
         waiting = make_run("pending_review")
-        assert counts()["cancelled"] == 1
+        assert (counts()["cancelled"], counts()["pending_review"]) == (1, 1)
         services.run_cancel(run=waiting, actor=admin, reason="Dropped")
-        now = counts()
-        assert now["pending_review"] == 0  # open statuses are counted every time
-        assert now["cancelled"] == 1  # the closed totals may be a minute old
+        assert (counts()["cancelled"], counts()["pending_review"]) == (1, 1)  # a minute old
+        page = console.get("/admin/").content.decode()
+        assert waiting.reference not in page  # the lists are read live
         clock.shift(datetime.timedelta(seconds=61))
-        assert counts()["cancelled"] == 2
+        assert (counts()["cancelled"], counts()["pending_review"]) == (2, 0)
+
+
+@pytest.mark.postgres_only
+def test_a_dashboard_list_past_the_cap_says_about_how_many(console, make_run, monkeypatch):
+    from loomworks.web.console import selectors
+
+    monkeypatch.setattr(selectors, "LIST_TOTAL_CAP", 6)
+    for _ in range(8):
+        make_run("pending_review")
+    response = console.get("/admin/")
+    pending = next(e for e in response.context["lists"] if e["key"] == "pending_review")
+    assert pending["count_is_estimate"] and pending["count"] >= 7
+    assert f"About {pending['count']} in all." in response.content.decode()
+
+
+@pytest.mark.postgres_only
+def test_a_runs_list_past_the_cap_says_about_how_many(console, make_run, monkeypatch):
+    from loomworks.core import counting
+
+    monkeypatch.setattr(counting, "COUNT_CAP", 3)
+    for _ in range(5):
+        make_run("pending_review")
+    response = console.get("/admin/production-runs/")
+    paginator = response.context["page"].paginator
+    assert paginator.count_is_estimate and paginator.count >= 4
+    assert f"About {paginator.count} runs" in response.content.decode()
+
+
+def test_a_runs_list_under_the_cap_counts_exactly(console, make_run):
+    for _ in range(3):
+        make_run("pending_review")
+    response = console.get("/admin/production-runs/")
+    assert not response.context["page"].paginator.count_is_estimate
+    assert "3 runs" in response.content.decode()
