@@ -44,7 +44,7 @@ OPEN_RUNS = ~Q(status__in=TERMINAL_STATUSES)
 STATUS_COUNTS_SECONDS = 60
 STATUS_COUNTS_KEY = "console:run-status-counts"
 # The dashboard's lists say their totals exactly up to this many runs, then "about N".
-LIST_TOTAL_CAP = 1_000
+LIST_TOTAL_CAP = 100
 
 
 def status_counts() -> list[dict]:
