@@ -235,20 +235,22 @@ def design_list(q: str = "") -> QuerySet[Design]:
 
 
 def design_rows(designs) -> list[DesignRow]:
-    """The designs of one page with their run counts, in one GROUP BY over the page's
-    designs (read from the design indexes), not a count over every run of every design."""
+    """The designs of one page with their run counts: two GROUP BYs over the page's
+    designs, one read from the design index (`run_design_created`), one from the
+    open-runs index (`run_open_design`), not a count over every run of every design."""
     designs = list(designs)
-    counts = {
-        design_id: (total, open_runs)
-        for design_id, total, open_runs in ProductionRun.objects.filter(
-            design_id__in=[design.pk for design in designs]
+    runs = ProductionRun.objects.filter(design_id__in=[design.pk for design in designs]).order_by()
+
+    def per_design(queryset) -> dict[str, int]:
+        return dict(
+            queryset.values("design_id").annotate(n=Count("pk")).values_list("design_id", "n")
         )
-        .order_by()
-        .values("design_id")
-        .annotate(total=Count("pk"), open_runs=Count("pk", filter=OPEN_RUNS))
-        .values_list("design_id", "total", "open_runs")
-    }
-    return [DesignRow(design, *counts.get(design.pk, (0, 0))) for design in designs]
+
+    totals, open_runs = per_design(runs), per_design(runs.filter(OPEN_RUNS))
+    return [
+        DesignRow(design, totals.get(design.pk, 0), open_runs.get(design.pk, 0))
+        for design in designs
+    ]
 
 
 def design_detail(design_id: str) -> Design | None:

@@ -48,6 +48,7 @@ from loomworks.production.selectors import (
     reassign_candidates,
     templates_sent_before,
 )
+from loomworks.production.selectors import run_list as matching_runs
 from loomworks.production.size_matrix import axes
 from loomworks.web.console import selectors
 from loomworks.web.console.forms import (
@@ -175,7 +176,9 @@ def run_list(request):
         q=params.get("q"),
         order=params.get("order", "-created_at"),
     )
-    page = EstimatingPaginator(admin_run_queryset(filters), RUNS_PER_PAGE).get_page(page_number)
+    page = EstimatingPaginator(
+        admin_run_queryset(filters), RUNS_PER_PAGE, counted=matching_runs(filters)
+    ).get_page(page_number)
     rows = admin_run_rows(page.object_list)
 
     order = filters.order
