@@ -1,5 +1,6 @@
-"""`make bench`: for each data size, generate, time the admin API against its floor, and
-measure run-completion throughput on 1 and 2 workers. Prints a table, writes a CSV.
+"""`make bench`: for each data size, generate, time the admin API against its floor, time
+every console and portal page, and measure run-completion throughput on 1 and 2 workers.
+Prints a table, writes a CSV.
 
     python -m benchmarks.bench --sizes 10k,100k,1M [--repeat 25] [--throughput-runs 200]
 
@@ -61,11 +62,12 @@ def main(argv=None) -> int:
     )
     parser.add_argument("--no-throughput", action="store_true")
     parser.add_argument("--no-latency", action="store_true")
+    parser.add_argument("--no-pages", action="store_true")
     args = parser.parse_args(argv)
     sizes = [parse_size(s) for s in args.sizes.split(",") if s.strip()]
 
     bench.setup(migrate=True)
-    from benchmarks import latency, reminders, throughput
+    from benchmarks import latency, pages, reminders, throughput
 
     results_dir = ROOT / "benchmarks" / "results"
     results_dir.mkdir(parents=True, exist_ok=True)
@@ -99,6 +101,15 @@ def main(argv=None) -> int:
                 "path": t.path, "median_ms": round(t.median_ms, 2), "p95_ms": round(t.p95_ms, 2),
                 "floor_ms": round(t.floor_median_ms, 2), "ratio": round(t.ratio, 2),
                 "queries": t.queries, "value": t.bytes, "unit": "bytes",
+            })  # fmt: skip
+        if not args.no_pages:
+            print("Pages (server time in-process, DEBUG off):", flush=True)
+        for t in [] if args.no_pages else pages.measure(repeat=max(5, args.repeat // 2)):
+            rows.append({
+                "size": label, "kind": "pages", "case": t.case, "what": t.what, "path": t.url,
+                "median_ms": round(t.median_ms, 2), "p95_ms": round(t.p95_ms, 2),
+                "queries": t.queries, "value": "met" if t.met else "missed",
+                "unit": f"target <= {pages.TARGET_MS:.0f} ms",
             })  # fmt: skip
         rows.append({"size": label, "kind": "memory", "case": "api process",
                      "value": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
@@ -135,6 +146,12 @@ def print_table(rows: list[dict]) -> None:
             print(f"{row['size']:>5} {row['case']:<20} {row['path']:<8} {row['median_ms']:>9.1f} "
                   f"{row['p95_ms']:>8.1f} {row['floor_ms']:>8.1f} {row['ratio']:>6.1f} "
                   f"{row['queries']:>7}")  # fmt: skip
+    print("\nPages: server time, median ms (target <= 100 ms)")
+    print(f"{'size':>5} {'page':<14} {'what':<32} {'p50':>8} {'p95':>8} {'queries':>7}  target")
+    for row in rows:
+        if row["kind"] == "pages":
+            print(f"{row['size']:>5} {row['case']:<14} {row['what']:<32} {row['median_ms']:>8.1f} "
+                  f"{row['p95_ms']:>8.1f} {row['queries']:>7}  {row['value']}")  # fmt: skip
     print("\nReminder rules and digests: one evaluation")
     for row in rows:
         if row["kind"] == "reminders":

@@ -33,6 +33,15 @@ def on_postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (the dashboard keeps its closed-run totals a
+    minute: one test's runs must not show in the next one's counts)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def admin_user(db):
     return AdminFactory()

@@ -74,7 +74,7 @@ def in_readers_language(entries: Iterable[Notification]) -> list[Notification]:
         run.pk: run
         for run in ProductionRun.objects.filter(pk__in=run_ids - {None})
         .select_related("design")
-        .defer("snapshot", "metadata", "design__description")
+        .defer("metadata", "design__description")  # the snapshot names the design
     }
     partner_ids = set()
     comment_ids = set()

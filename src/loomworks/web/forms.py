@@ -5,9 +5,12 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth import forms as auth_forms
+from django.forms.utils import flatatt
 from django.utils import timezone, translation
 from django.utils.formats import number_format
 from django.utils.functional import lazy
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
@@ -207,3 +210,25 @@ class PeriodForm(forms.Form):
             self.add_error("end", _("The period ends before it starts."))
         data["start"], data["end"] = start, end
         return data
+
+
+class PlainSelect(forms.Select):
+    """A `<select>` of many plain options (the runs filter's 200 partners), written in
+    Python: Django renders a template per option, ~20 ms for 200 of them."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        chosen = set(self.format_value(value))
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (key, mark_safe(" selected") if str(key) in chosen else "", label)
+                for key, label in self.choices
+            ),
+        )
+        return format_html(
+            '<select name="{}"{}>{}</select>',
+            name,
+            flatatt(self.build_attrs(self.attrs, attrs)),
+            options,
+        )

@@ -176,3 +176,20 @@ def test_the_overdue_list_shows_each_late_run_with_the_date_it_missed(console, m
         assert f'<span class="deadline late">Promised {promised_day}</span>' in listed
         assert f'<span class="deadline late">Due {due_day}</span>' in listed
         assert listed.count('<span class="chip chip--late">late</span>') == 2
+
+
+def test_the_feed_reads_the_runs_it_names_together_for_one_or_many(
+    console, make_run, workshop, drained
+):
+    def accepted_runs(n):
+        for _ in range(n):
+            make_run("in_progress", partner=workshop.partner, actor=workshop.actor)
+        drained()
+
+    accepted_runs(1)
+    console.get("/admin/")  # the closed-run totals go into the cache
+    one = count_queries(lambda: console.get("/admin/"))
+    accepted_runs(6)
+    page = text(console.get("/admin/"))
+    assert page.count("accepted PR-") >= 7
+    assert count_queries(lambda: console.get("/admin/")) == one  # both from the cache

@@ -19,8 +19,7 @@ def test_design_list_with_run_counts_and_search(console, make_run):
     page = text(response)
     assert "Camp Shirt" in page and "Wool Coat" in page
     listed = {
-        design.name: (design.open_run_count, design.run_count)
-        for design in response.context["page"]
+        row.design.name: (row.open_run_count, row.run_count) for row in response.context["rows"]
     }
     assert listed["Camp Shirt"] == (1, 2)
     found = text(console.get("/admin/designs/", {"q": "coat"}))

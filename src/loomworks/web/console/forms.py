@@ -16,7 +16,7 @@ from loomworks.partners.models import MemberRole, PartnerStatus
 from loomworks.production.models import NextStepQuantity, OverDelivery, RunStatus, RunType
 from loomworks.production.selectors import RunFilters
 from loomworks.production.services import Assignment
-from loomworks.web.forms import WholeNumberField
+from loomworks.web.forms import PlainSelect, WholeNumberField
 
 ORDER_CHOICES = [
     ("-created_at", _("Newest first")),
@@ -63,7 +63,7 @@ class RunFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("Any status")), *RunStatus.choices]
     )
-    partner_id = forms.ChoiceField(label=_("Partner"), required=False)
+    partner_id = forms.ChoiceField(label=_("Partner"), required=False, widget=PlainSelect)
     run_type = forms.ChoiceField(
         label=_("Run type"), required=False, choices=[("", _("Any type")), *RunType.choices]
     )

@@ -53,9 +53,8 @@ RUNS_ON_A_PAGE = 20
 def design_list(request):
     q = request.GET.get("q", "")
     page = Paginator(selectors.design_list(q), DESIGNS_PER_PAGE).get_page(request.GET.get("page"))
-    return render_console(
-        request, "console/designs/list.html", {"page": page, "q": q}, section="designs"
-    )
+    context = {"page": page, "rows": selectors.design_rows(page.object_list), "q": q}
+    return render_console(request, "console/designs/list.html", context, section="designs")
 
 
 def _design_axes(design) -> tuple[list[str], list[str]]:
@@ -201,7 +200,7 @@ def partner_list(request):
     return render_console(
         request,
         "console/partners/list.html",
-        {"partners": list(selectors.partner_list())},
+        {"partners": selectors.partner_list()},
         section="partners",
     )
 

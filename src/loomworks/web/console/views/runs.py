@@ -10,7 +10,6 @@ import json
 from dataclasses import dataclass, field
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -49,6 +48,7 @@ from loomworks.production.selectors import (
     reassign_candidates,
     templates_sent_before,
 )
+from loomworks.production.selectors import run_list as matching_runs
 from loomworks.production.size_matrix import axes
 from loomworks.production.workshop_load import open_load_by_partner
 from loomworks.web.console import selectors
@@ -81,6 +81,7 @@ from loomworks.web.console.views.common import (
 )
 from loomworks.web.job_sheet import sheet_context
 from loomworks.web.matrix import MatrixInput, matrix_table
+from loomworks.web.paging import EstimatingPaginator
 from loomworks.work.models import Task, TaskTemplate
 
 RUNS_PER_PAGE = 20
@@ -168,7 +169,9 @@ def run_list(request):
             return redirect(canonical)
 
     filters = form.filters()
-    page = Paginator(admin_run_queryset(filters), RUNS_PER_PAGE).get_page(page_number)
+    page = EstimatingPaginator(
+        admin_run_queryset(filters), RUNS_PER_PAGE, counted=matching_runs(filters)
+    ).get_page(page_number)
     rows = admin_run_rows(page.object_list)
 
     order = filters.order
