@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from loomworks.catalog.models import Material
 from loomworks.core.actors import Actor
 from loomworks.core.errors import NotFound
+from loomworks.core.paging import Page, page_of
 from loomworks.partners.models import PartnerMember
 from loomworks.production.labels import history_label
 from loomworks.production.models import (
@@ -53,7 +54,6 @@ from loomworks.production.run_records import (
 )
 from loomworks.production.selectors import (
     PARTNER_COMMANDS,
-    Page,
     RunFilters,
     depends_on_ids,
     progress_by_run,
@@ -145,10 +145,17 @@ def partner_run_rows(runs: Iterable[ProductionRun]) -> list[PartnerRun]:
     ]
 
 
-def partner_run_page(partner, filters: RunFilters, *, limit: int, offset: int) -> Page:
-    queryset = partner_run_queryset(partner, filters)
-    rows = partner_run_rows(queryset[offset : offset + limit])
-    return Page(items=tuple(rows), count=queryset.count(), limit=limit, offset=offset)
+def partner_run_page(
+    partner, filters: RunFilters, *, limit: int, offset: int = 0, cursor: str | None = None
+) -> Page:
+    """A page of the partner's runs (`core.paging`: capped total, keyset `cursor`)."""
+    return page_of(
+        partner_run_queryset(partner, filters),
+        limit=limit,
+        offset=offset,
+        cursor=cursor,
+        rows=partner_run_rows,
+    )
 
 
 def partner_run_view(run: ProductionRun) -> PartnerRun:
@@ -453,9 +460,14 @@ def partner_task_rows(partner, tasks: Iterable[Task]) -> list[TaskView]:
 def partner_task_page(
     partner, *, status: str | None, run_id: str | None, limit: int, offset: int
 ) -> Page:
-    queryset = assigned_tasks(partner, status=status, run_id=run_id)
-    rows = partner_task_rows(partner, queryset[offset : offset + limit])
-    return Page(items=tuple(rows), count=queryset.count(), limit=limit, offset=offset)
+    """A page of the partner's tasks, by offset (their order starts with the run's date,
+    a column of another table: no keyset cursor), with the capped total."""
+    return page_of(
+        assigned_tasks(partner, status=status, run_id=run_id),
+        limit=limit,
+        offset=offset,
+        rows=lambda tasks: partner_task_rows(partner, tasks),
+    )
 
 
 def assigned_task(partner, task_id: str) -> Task:

@@ -19,6 +19,7 @@ from django.utils import timezone
 from loomworks.catalog.models import Design
 from loomworks.core.actors import Actor
 from loomworks.core.errors import NotFound
+from loomworks.core.paging import Page, page_of
 from loomworks.partners.models import Partner, PartnerStatus
 from loomworks.production.labels import DECLINE_REASONS
 from loomworks.production.models import (
@@ -299,16 +300,6 @@ def run_list(
     return queryset.select_related("design", "partner").order_by(*ordering)
 
 
-@dataclass(frozen=True)
-class Page:
-    """One page of read objects and how many rows the whole list holds."""
-
-    items: tuple = ()
-    count: int = 0
-    limit: int = 20
-    offset: int = 0
-
-
 # ---------------------------------------------------------------- the admin's runs
 
 
@@ -420,10 +411,13 @@ def admin_run_rows(runs: Iterable[ProductionRun]) -> list[AdminRun]:
     ]
 
 
-def admin_run_page(filters: RunFilters, *, limit: int, offset: int) -> Page:
-    queryset = admin_run_queryset(filters)
-    rows = admin_run_rows(queryset[offset : offset + limit])
-    return Page(items=tuple(rows), count=queryset.count(), limit=limit, offset=offset)
+def admin_run_page(
+    filters: RunFilters, *, limit: int, offset: int = 0, cursor: str | None = None
+) -> Page:
+    """A page of the admin's runs (`core.paging`: capped total, keyset `cursor`)."""
+    return page_of(
+        admin_run_queryset(filters), limit=limit, offset=offset, cursor=cursor, rows=admin_run_rows
+    )
 
 
 def admin_runs_by_id(run_ids: Iterable[str]) -> dict[str, AdminRun]:

@@ -10,7 +10,6 @@ import json
 from dataclasses import dataclass, field
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -20,6 +19,7 @@ from django_htmx.http import push_url
 
 from loomworks.catalog.models import Design
 from loomworks.core.errors import Conflict, InvalidInput, NotFound, TransitionNotAllowed
+from loomworks.core.paging import CappedPaginator
 from loomworks.money import selectors as money_selectors
 from loomworks.money import services as money_services
 from loomworks.money.models import CostingPolicy
@@ -175,7 +175,8 @@ def run_list(request):
         q=params.get("q"),
         order=params.get("order", "-created_at"),
     )
-    page = Paginator(admin_run_queryset(filters), RUNS_PER_PAGE).get_page(page_number)
+    # The total is exact up to the cap, then estimated (`page.paginator.total_is_estimate`).
+    page = CappedPaginator(admin_run_queryset(filters), RUNS_PER_PAGE).get_page(page_number)
     rows = admin_run_rows(page.object_list)
 
     order = filters.order
