@@ -190,13 +190,17 @@ def partner_media_file(partner, name: str) -> MediaFile | None:
 # ---------------------------------------------------------------- the run page
 
 
-def _related(run: ProductionRun, partner) -> RelatedRuns:
-    """Parent, siblings, dependencies and dependents: reference, role and status only."""
-    edges = list(
+def _edges_of(run: ProductionRun) -> list[tuple[str, str]]:
+    """`(run_id, depends_on_id)` of every dependency the run is in, either end."""
+    return list(
         RunDependency.objects.filter(Q(run_id=run.pk) | Q(depends_on_id=run.pk)).values_list(
             "run_id", "depends_on_id"
         )
     )
+
+
+def _related(run: ProductionRun, partner, edges: list[tuple[str, str]]) -> RelatedRuns:
+    """Parent, siblings, dependencies and dependents: reference, role and status only."""
     depends_on = [target for source, target in edges if source == run.pk]
     dependents = [source for source, target in edges if target == run.pk]
     condition = Q(pk__in=[*depends_on, *dependents, run.rework_of_id or ""]) | Q(
@@ -261,10 +265,11 @@ def partner_run_detail(partner, run_id: str) -> PartnerRunDetail:
     if run is None:
         raise NotFound()
     progress = progress_by_run([run.pk])[run.pk]
+    edges = _edges_of(run)
     view = _partner_run(
         run,
         progress=progress,
-        depends_on=depends_on_ids([run.pk])[run.pk],
+        depends_on=tuple(target for source, target in edges if source == run.pk),
         output=output_facts([run], has_parts={})[run.pk],
         sent_at=run.sent_at,
     )
@@ -294,7 +299,7 @@ def partner_run_detail(partner, run_id: str) -> PartnerRunDetail:
         snapshot=run.snapshot or {},
         tasks=tuple(task_views(tasks, runs={run.pk: run_ref(run)})),
         media=tuple(m for m in files if m.run_id == run.pk),
-        related=_related(run, partner),
+        related=_related(run, partner, edges),
         actions=tuple(action for action in PARTNER_COMMANDS if action in allowed),
     )
 

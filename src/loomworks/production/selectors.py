@@ -444,10 +444,11 @@ def _number(run: AdminRun) -> int:
 
 
 def admin_run_detail(run_id: str) -> AdminRunDetail:
-    """One run with everything its admin page and the API detail show, in six queries:
-    the run (with the production policy), its edges, the runs around it, their
-    progress, their edges and the tasks; a seventh, where it came from, only for a
-    run made from a store order."""
+    """One run with everything its admin page and the API detail show, in five queries:
+    the run (with the production policy), the runs around it (parent, parts, siblings,
+    reworks, the runs it waits for and those waiting for it), their progress, their
+    edges and the tasks; a sixth, where it came from, only for a run made from a
+    store order."""
     # The policy that narrows admin actions comes with the run, in the same SELECT.
     policy = ProductionPolicy.objects.filter(pk=1)
     run = (
@@ -464,16 +465,14 @@ def admin_run_detail(run_id: str) -> AdminRunDetail:
     )
     if run is None:
         raise NotFound()
-    edges = list(
-        RunDependency.objects.filter(Q(run_id=run.pk) | Q(depends_on_id=run.pk)).values_list(
-            "run_id", "depends_on_id"
-        )
+    # The runs it waits for and the runs waiting for it come in the same SELECT as the
+    # other runs around it; the edges of them all (its own included) in one more.
+    around_condition = (
+        Q(pk__in=[run.parent_id or "", run.rework_of_id or ""])
+        | Q(parent_id=run.pk)
+        | Q(pk__in=RunDependency.objects.filter(run_id=run.pk).values("depends_on_id"))
+        | Q(pk__in=RunDependency.objects.filter(depends_on_id=run.pk).values("run_id"))
     )
-    waits_for = [target for source, target in edges if source == run.pk]
-    dependent_ids = [source for source, target in edges if target == run.pk]
-    around_condition = Q(
-        pk__in=[*waits_for, *dependent_ids, run.parent_id or "", run.rework_of_id or ""]
-    ) | Q(parent_id=run.pk)
     if run.has_reworks_flag:
         around_condition |= Q(rework_of_id=run.pk)
     if run.parent_id:
@@ -487,7 +486,9 @@ def admin_run_detail(run_id: str) -> AdminRunDetail:
         .order_by("number")
     )
     progress = progress_by_run([run.pk, *(other.pk for other in around)])
-    around_edges = depends_on_ids([other.pk for other in around])
+    around_edges = depends_on_ids([run.pk, *(other.pk for other in around)])
+    waits_for = list(around_edges[run.pk])
+    dependent_ids = [other.pk for other in around if run.pk in around_edges[other.pk]]
     outputs = output_facts(
         [run, *around],
         has_parts={other.pk: other.has_parts_flag for other in [run, *around]},
