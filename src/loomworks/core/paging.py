@@ -189,12 +189,15 @@ def page_of(
     offset: int = 0,
     cursor: str | None = None,
     rows: Callable[[list], Iterable] = list,
+    count_from: QuerySet | None = None,
 ) -> Page:
     """One page of the ordered `queryset`, its rows turned into read objects by `rows`.
 
     With a `cursor` the page starts after the row the cursor names (keyset);
     without, at `offset`. Two queries (the page and the capped count), three when
-    the list is past the cap (the estimate).
+    the list is past the cap (the estimate). `count_from`: the same rows without
+    what only the page needs (annotations that join other rows), for the count —
+    PostgreSQL then counts from an index alone.
     """
     fields = _keyset_fields(queryset)
     if cursor:
@@ -208,7 +211,7 @@ def page_of(
     else:
         fetched = list(queryset[offset : offset + limit + 1])
     more, fetched = len(fetched) > limit, fetched[:limit]
-    count, is_estimate = capped_count(queryset)
+    count, is_estimate = capped_count(queryset if count_from is None else count_from)
     return Page(
         items=tuple(rows(fetched)),
         count=count,
@@ -221,11 +224,16 @@ def page_of(
 
 class CappedPaginator(Paginator):
     """Django's paginator (page numbers for the console) with the capped total:
-    `count` is exact up to the cap, else an estimate, and `total_is_estimate` says which."""
+    `count` is exact up to the cap, else an estimate, and `total_is_estimate` says which.
+    `count_from` as for `page_of`."""
+
+    def __init__(self, object_list, per_page, *args, count_from: QuerySet | None = None, **kwargs):
+        super().__init__(object_list, per_page, *args, **kwargs)
+        self.count_from = object_list if count_from is None else count_from
 
     @cached_property
     def _capped(self) -> tuple[int, bool]:
-        return capped_count(self.object_list)
+        return capped_count(self.count_from)
 
     @cached_property
     def count(self) -> int:

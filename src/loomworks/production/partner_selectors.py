@@ -111,8 +111,8 @@ def _with_sent_at(queryset: QuerySet[ProductionRun]) -> QuerySet[ProductionRun]:
     return with_rework_flag(queryset.annotate(sent_at=Subquery(sent)))
 
 
-def partner_run_queryset(partner, filters: RunFilters) -> QuerySet[ProductionRun]:
-    """The partner's runs, newest first, filtered; turn a page into `partner_run_rows`."""
+def _partner_runs(partner, filters: RunFilters) -> QuerySet[ProductionRun]:
+    """The partner's runs, newest first, filtered (what a partner may filter on)."""
     scoped = RunFilters(
         status=filters.status,
         statuses=filters.statuses,
@@ -121,7 +121,12 @@ def partner_run_queryset(partner, filters: RunFilters) -> QuerySet[ProductionRun
         q=filters.q,
         order="-created_at",
     )
-    return _with_sent_at(run_list(scoped, base=runs_visible_to(partner))).defer("snapshot")
+    return run_list(scoped, base=runs_visible_to(partner))
+
+
+def partner_run_queryset(partner, filters: RunFilters) -> QuerySet[ProductionRun]:
+    """The partner's runs, newest first, filtered; turn a page into `partner_run_rows`."""
+    return _with_sent_at(_partner_runs(partner, filters)).defer("snapshot")
 
 
 def partner_run_rows(runs: Iterable[ProductionRun]) -> list[PartnerRun]:
@@ -155,6 +160,7 @@ def partner_run_page(
         offset=offset,
         cursor=cursor,
         rows=partner_run_rows,
+        count_from=_partner_runs(partner, filters),
     )
 
 

@@ -416,7 +416,12 @@ def admin_run_page(
 ) -> Page:
     """A page of the admin's runs (`core.paging`: capped total, keyset `cursor`)."""
     return page_of(
-        admin_run_queryset(filters), limit=limit, offset=offset, cursor=cursor, rows=admin_run_rows
+        admin_run_queryset(filters),
+        limit=limit,
+        offset=offset,
+        cursor=cursor,
+        rows=admin_run_rows,
+        count_from=run_list(filters),
     )
 
 

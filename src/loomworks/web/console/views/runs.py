@@ -49,6 +49,7 @@ from loomworks.production.selectors import (
     reassign_candidates,
     templates_sent_before,
 )
+from loomworks.production.selectors import run_list as runs_matching
 from loomworks.production.size_matrix import axes
 from loomworks.web.console import selectors
 from loomworks.web.console.forms import (
@@ -176,7 +177,9 @@ def run_list(request):
         order=params.get("order", "-created_at"),
     )
     # The total is exact up to the cap, then estimated (`page.paginator.total_is_estimate`).
-    page = CappedPaginator(admin_run_queryset(filters), RUNS_PER_PAGE).get_page(page_number)
+    page = CappedPaginator(
+        admin_run_queryset(filters), RUNS_PER_PAGE, count_from=runs_matching(filters)
+    ).get_page(page_number)
     rows = admin_run_rows(page.object_list)
 
     order = filters.order
