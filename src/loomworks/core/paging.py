@@ -35,6 +35,11 @@ from django.utils.translation import gettext as _
 from loomworks.core.errors import InvalidInput
 
 DEFAULT_COUNT_CAP = 10_000
+# A list PostgreSQL estimates at more than this many times the cap is not counted at
+# all: its estimates are rarely off by that much (1.3× too high on the benchmark's
+# filters and searches at 1M runs), and counting 10,001 matches of a search reads
+# 10,001 rows (100+ ms on a busy machine).
+FAR_PAST_THE_CAP = 2
 
 
 @dataclass(frozen=True)
@@ -63,16 +68,40 @@ def count_cap() -> int:
 def capped_count(queryset: QuerySet) -> tuple[int, bool]:
     """How many rows `queryset` holds: `(exact, False)` up to the cap, else `(estimate, True)`.
 
-    Only the primary keys are counted (no joins the filters do not need, no
-    annotations), and the count stops at cap + 1 rows.
+    Only the primary keys are counted, and the count stops at cap + 1 rows. On
+    PostgreSQL, once the table has statistics, the planner's estimate comes first:
+    a list it puts far past the cap (`FAR_PAST_THE_CAP` times) is not counted at all.
     """
     cap = count_cap()
     keys = queryset.order_by().values("pk")
+    estimate = None
+    whole = table_rows(queryset)
+    if whole is not None:
+        estimate = whole if not keys.query.where else estimated_rows(keys)
+        if estimate > FAR_PAST_THE_CAP * cap:
+            return estimate, True
     counted = keys[: cap + 1].count()
     if counted <= cap:
         return counted, False
+    if estimate is None:
+        estimate = estimated_rows(keys)
     # More than the cap: the planner's estimate, never below what was counted.
-    return max(estimated_rows(keys) or 0, counted), True
+    return max(estimate or 0, counted), True
+
+
+def table_rows(queryset: QuerySet) -> int | None:
+    """The rows of the queryset's table by PostgreSQL's statistics (`pg_class.reltuples`,
+    kept by ANALYZE and autovacuum); None elsewhere or before the table was analysed."""
+    connection = connections[queryset.db]
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reltuples FROM pg_class WHERE oid = %s::regclass",
+            [connection.ops.quote_name(queryset.model._meta.db_table)],
+        )
+        row = cursor.fetchone()
+    return int(row[0]) if row and row[0] >= 0 else None
 
 
 def estimated_rows(queryset: QuerySet) -> int | None:

@@ -124,9 +124,13 @@ def _partner_runs(partner, filters: RunFilters) -> QuerySet[ProductionRun]:
     return run_list(scoped, base=runs_visible_to(partner))
 
 
-def partner_run_queryset(partner, filters: RunFilters) -> QuerySet[ProductionRun]:
-    """The partner's runs, newest first, filtered; turn a page into `partner_run_rows`."""
-    return _with_sent_at(_partner_runs(partner, filters)).defer("snapshot")
+def partner_run_queryset(
+    partner, filters: RunFilters, *, matching: QuerySet[ProductionRun] | None = None
+) -> QuerySet[ProductionRun]:
+    """The partner's runs, newest first, filtered; turn a page into `partner_run_rows`.
+    `matching`: `_partner_runs` when the caller has it already, to count from."""
+    runs = _partner_runs(partner, filters) if matching is None else matching
+    return _with_sent_at(runs).defer("snapshot")
 
 
 def partner_run_rows(runs: Iterable[ProductionRun]) -> list[PartnerRun]:
@@ -154,13 +158,14 @@ def partner_run_page(
     partner, filters: RunFilters, *, limit: int, offset: int = 0, cursor: str | None = None
 ) -> Page:
     """A page of the partner's runs (`core.paging`: capped total, keyset `cursor`)."""
+    matching = _partner_runs(partner, filters)
     return page_of(
-        partner_run_queryset(partner, filters),
+        partner_run_queryset(partner, filters, matching=matching),
         limit=limit,
         offset=offset,
         cursor=cursor,
         rows=partner_run_rows,
-        count_from=_partner_runs(partner, filters),
+        count_from=matching,
     )
 
 

@@ -384,9 +384,13 @@ def _with_parts_flag(queryset: QuerySet[ProductionRun]) -> QuerySet[ProductionRu
     )
 
 
-def admin_run_queryset(filters: RunFilters) -> QuerySet[ProductionRun]:
-    """The admin's runs matching `filters`, ready for `admin_run_rows` (page them first)."""
-    return _with_parts_flag(run_list(filters))
+def admin_run_queryset(
+    filters: RunFilters, *, matching: QuerySet[ProductionRun] | None = None
+) -> QuerySet[ProductionRun]:
+    """The admin's runs matching `filters`, ready for `admin_run_rows` (page them first).
+    `matching`: `run_list(filters)` when the caller has it already (a search looks up
+    designs and partners once), to count from."""
+    return _with_parts_flag(run_list(filters) if matching is None else matching)
 
 
 def admin_run_rows(runs: Iterable[ProductionRun]) -> list[AdminRun]:
@@ -415,13 +419,14 @@ def admin_run_page(
     filters: RunFilters, *, limit: int, offset: int = 0, cursor: str | None = None
 ) -> Page:
     """A page of the admin's runs (`core.paging`: capped total, keyset `cursor`)."""
+    matching = run_list(filters)
     return page_of(
-        admin_run_queryset(filters),
+        admin_run_queryset(filters, matching=matching),
         limit=limit,
         offset=offset,
         cursor=cursor,
         rows=admin_run_rows,
-        count_from=run_list(filters),
+        count_from=matching,
     )
 
 
@@ -449,11 +454,10 @@ def _number(run: AdminRun) -> int:
 
 
 def admin_run_detail(run_id: str) -> AdminRunDetail:
-    """One run with everything its admin page and the API detail show, in five queries:
-    the run (with the production policy), the runs around it (parent, parts, siblings,
-    reworks, the runs it waits for and those waiting for it), their progress, their
-    edges and the tasks; a sixth, where it came from, only for a run made from a
-    store order."""
+    """One run with everything its admin page and the API detail show, in six queries:
+    the run (with the production policy), its edges, the runs around it, their
+    progress, their edges and the tasks; a seventh, where it came from, only for a
+    run made from a store order."""
     # The policy that narrows admin actions comes with the run, in the same SELECT.
     policy = ProductionPolicy.objects.filter(pk=1)
     run = (
@@ -470,14 +474,17 @@ def admin_run_detail(run_id: str) -> AdminRunDetail:
     )
     if run is None:
         raise NotFound()
-    # The runs it waits for and the runs waiting for it come in the same SELECT as the
-    # other runs around it; the edges of them all (its own included) in one more.
-    around_condition = (
-        Q(pk__in=[run.parent_id or "", run.rework_of_id or ""])
-        | Q(parent_id=run.pk)
-        | Q(pk__in=RunDependency.objects.filter(run_id=run.pk).values("depends_on_id"))
-        | Q(pk__in=RunDependency.objects.filter(depends_on_id=run.pk).values("run_id"))
+    edges = list(
+        RunDependency.objects.filter(Q(run_id=run.pk) | Q(depends_on_id=run.pk)).values_list(
+            "run_id", "depends_on_id"
+        )
     )
+    waits_for = [target for source, target in edges if source == run.pk]
+    dependent_ids = [source for source, target in edges if target == run.pk]
+    # Ids, not subqueries: an OR of `IN (SELECT …)` makes PostgreSQL read every run.
+    around_condition = Q(
+        pk__in=[*waits_for, *dependent_ids, run.parent_id or "", run.rework_of_id or ""]
+    ) | Q(parent_id=run.pk)
     if run.has_reworks_flag:
         around_condition |= Q(rework_of_id=run.pk)
     if run.parent_id:
@@ -491,9 +498,7 @@ def admin_run_detail(run_id: str) -> AdminRunDetail:
         .order_by("number")
     )
     progress = progress_by_run([run.pk, *(other.pk for other in around)])
-    around_edges = depends_on_ids([run.pk, *(other.pk for other in around)])
-    waits_for = list(around_edges[run.pk])
-    dependent_ids = [other.pk for other in around if run.pk in around_edges[other.pk]]
+    around_edges = depends_on_ids([other.pk for other in around])
     outputs = output_facts(
         [run, *around],
         has_parts={other.pk: other.has_parts_flag for other in [run, *around]},

@@ -177,8 +177,9 @@ def run_list(request):
         order=params.get("order", "-created_at"),
     )
     # The total is exact up to the cap, then estimated (`page.paginator.total_is_estimate`).
+    matching = runs_matching(filters)
     page = CappedPaginator(
-        admin_run_queryset(filters), RUNS_PER_PAGE, count_from=runs_matching(filters)
+        admin_run_queryset(filters, matching=matching), RUNS_PER_PAGE, count_from=matching
     ).get_page(page_number)
     rows = admin_run_rows(page.object_list)
 
