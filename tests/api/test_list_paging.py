@@ -230,3 +230,20 @@ def test_a_cursor_page_past_the_cap_costs_the_same_at_two_sizes(admin_api, make_
     large = cursor_page()
 
     assert len(large) == len(small)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner estimate")
+def test_a_list_far_past_the_cap_is_estimated_without_counting(admin_api, make_run, settings):
+    settings.LIST_COUNT_CAP = 5
+    for _ in range(30):
+        make_run()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE production_productionrun")
+    admin_api.get("/production-runs")  # the token's first use refreshes it
+
+    with CaptureQueriesContext(connection) as queries:
+        body = admin_api.get("/production-runs", {"status": "pending_review"}).json()
+
+    assert body["total_is_estimate"] is True
+    assert body["count"] > 10
+    assert not any("COUNT(*)" in query["sql"] for query in queries.captured_queries)

@@ -237,8 +237,15 @@ def page_of(
         fetched = list(
             after_cursor(queryset, fields, decode_cursor(cursor, queryset, fields))[: limit + 1]
         )
+    elif offset and queryset.query.order_by:
+        # The page's keys first, then its rows: PostgreSQL computes every selected
+        # column (subqueries included) of each row it skips, so `OFFSET 980` on the
+        # full SELECT cost 980 rows' worth of them.
+        plain = queryset if count_from is None else count_from
+        keys = plain.order_by(*queryset.query.order_by).values("pk")[offset : offset + limit + 1]
+        fetched = list(queryset.filter(pk__in=keys))
     else:
-        fetched = list(queryset[offset : offset + limit + 1])
+        fetched = list(queryset[: limit + 1])
     more, fetched = len(fetched) > limit, fetched[:limit]
     count, is_estimate = capped_count(queryset if count_from is None else count_from)
     return Page(
