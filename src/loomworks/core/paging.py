@@ -211,6 +211,17 @@ def after_cursor(queryset: QuerySet, fields: list[tuple[str, bool]], values: lis
 # ---------------------------------------------------------------- a page
 
 
+def rows_at(queryset: QuerySet, start: int, stop: int, *, count_from: QuerySet | None = None):
+    """`queryset[start:stop]`, the page's keys read first when it starts further in:
+    PostgreSQL computes every selected column (subqueries included) of each row an
+    OFFSET skips, so page 50 of the run list cost 980 rows' worth of them."""
+    if not start or not queryset.query.order_by:
+        return list(queryset[start:stop])
+    plain = queryset if count_from is None else count_from
+    keys = plain.order_by(*queryset.query.order_by).values("pk")[start:stop]
+    return list(queryset.filter(pk__in=keys))
+
+
 def page_of(
     queryset: QuerySet,
     *,
@@ -237,15 +248,8 @@ def page_of(
         fetched = list(
             after_cursor(queryset, fields, decode_cursor(cursor, queryset, fields))[: limit + 1]
         )
-    elif offset and queryset.query.order_by:
-        # The page's keys first, then its rows: PostgreSQL computes every selected
-        # column (subqueries included) of each row it skips, so `OFFSET 980` on the
-        # full SELECT cost 980 rows' worth of them.
-        plain = queryset if count_from is None else count_from
-        keys = plain.order_by(*queryset.query.order_by).values("pk")[offset : offset + limit + 1]
-        fetched = list(queryset.filter(pk__in=keys))
     else:
-        fetched = list(queryset[: limit + 1])
+        fetched = rows_at(queryset, offset, offset + limit + 1, count_from=count_from)
     more, fetched = len(fetched) > limit, fetched[:limit]
     count, is_estimate = capped_count(queryset if count_from is None else count_from)
     return Page(
@@ -266,6 +270,16 @@ class CappedPaginator(Paginator):
     def __init__(self, object_list, per_page, *args, count_from: QuerySet | None = None, **kwargs):
         super().__init__(object_list, per_page, *args, **kwargs)
         self.count_from = object_list if count_from is None else count_from
+
+    def page(self, number):
+        """Django's page, its rows read as `rows_at` reads them."""
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if not self.total_is_estimate and top + self.orphans >= self.count:
+            top = self.count
+        rows = rows_at(self.object_list, bottom, top, count_from=self.count_from)
+        return self._get_page(rows, number, self)
 
     @cached_property
     def _capped(self) -> tuple[int, bool]:
