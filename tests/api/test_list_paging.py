@@ -6,7 +6,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from loomworks.core.paging import CappedPaginator
 from loomworks.production.models import ProductionRun
+from loomworks.production.selectors import RunFilters, admin_run_queryset, run_list
 from tests.api.admin_fixtures import *  # noqa: F403
 from tests.api.partner_support import PartnerApi
 
@@ -247,3 +249,20 @@ def test_a_list_far_past_the_cap_is_estimated_without_counting(admin_api, make_r
     assert body["total_is_estimate"] is True
     assert body["count"] > 10
     assert not any("COUNT(*)" in query["sql"] for query in queries.captured_queries)
+
+
+def test_the_console_paginator_pages_by_number_and_says_its_total_is_an_estimate(
+    make_run, settings
+):
+    settings.LIST_COUNT_CAP = 2
+    runs = [make_run() for _ in range(5)]
+    matching = run_list(RunFilters())
+
+    paginator = CappedPaginator(
+        admin_run_queryset(RunFilters(), matching=matching), 2, count_from=matching
+    )
+    second = paginator.get_page(2)
+
+    assert paginator.total_is_estimate is True
+    assert paginator.count >= 3
+    assert [run.pk for run in second] == [runs[2].pk, runs[1].pk]
