@@ -164,6 +164,9 @@ def _database(url: str) -> dict:
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'loomworks.sqlite3'}"
 DATABASES = {"default": _database(DATABASE_URL)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# A list's total is counted exactly up to this many rows, then estimated
+# (`loomworks.core.paging`): counting a million rows costs more than the page.
+LIST_COUNT_CAP = int(os.environ.get("LIST_COUNT_CAP", "10000"))
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

@@ -236,6 +236,9 @@ def test_detail_costs_the_same_queries_for_one_task_or_many(api, workshop, make_
             len(api.get(f"/production-runs/{many_tasks.pk}").json()["production_run"]["tasks"]) == 5
         )
     assert len(many) == len(one)
+    # The token and member, the run, its progress, its edges (read once), its files,
+    # its tasks, the runs around it, its price.
+    assert len(one) == 9
 
 
 def test_runs_before_approval_and_other_partners_runs_are_not_found(

@@ -234,6 +234,7 @@ def run_list_page(request: HttpRequest, filters: Query[AdminRunListFilters]):
         ),
         limit=filters.limit,
         offset=filters.offset,
+        cursor=filters.cursor,
     )
     out = page_out(page, "production_runs", run_out)
     attach_admin_money(out["production_runs"])

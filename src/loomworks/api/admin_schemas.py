@@ -24,11 +24,14 @@ from pydantic import Strict as StrictType
 from pydantic_core import PydanticCustomError
 
 from loomworks.api.schemas import (
+    CURSOR_HELP,
     CommentOut,
+    Cursor,
     DeliveryOut,
     ErrorOut,
     HistoryOut,
     Input,
+    Listing,
     Out,
     PartnerRef,
     RunOut,
@@ -46,6 +49,7 @@ from loomworks.core.limits import (
     MAX_TEXT,
     MAX_UNIT_COST,
 )
+from loomworks.core.paging import Page, page_of
 from loomworks.partners.models import MemberRole, PartnerRole, PartnerStatus
 from loomworks.production.models import RunStatus, RunType
 
@@ -183,15 +187,19 @@ class Strict(Input):
 # ---------------------------------------------------------------- paging
 
 
-class AdminPage(Schema):
+class AdminOffsetPage(Schema):
+    """Paging by offset only (a list not paged by `core.paging`)."""
+
     limit: int = Field(20, ge=1, le=100)
     offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
-class AdminListing(Out):
-    count: int
-    limit: int
-    offset: int
+class AdminPage(AdminOffsetPage):
+    cursor: Cursor | None = Field(None, description=CURSOR_HELP)
+
+
+class AdminListing(Listing):
+    pass
 
 
 # ---------------------------------------------------------------- partners
@@ -965,23 +973,24 @@ BODY_ERRORS = (400, 422)  # malformed JSON; a body that fails validation
 
 
 def paginate(queryset, page: AdminPage, key: str, serialize) -> dict:
-    """One page of `queryset` in the list envelope: `{key: [...], count, limit, offset}`."""
-    rows = queryset[page.offset : page.offset + page.limit]
-    return {
-        key: [serialize(row) for row in rows],
-        "count": queryset.count(),
-        "limit": page.limit,
-        "offset": page.offset,
-    }
+    """One page of the ordered `queryset` in the list envelope (`core.paging`)."""
+    return page_out(
+        page_of(queryset, limit=page.limit, offset=page.offset, cursor=page.cursor),
+        key,
+        serialize,
+    )
 
 
-def page_out(page, key: str, serialize) -> dict:
-    """A page of read objects the domain already paged (`selectors.Page`), in the envelope."""
+def page_out(page: Page, key: str, serialize) -> dict:
+    """A page of read objects (`core.paging.Page`) in the list envelope:
+    `{key: [...], count, total_is_estimate, limit, offset, next_cursor}`."""
     return {
         key: [serialize(item) for item in page.items],
         "count": page.count,
+        "total_is_estimate": page.total_is_estimate,
         "limit": page.limit,
         "offset": page.offset,
+        "next_cursor": page.next_cursor,
     }
 
 

@@ -18,10 +18,13 @@ from pydantic import AfterValidator, Strict, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from loomworks.api.schemas import (
+    CURSOR_HELP,
     CommentOut,
+    Cursor,
     DeliveryOut,
     DesignRef,
     Input,
+    Listing,
     Out,
     OutputOut,
     PartnerRef,
@@ -69,6 +72,7 @@ class RunListQuery(Schema):
     q: Text | None = Field(None, max_length=200)
     limit: int = Field(20, ge=1, le=MAX_PAGE)
     offset: int = Field(0, ge=0, le=MAX_OFFSET)
+    cursor: Cursor | None = Field(None, description=CURSOR_HELP)
 
 
 class TaskListQuery(Schema):
@@ -314,22 +318,16 @@ class RunDetailEnvelope(Out):
     production_run: PartnerRunDetailOut
 
 
-class RunPage(Out):
+class RunPage(Listing):
     production_runs: list[PartnerRunOut]
-    count: int
-    limit: int
-    offset: int
 
 
 class TaskEnvelope(Out):
     task: PartnerTaskOut
 
 
-class TaskPage(Out):
+class TaskPage(Listing):
     tasks: list[PartnerTaskOut]
-    count: int
-    limit: int
-    offset: int
 
 
 class SubtaskList(Out):

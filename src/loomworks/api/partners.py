@@ -94,6 +94,7 @@ def run_list(request, filters: Query[RunListQuery]):
         ),
         limit=filters.limit,
         offset=filters.offset,
+        cursor=filters.cursor,
     )
     out = page_out(page, "production_runs", partner_run_out)
     attach_partner_prices(out["production_runs"], request.partner.pk)

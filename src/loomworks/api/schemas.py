@@ -6,12 +6,12 @@ selectors, the same ones the console and the portal format.
 """
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.utils.translation import gettext as _
 from ninja import Schema
 from ninja.schema import DjangoGetter
-from pydantic import BaseModel, Field, create_model, model_validator
+from pydantic import BaseModel, Field, StringConstraints, create_model, model_validator
 
 from loomworks.production.models import RunHistory
 from loomworks.production.read_models import (
@@ -49,6 +49,30 @@ class Input(Schema):
         if not isinstance(sent, dict):
             raise ValueError(_("Send a JSON object."))
         return data
+
+
+# ---------------------------------------------------------------- lists (`core.paging`)
+
+CURSOR_HELP = (
+    "the next_cursor of the page before: reads on from there (keyset), fast at any depth; "
+    "give it instead of offset"
+)
+Cursor = Annotated[str, StringConstraints(max_length=1000, pattern=r"^[A-Za-z0-9_-]+$")]
+
+
+class Listing(Out):
+    """What every list answer carries besides its rows."""
+
+    count: int = Field(
+        description="rows in the whole list: exact up to 10,000, past that PostgreSQL's "
+        "estimate (then total_is_estimate is true)"
+    )
+    total_is_estimate: bool = False
+    limit: int
+    offset: int
+    next_cursor: str | None = Field(
+        None, description="give it as cursor for the next page; null on the last page"
+    )
 
 
 class ErrorOut(Out):

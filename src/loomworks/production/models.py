@@ -142,12 +142,19 @@ class ProductionRun(TimeStamped):
             ),
         ]
         indexes = [
-            models.Index(fields=["status", "-created_at"], name="run_status_created"),
+            # The run lists order by (created_at, id), both the same way
+            # (`selectors.ORDERINGS`); each filter's index ends with both, so a page,
+            # and the page after a keyset cursor, is read in order and stops at the limit.
+            models.Index(fields=["-created_at", "-id"], name="run_created_id_desc"),
+            models.Index(fields=["status", "-created_at", "-id"], name="run_status_created_id"),
+            models.Index(
+                fields=["status", "run_type", "-created_at", "-id"], name="run_status_type_created"
+            ),
+            models.Index(fields=["run_type", "-created_at", "-id"], name="run_type_created_id"),
+            models.Index(fields=["partner", "-created_at", "-id"], name="run_partner_created"),
             models.Index(fields=["partner", "status", "-created_at"], name="run_partner_status"),
-            models.Index(fields=["run_type", "-created_at"], name="run_type_created"),
             models.Index(fields=["design", "-created_at"], name="run_design_created"),
             models.Index(fields=["parent", "-created_at"], name="run_parent_created"),
-            models.Index(fields=["-created_at", "id"], name="run_created_id"),
             # The reminder rules' candidate sets: each scan reads only a window
             # of one of these, never the table (loomworks.reminders.rules).
             models.Index(

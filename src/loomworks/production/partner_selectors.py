@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from loomworks.catalog.models import Material
 from loomworks.core.actors import Actor
 from loomworks.core.errors import NotFound
+from loomworks.core.paging import Page, page_of
 from loomworks.partners.models import PartnerMember
 from loomworks.production.labels import history_label
 from loomworks.production.models import (
@@ -53,7 +54,6 @@ from loomworks.production.run_records import (
 )
 from loomworks.production.selectors import (
     PARTNER_COMMANDS,
-    Page,
     RunFilters,
     depends_on_ids,
     progress_by_run,
@@ -111,8 +111,8 @@ def _with_sent_at(queryset: QuerySet[ProductionRun]) -> QuerySet[ProductionRun]:
     return with_rework_flag(queryset.annotate(sent_at=Subquery(sent)))
 
 
-def partner_run_queryset(partner, filters: RunFilters) -> QuerySet[ProductionRun]:
-    """The partner's runs, newest first, filtered; turn a page into `partner_run_rows`."""
+def _partner_runs(partner, filters: RunFilters) -> QuerySet[ProductionRun]:
+    """The partner's runs, newest first, filtered (what a partner may filter on)."""
     scoped = RunFilters(
         status=filters.status,
         statuses=filters.statuses,
@@ -121,7 +121,16 @@ def partner_run_queryset(partner, filters: RunFilters) -> QuerySet[ProductionRun
         q=filters.q,
         order="-created_at",
     )
-    return _with_sent_at(run_list(scoped, base=runs_visible_to(partner))).defer("snapshot")
+    return run_list(scoped, base=runs_visible_to(partner))
+
+
+def partner_run_queryset(
+    partner, filters: RunFilters, *, matching: QuerySet[ProductionRun] | None = None
+) -> QuerySet[ProductionRun]:
+    """The partner's runs, newest first, filtered; turn a page into `partner_run_rows`.
+    `matching`: `_partner_runs` when the caller has it already, to count from."""
+    runs = _partner_runs(partner, filters) if matching is None else matching
+    return _with_sent_at(runs).defer("snapshot")
 
 
 def partner_run_rows(runs: Iterable[ProductionRun]) -> list[PartnerRun]:
@@ -145,10 +154,19 @@ def partner_run_rows(runs: Iterable[ProductionRun]) -> list[PartnerRun]:
     ]
 
 
-def partner_run_page(partner, filters: RunFilters, *, limit: int, offset: int) -> Page:
-    queryset = partner_run_queryset(partner, filters)
-    rows = partner_run_rows(queryset[offset : offset + limit])
-    return Page(items=tuple(rows), count=queryset.count(), limit=limit, offset=offset)
+def partner_run_page(
+    partner, filters: RunFilters, *, limit: int, offset: int = 0, cursor: str | None = None
+) -> Page:
+    """A page of the partner's runs (`core.paging`: capped total, keyset `cursor`)."""
+    matching = _partner_runs(partner, filters)
+    return page_of(
+        partner_run_queryset(partner, filters, matching=matching),
+        limit=limit,
+        offset=offset,
+        cursor=cursor,
+        rows=partner_run_rows,
+        count_from=matching,
+    )
 
 
 def partner_run_view(run: ProductionRun) -> PartnerRun:
@@ -183,13 +201,17 @@ def partner_media_file(partner, name: str) -> MediaFile | None:
 # ---------------------------------------------------------------- the run page
 
 
-def _related(run: ProductionRun, partner) -> RelatedRuns:
-    """Parent, siblings, dependencies and dependents: reference, role and status only."""
-    edges = list(
+def _edges_of(run: ProductionRun) -> list[tuple[str, str]]:
+    """`(run_id, depends_on_id)` of every dependency the run is in, either end."""
+    return list(
         RunDependency.objects.filter(Q(run_id=run.pk) | Q(depends_on_id=run.pk)).values_list(
             "run_id", "depends_on_id"
         )
     )
+
+
+def _related(run: ProductionRun, partner, edges: list[tuple[str, str]]) -> RelatedRuns:
+    """Parent, siblings, dependencies and dependents: reference, role and status only."""
     depends_on = [target for source, target in edges if source == run.pk]
     dependents = [source for source, target in edges if target == run.pk]
     condition = Q(pk__in=[*depends_on, *dependents, run.rework_of_id or ""]) | Q(
@@ -254,10 +276,11 @@ def partner_run_detail(partner, run_id: str) -> PartnerRunDetail:
     if run is None:
         raise NotFound()
     progress = progress_by_run([run.pk])[run.pk]
+    edges = _edges_of(run)
     view = _partner_run(
         run,
         progress=progress,
-        depends_on=depends_on_ids([run.pk])[run.pk],
+        depends_on=tuple(target for source, target in edges if source == run.pk),
         output=output_facts([run], has_parts={})[run.pk],
         sent_at=run.sent_at,
     )
@@ -287,7 +310,7 @@ def partner_run_detail(partner, run_id: str) -> PartnerRunDetail:
         snapshot=run.snapshot or {},
         tasks=tuple(task_views(tasks, runs={run.pk: run_ref(run)})),
         media=tuple(m for m in files if m.run_id == run.pk),
-        related=_related(run, partner),
+        related=_related(run, partner, edges),
         actions=tuple(action for action in PARTNER_COMMANDS if action in allowed),
     )
 
@@ -453,9 +476,14 @@ def partner_task_rows(partner, tasks: Iterable[Task]) -> list[TaskView]:
 def partner_task_page(
     partner, *, status: str | None, run_id: str | None, limit: int, offset: int
 ) -> Page:
-    queryset = assigned_tasks(partner, status=status, run_id=run_id)
-    rows = partner_task_rows(partner, queryset[offset : offset + limit])
-    return Page(items=tuple(rows), count=queryset.count(), limit=limit, offset=offset)
+    """A page of the partner's tasks, by offset (their order starts with the run's date,
+    a column of another table: no keyset cursor), with the capped total."""
+    return page_of(
+        assigned_tasks(partner, status=status, run_id=run_id),
+        limit=limit,
+        offset=offset,
+        rows=lambda tasks: partner_task_rows(partner, tasks),
+    )
 
 
 def assigned_task(partner, task_id: str) -> Task:

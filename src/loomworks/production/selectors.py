@@ -33,6 +33,7 @@ from loomworks.catalog.models import Design
 from loomworks.core.actors import Actor
 from loomworks.core.errors import NotFound
 from loomworks.core.models import AuditEntry
+from loomworks.core.paging import Page, page_of
 from loomworks.partners.models import Partner, PartnerStatus
 from loomworks.production.labels import DECLINE_REASONS
 from loomworks.production.models import (
@@ -321,16 +322,6 @@ def run_list(
     return queryset.select_related("design", "partner").order_by(*ordering)
 
 
-@dataclass(frozen=True)
-class Page:
-    """One page of read objects and how many rows the whole list holds."""
-
-    items: tuple = ()
-    count: int = 0
-    limit: int = 20
-    offset: int = 0
-
-
 # ---------------------------------------------------------------- the admin's runs
 
 
@@ -415,9 +406,13 @@ def _with_parts_flag(queryset: QuerySet[ProductionRun]) -> QuerySet[ProductionRu
     )
 
 
-def admin_run_queryset(filters: RunFilters) -> QuerySet[ProductionRun]:
-    """The admin's runs matching `filters`, ready for `admin_run_rows` (page them first)."""
-    return _with_parts_flag(run_list(filters))
+def admin_run_queryset(
+    filters: RunFilters, *, matching: QuerySet[ProductionRun] | None = None
+) -> QuerySet[ProductionRun]:
+    """The admin's runs matching `filters`, ready for `admin_run_rows` (page them first).
+    `matching`: `run_list(filters)` when the caller has it already (a search looks up
+    designs and partners once), to count from."""
+    return _with_parts_flag(run_list(filters) if matching is None else matching)
 
 
 def admin_run_rows(runs: Iterable[ProductionRun]) -> list[AdminRun]:
@@ -442,10 +437,19 @@ def admin_run_rows(runs: Iterable[ProductionRun]) -> list[AdminRun]:
     ]
 
 
-def admin_run_page(filters: RunFilters, *, limit: int, offset: int) -> Page:
-    queryset = admin_run_queryset(filters)
-    rows = admin_run_rows(queryset[offset : offset + limit])
-    return Page(items=tuple(rows), count=queryset.count(), limit=limit, offset=offset)
+def admin_run_page(
+    filters: RunFilters, *, limit: int, offset: int = 0, cursor: str | None = None
+) -> Page:
+    """A page of the admin's runs (`core.paging`: capped total, keyset `cursor`)."""
+    matching = run_list(filters)
+    return page_of(
+        admin_run_queryset(filters, matching=matching),
+        limit=limit,
+        offset=offset,
+        cursor=cursor,
+        rows=admin_run_rows,
+        count_from=matching,
+    )
 
 
 def admin_runs_by_id(run_ids: Iterable[str]) -> dict[str, AdminRun]:
@@ -499,6 +503,7 @@ def admin_run_detail(run_id: str) -> AdminRunDetail:
     )
     waits_for = [target for source, target in edges if source == run.pk]
     dependent_ids = [source for source, target in edges if target == run.pk]
+    # Ids, not subqueries: an OR of `IN (SELECT …)` makes PostgreSQL read every run.
     around_condition = Q(
         pk__in=[*waits_for, *dependent_ids, run.parent_id or "", run.rework_of_id or ""]
     ) | Q(parent_id=run.pk)

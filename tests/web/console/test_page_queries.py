@@ -135,10 +135,8 @@ def test_a_dashboard_list_past_the_cap_says_about_how_many(console, make_run, mo
 
 
 @pytest.mark.postgres_only
-def test_a_runs_list_past_the_cap_says_about_how_many(console, make_run, monkeypatch):
-    from loomworks.core import counting
-
-    monkeypatch.setattr(counting, "COUNT_CAP", 3)
+def test_a_runs_list_past_the_cap_says_about_how_many(console, make_run, settings):
+    settings.LIST_COUNT_CAP = 3
     for _ in range(5):
         make_run("pending_review")
     response = console.get("/admin/production-runs/")

@@ -13,9 +13,9 @@ from django.db.models.functions import Coalesce
 from django.utils.dateparse import parse_date, parse_datetime
 
 from loomworks.catalog.models import Design, DesignStatus, Priority
-from loomworks.core.counting import Total, capped_count
 from loomworks.core.formatting import amount_text
 from loomworks.core.limits import swatch
+from loomworks.core.paging import Total, capped_count
 from loomworks.partners.models import Partner, PartnerMember, PartnerRole
 from loomworks.production.models import (
     TERMINAL_STATUSES,

@@ -20,6 +20,7 @@ from django_htmx.http import push_url
 
 from loomworks.catalog.models import Design
 from loomworks.core.errors import Conflict, InvalidInput, NotFound, TransitionNotAllowed
+from loomworks.core.paging import CappedPaginator
 from loomworks.money import selectors as money_selectors
 from loomworks.money import services as money_services
 from loomworks.money.models import CostingPolicy
@@ -48,7 +49,7 @@ from loomworks.production.selectors import (
     reassign_candidates,
     templates_sent_before,
 )
-from loomworks.production.selectors import run_list as matching_runs
+from loomworks.production.selectors import run_list as runs_matching
 from loomworks.production.size_matrix import axes
 from loomworks.production.workshop_load import open_load_by_partner
 from loomworks.web.console import selectors
@@ -81,7 +82,6 @@ from loomworks.web.console.views.common import (
 )
 from loomworks.web.job_sheet import sheet_context
 from loomworks.web.matrix import MatrixInput, matrix_table
-from loomworks.web.paging import EstimatingPaginator
 from loomworks.work.models import Task, TaskTemplate
 
 RUNS_PER_PAGE = 20
@@ -169,8 +169,10 @@ def run_list(request):
             return redirect(canonical)
 
     filters = form.filters()
-    page = EstimatingPaginator(
-        admin_run_queryset(filters), RUNS_PER_PAGE, counted=matching_runs(filters)
+    # The total is exact up to the cap, then estimated (`page.paginator.total_is_estimate`).
+    matching = runs_matching(filters)
+    page = CappedPaginator(
+        admin_run_queryset(filters, matching=matching), RUNS_PER_PAGE, count_from=matching
     ).get_page(page_number)
     rows = admin_run_rows(page.object_list)
 
