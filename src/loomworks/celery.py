@@ -9,7 +9,7 @@ and a worker always agree on the broker and the queue.
 import os
 
 from celery import Celery
-from celery.signals import setup_logging
+from celery.signals import setup_logging, task_postrun, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "loomworks.settings")
 
@@ -25,6 +25,26 @@ def keep_our_logging(**kwargs) -> None:
     With a receiver on this signal Celery installs no handlers of its own, so a
     line is written once, in our format.
     """
+
+
+@task_prerun.connect
+@task_postrun.connect
+def keep_or_close_database_connections(sender=None, **kwargs) -> None:
+    """Each task sees the database as a web request does: Django's own rule, not Celery's.
+
+    Celery's Django fix-up would close the connection around every task (it
+    closes only once per `CELERY_DB_REUSE_MAX` tasks, see settings). Here
+    `close_old_connections()` closes a connection that is past `CONN_MAX_AGE`
+    (at once when it is 0), broken, or left mid-transaction, and arms the health
+    check (`CONN_HEALTH_CHECKS`), so a connection the server dropped while the
+    worker waited is replaced before the task's first query instead of failing it.
+    A task run eagerly shares its caller's connection and is left alone.
+    """
+    if sender is not None and getattr(sender.request, "is_eager", False):
+        return
+    from django.db import close_old_connections
+
+    close_old_connections()
 
 
 def beat_schedule() -> dict:
