@@ -9,7 +9,7 @@ and a worker always agree on the broker and the queue.
 import os
 
 from celery import Celery
-from celery.signals import setup_logging, task_postrun, task_prerun
+from celery.signals import setup_logging, task_postrun, task_prerun, worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "loomworks.settings")
 
@@ -45,6 +45,24 @@ def keep_or_close_database_connections(sender=None, **kwargs) -> None:
     from django.db import close_old_connections
 
     close_old_connections()
+
+
+@worker_init.connect
+def commit_deliveries_without_waiting_for_the_disk(**kwargs) -> None:
+    """Every connection a worker opens commits without waiting for the fsync.
+
+    Connected when a worker starts (its pool processes inherit it), never in a
+    web process that imports this app to send messages. See
+    `events.bus.commit_without_waiting_for_the_disk` for why that is safe.
+    """
+    from django.db.backends.signals import connection_created
+
+    from loomworks.events.bus import commit_without_waiting_for_the_disk
+
+    def on_connect(sender, connection, **kwargs) -> None:
+        commit_without_waiting_for_the_disk(connection)
+
+    connection_created.connect(on_connect, weak=False, dispatch_uid="loomworks-async-commit")
 
 
 def beat_schedule() -> dict:

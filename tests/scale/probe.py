@@ -52,12 +52,13 @@ CONNECTION_KIND = "scale_probe_connection"
 
 @subscriber(CONNECTION_EVENT, name="tests.scale.probe_connection")
 def record_database_session(event: Event) -> None:
-    """Note which PostgreSQL session (backend pid) the worker ran this delivery on."""
+    """Note which PostgreSQL session (backend pid) the worker ran this delivery on, and
+    whether its commits wait for the disk: "<pid> <synchronous_commit>"."""
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        backend = cursor.fetchone()[0]
+        cursor.execute("SELECT pg_backend_pid(), current_setting('synchronous_commit')")
+        backend = " ".join(str(value) for value in cursor.fetchone())
     run = ProductionRun.objects.get(pk=event.payload["run_id"])
     RunHistory.objects.create(
         run=run,

@@ -26,7 +26,9 @@ def _session_of_one_delivery(run) -> int:
     delivery.refresh_from_db()
     assert delivery.attempts == 1, delivery.last_error  # never failed on a dead connection
     notes = RunHistory.objects.filter(run=run, kind=CONNECTION_KIND).order_by("-id")
-    return int(notes.values_list("note", flat=True).first())
+    backend, synchronous_commit = notes.values_list("note", flat=True).first().split()
+    assert synchronous_commit == "off"  # a worker's commits do not wait for the disk
+    return int(backend)
 
 
 def _backend_alive(pid: int) -> bool:

@@ -56,6 +56,7 @@ def _loop() -> None:
         _wake.clear()
         try:
             close_old_connections()
+            bus.commit_without_waiting_for_the_disk(connection)
             while not _stop.is_set():
                 ids = bus.due_delivery_ids(limit=100)
                 if not ids:
