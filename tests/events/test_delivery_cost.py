@@ -1,6 +1,7 @@
 """What the outbox costs when partners finish tasks: deliveries made, and the queries
 and transactions each delivery takes (the issue-20 figures; run with -s to see them)."""
 
+import re
 from collections import Counter
 
 import pytest
@@ -56,6 +57,15 @@ class Transactions:
         del connection.commit, connection.rollback
 
 
+def _breakdown(queries) -> str:
+    """The statements by kind and table, most frequent first (what to cut next)."""
+    kinds: Counter = Counter()
+    for query in queries.captured_queries:
+        found = re.match(r'(\w+)\b.*?(?:FROM|INTO|UPDATE)\s+"(\w+)"', query["sql"], re.S)
+        kinds[" ".join(found.groups()) if found else query["sql"].split()[0]] += 1
+    return "\n".join(f"{count:>5} {kind}" for kind, count in kinds.most_common())
+
+
 @pytest.fixture
 def runs(make_run, workshop):
     """Runs in progress with three tasks of two checklist items each, the outbox quiet."""
@@ -106,20 +116,17 @@ def test_what_one_delivery_costs(runs, workshop):
                     "subscriber", flat=True
                 )
             )
-    if __import__("os").environ.get("PE_DUMP"):
-        import sys; sys.path.insert(0, "/tmp"); __import__("pe_dump").dump(queries)
     # The polling above (one SELECT per round, one transaction each) is not the deliveries'.
     rounds = 1 + sum(1 for q in queries.captured_queries if 'FROM "events_delivery"' in q["sql"]
                      and "ORDER BY" in q["sql"])  # fmt: skip
     per_delivery = (len(queries) - rounds) / worked
     transactions_per_delivery = (transactions.count - rounds) / worked
+    print(_breakdown(queries))
     print(
         f"\n{worked} deliveries for {len(runs)} runs: {per_delivery:.1f} queries and "
         f"{transactions_per_delivery:.1f} transactions each; by subscriber: "
         + ", ".join(f"{name.rsplit('.', 1)[-1]} {n}" for name, n in by_subscriber.most_common())
     )
-    assert all(
-        ProductionRun.objects.get(pk=run.pk).status == RunStatus.COMPLETED for run in runs
-    )
+    assert all(ProductionRun.objects.get(pk=run.pk).status == RunStatus.COMPLETED for run in runs)
     assert per_delivery <= 99
     assert transactions_per_delivery <= 99

@@ -4,7 +4,7 @@
 caller's transaction. After commit, the configured backend is told about the
 new deliveries through the notifier that `EventsConfig.ready()` installs
 (`backends.notify`): the in-process dispatcher thread wakes up, or Celery
-receives one message per delivery. The bus itself imports neither, so the
+receives one message per committed transaction with all its deliveries. The bus itself imports neither, so the
 workers can import the bus. Either way `run_delivery()` does the work:
 
 1. claim the delivery with a lease (a compare-and-set UPDATE, so two workers
@@ -67,8 +67,7 @@ def publish(name: str, payload: dict, *, aggregate_type: str = "", aggregate_id:
         deliveries = Delivery.objects.bulk_create(
             [Delivery(event=event, subscriber=listener.name) for listener in listeners]
         )
-        ids = [delivery.pk for delivery in deliveries]
-        transaction.on_commit(lambda: _backend_notify(ids))
+        _notify_after_commit([delivery.pk for delivery in deliveries])
     return event
 
 
@@ -106,10 +105,33 @@ def publish_many(
             if listener.wants(event.name, event.payload)
         ]
     )
-    delivery_ids = [delivery.pk for delivery in deliveries]
-    if delivery_ids:
-        transaction.on_commit(lambda: _backend_notify(delivery_ids))
+    if deliveries:
+        _notify_after_commit([delivery.pk for delivery in deliveries])
     return rows
+
+
+_PENDING = "loomworks_new_delivery_ids"
+
+
+def _notify_after_commit(delivery_ids: list[int]) -> None:
+    """Gather the transaction's new deliveries; the backend hears of them once, after commit.
+
+    Each publish registers a callback (so a savepoint rolled back with its own
+    callback loses none of the others); the first to run hands on everything
+    gathered on this connection and the rest find nothing left: one Celery
+    message per transaction. Ids of deliveries rolled back with a savepoint
+    or a transaction may travel in a later message: their claim finds no row
+    and they are skipped.
+    """
+    connection = transaction.get_connection()
+    connection.__dict__.setdefault(_PENDING, []).extend(delivery_ids)
+    transaction.on_commit(lambda: _hand_on_pending(connection))
+
+
+def _hand_on_pending(connection) -> None:
+    delivery_ids = connection.__dict__.pop(_PENDING, None)
+    if delivery_ids:
+        _backend_notify(delivery_ids)
 
 
 def _backend_notify(delivery_ids: list[int]) -> None:
