@@ -129,6 +129,13 @@ def main(argv=None) -> int:
                     {"size": label, "kind": "memory", "case": f"{workers} worker(s)",
                      "value": round(r.worker_peak_mib), "unit": "MiB peak RSS per process"},
                 ]  # fmt: skip
+            from benchmarks import load  # its last summary, quoted (make load is run apart)
+
+            if last_load := load.latest_summary():
+                print("  " + load.summary_line(last_load), flush=True)
+                rows.append({"size": label, "kind": "throughput", "case": "last make load",
+                             "what": load.summary_line(last_load),
+                             "value": last_load["requests_per_s"], "unit": "requests/s"})  # fmt: skip
         print(f"({label} took {time.monotonic() - started:.0f}s)", flush=True)
         with out.open("w", newline="") as handle:  # rewritten after each size: partial is kept
             writer = csv.DictWriter(handle, FIELDS)
