@@ -53,11 +53,11 @@ def commit_deliveries_without_waiting_for_the_disk(**kwargs) -> None:
 
     Connected when a worker starts (its pool processes inherit it), never in a
     web process that imports this app to send messages. See
-    `events.bus.commit_without_waiting_for_the_disk` for why that is safe.
+    `core.database.commit_without_waiting_for_the_disk` for why that is safe.
     """
     from django.db.backends.signals import connection_created
 
-    from loomworks.events.bus import commit_without_waiting_for_the_disk
+    from loomworks.core.database import commit_without_waiting_for_the_disk
 
     def on_connect(sender, connection, **kwargs) -> None:
         commit_without_waiting_for_the_disk(connection)

@@ -305,7 +305,7 @@ EVENTS_POLL_SECONDS = float(os.environ.get("EVENTS_POLL_SECONDS", "5"))
 # Workers' and the dispatcher's commits do not wait for the disk (PostgreSQL's
 # synchronous_commit=off on their connections only): a crash of PostgreSQL can
 # lose their last instant of work, which the outbox then does again (see
-# events.bus.commit_without_waiting_for_the_disk). 0: every commit waits.
+# core.database.commit_without_waiting_for_the_disk). 0: every commit waits.
 EVENTS_ASYNC_COMMIT = os.environ.get("EVENTS_ASYNC_COMMIT", "1") != "0"
 
 # Celery (EVENTS_BACKEND=celery). A delivery is acknowledged only after its
