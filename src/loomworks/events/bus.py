@@ -4,13 +4,14 @@
 caller's transaction. After commit, the configured backend is told about the
 new deliveries through the notifier that `EventsConfig.ready()` installs
 (`backends.notify`): the in-process dispatcher thread wakes up, or Celery
-receives one message per committed transaction with all its deliveries. The bus itself imports neither, so the
-workers can import the bus. Either way `run_delivery()` does the work:
+receives one message per committed transaction with all its deliveries. The
+bus itself imports neither, so the workers can import the bus. Either way
+`run_delivery()` does the work:
 
 1. claim the delivery with a lease (a compare-and-set UPDATE, so two workers
    never run it at once, on SQLite and PostgreSQL alike);
-2. in one transaction, mark it done and run the handler, so its effects and
-   the done flag commit together (a crash in between leaves neither); a
+2. in one transaction, read it, mark it done and run the handler, so its
+   effects and the done flag commit together (a crash in between leaves neither); a
    handler registered with `atomic=False` (it waits on a mail server) runs
    outside any transaction instead and the delivery is marked done after it
    returned, so a crash in between runs it again;

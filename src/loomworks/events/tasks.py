@@ -1,10 +1,10 @@
 """Celery tasks: deliver outbox deliveries; sweep for deliveries that need sending again.
 
-A committed transaction's deliveries travel in one message (`deliver_many`); the
-sweep re-sends one delivery a message (`deliver`). Both are acknowledged late and rejected (so re-queued) when its worker
-process dies, and `run_delivery` claims a lease before running the handler, so
-a message that arrives twice, or while another worker holds the lease, is a
-quiet "skipped".
+A committed transaction's deliveries travel in one message (`deliver_many`);
+the sweep re-sends one delivery a message (`deliver`). Both are acknowledged
+late and rejected (so re-queued) when their worker process dies, and
+`run_delivery` claims a lease before running the handler, so a message that
+arrives twice, or while another worker holds the lease, is a quiet "skipped".
 
 Messages can still go missing for good: the web process could not reach the
 broker when it committed, the broker lost its data, or the whole worker was
