@@ -128,5 +128,8 @@ def test_what_one_delivery_costs(runs, workshop):
         + ", ".join(f"{name.rsplit('.', 1)[-1]} {n}" for name, n in by_subscriber.most_common())
     )
     assert all(ProductionRun.objects.get(pk=run.pk).status == RunStatus.COMPLETED for run in runs)
-    assert per_delivery <= 99
-    assert transactions_per_delivery <= 99
+    # Measured 16.6 queries (BEGIN/COMMIT and savepoints included on PostgreSQL) and
+    # 2.6 transactions on PostgreSQL (3.3 before a delivery's read joined its handler's
+    # transaction); SQLite counts its implicit statements as transactions too.
+    assert per_delivery <= 18
+    assert transactions_per_delivery <= (3 if connection.vendor == "postgresql" else 4)
