@@ -115,18 +115,38 @@ def main(argv=None) -> int:
                      "value": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
                      "unit": "MiB peak RSS"})  # fmt: skip
         if not args.no_throughput:
-            print("Throughput (task completions → run completions):", flush=True)
+            print("Throughput (task completions → run completions), beside bare Celery "
+                  "no-op tasks on the same workers:", flush=True)  # fmt: skip
             for workers in (1, 2):
+                anchor = throughput.measure_noop(
+                    workers=workers, tasks=int(os.environ.get("BENCH_NOOP_TASKS", "2000"))
+                )
                 r = throughput.measure(workers=workers, runs=args.throughput_runs)
+                share = 100 * r.deliveries_per_s / anchor.tasks_per_s
+                print(f"  {workers} worker(s): deliveries/s = {share:.1f} % of no-op tasks/s",
+                      flush=True)  # fmt: skip
                 rows += [
+                    {"size": label, "kind": "throughput", "case": f"{workers} worker(s)",
+                     "what": f"{anchor.tasks} bare Celery tasks",
+                     "value": round(anchor.tasks_per_s, 1), "unit": "no-op tasks/s"},
                     {"size": label, "kind": "throughput", "case": f"{workers} worker(s)",
                      "what": f"{r.deliveries} deliveries, {r.completed_runs} runs",
                      "value": round(r.deliveries_per_s, 1), "unit": "deliveries/s"},
+                    {"size": label, "kind": "throughput", "case": f"{workers} worker(s)",
+                     "what": "deliveries/s ÷ no-op tasks/s",
+                     "value": round(share, 1), "unit": "% of no-op"},
                     {"size": label, "kind": "throughput", "case": f"{workers} worker(s)",
                      "value": round(r.runs_per_s, 2), "unit": "run completions/s"},
                     {"size": label, "kind": "memory", "case": f"{workers} worker(s)",
                      "value": round(r.worker_peak_mib), "unit": "MiB peak RSS per process"},
                 ]  # fmt: skip
+            from benchmarks import load  # its last summary, quoted (make load is run apart)
+
+            if last_load := load.latest_summary():
+                print("  " + load.summary_line(last_load), flush=True)
+                rows.append({"size": label, "kind": "throughput", "case": "last make load",
+                             "what": load.summary_line(last_load),
+                             "value": last_load["requests_per_s"], "unit": "requests/s"})  # fmt: skip
         print(f"({label} took {time.monotonic() - started:.0f}s)", flush=True)
         with out.open("w", newline="") as handle:  # rewritten after each size: partial is kept
             writer = csv.DictWriter(handle, FIELDS)

@@ -18,8 +18,10 @@ It reports requests/s, p50/p95/p99 per kind of request and the 5xx count.
 Then it waits for the workers to drain the outbox and checks every run whose
 tasks it touched: a run whose tasks are all done is completed exactly once
 (one `complete` history row and one `production_run.completed` event), and
-no run was completed twice. Exit status 1 if any check fails or any 5xx was
-seen. The request loop is bounded by `--seconds` and only talks to 127.0.0.1.
+no run was completed twice. Last, one summary line (requests/s, p95, 5xx, lost
+and doubled completions, and which of issue 20's targets are met), also
+written to benchmarks/results/load-<time>.json, which `make bench` quotes.
+Exit status 1 if any check fails or any 5xx was seen. The request loop is bounded by `--seconds` and only talks to 127.0.0.1.
 """
 
 import argparse
@@ -36,6 +38,7 @@ import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from benchmarks import settings as bench
@@ -286,6 +289,46 @@ def _percentile(samples: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
+# issue 20's targets for `make load` (50 users, 2 min, gunicorn -w 4 + 2 workers, 1M runs)
+TARGET_REQUESTS_PER_S = 60
+TARGET_P95_MS = 1000
+RESULTS = ROOT / "benchmarks" / "results"
+
+
+def summary_line(summary: dict) -> str:
+    """One line to quote: the figures and whether each target is met."""
+    checks = [
+        (summary["requests_per_s"] >= TARGET_REQUESTS_PER_S, f"≥ {TARGET_REQUESTS_PER_S} req/s"),
+        ((summary["p95_ms"] or 0) <= TARGET_P95_MS, f"p95 ≤ {TARGET_P95_MS} ms"),
+        (summary["server_errors"] == 0, "0 5xx"),
+        (summary["lost"] == 0 and summary["doubled"] == 0, "0 lost or doubled"),
+    ]
+    missed = [label for met, label in checks if not met]
+    return (
+        f"Load ({summary['at']}, {summary['users']} users, {summary['seconds']}s, "
+        f"gunicorn -w {summary['web_workers']} + {summary['workers']} workers): "
+        f"{summary['requests_per_s']} requests/s, p95 {summary['p95_ms']} ms, "
+        f"{summary['server_errors']} 5xx, {summary['completed_once']} of "
+        f"{summary['runs_done']} finished runs completed exactly once, lost {summary['lost']}, "
+        f"doubled {summary['doubled']}; targets: "
+        + ("all met" if not missed else "missed " + ", ".join(missed))
+    )
+
+
+def _write_summary(summary: dict) -> Path:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"load-{datetime.now():%Y%m%d-%H%M%S}.json"
+    path.write_text(json.dumps(summary, indent=2) + "\n")
+    print(f"Summary: {path.relative_to(ROOT)}")
+    return path
+
+
+def latest_summary() -> dict | None:
+    """The last `make load` summary written on this machine (for `make bench` to quote)."""
+    found = sorted(RESULTS.glob("load-*.json"))
+    return json.loads(found[-1].read_text()) if found else None
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=50)
@@ -400,6 +443,25 @@ def main(argv=None) -> int:
               f"doubled: {len(result['doubled'])} {result['doubled'][:10]}; "
               f"pending deliveries: {pending.count()}, dead: {dead}")  # fmt: skip
         ok = not server_errors and not result["lost"] and not result["doubled"] and not dead
+        summary = {
+            "at": f"{datetime.now():%Y-%m-%d %H:%M}",
+            "users": args.users,
+            "seconds": round(elapsed),
+            "web_workers": args.web_workers,
+            "workers": args.workers,
+            "requests": total,
+            "requests_per_s": round(total / elapsed, 1),
+            "p50_ms": round(statistics.median(everything), 1) if everything else None,
+            "p95_ms": round(_percentile(everything, 0.95), 1) if everything else None,
+            "server_errors": server_errors,
+            "runs_done": result["all_done"],
+            "completed_once": result["completed_once"],
+            "lost": len(result["lost"]),
+            "doubled": len(result["doubled"]),
+            "dead_deliveries": dead,
+        }
+        print("\n" + summary_line(summary))
+        _write_summary(summary)
         print("OK" if ok else "FAILED")
         return 0 if ok else 1
     finally:

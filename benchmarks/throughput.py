@@ -8,7 +8,13 @@ completed and every delivery of the batch is done. Throughput is counted
 between the first and the last delivery finished, so worker start-up is
 left out; the workers' peak memory is read from /proc.
 
-    python -m benchmarks.throughput --workers 1 --runs 200
+Its anchor (`measure_noop`): N messages of a task that does nothing
+(`benchmarks.noop`) queued the same way, then worked by M workers started the
+same way; counted from the first message taken to the last acknowledged. The
+deliveries' rate is then given as a share of that rate, measured minutes
+apart on the same busy or quiet machine.
+
+    python -m benchmarks.throughput --workers 1 --runs 200 [--noop 2000]
 """
 
 import argparse
@@ -40,13 +46,22 @@ class Throughput:
     workers_total_mib: float  # all worker processes together, at their peaks
 
 
-def _empty_broker() -> None:
+@dataclass
+class NoopThroughput:
+    workers: int
+    tasks: int
+    seconds: float
+    tasks_per_s: float
+
+
+def _empty_broker():
     import redis
 
     client = redis.Redis.from_url(bench.redis_url())
     if (client.connection_pool.connection_kwargs.get("db") or 0) == 0:
         raise SystemExit("BENCH_REDIS_URL must name a Redis database other than 0 (it is emptied).")
     client.flushdb()
+    return client
 
 
 def _group_peaks(pgid: int) -> list[float]:
@@ -67,7 +82,12 @@ def _group_peaks(pgid: int) -> list[float]:
 
 
 def _start_workers(count: int, log_dir: Path) -> list[subprocess.Popen]:
-    env = {**os.environ, **bench.bench_environ(), "PYTHONPATH": str(ROOT / "src")}
+    env = {
+        **os.environ,
+        **bench.bench_environ(),
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
+        "CELERY_IMPORTS": "benchmarks.noop",
+    }
     workers = []
     for n in range(count):
         log = (log_dir / f"worker-{n + 1}.log").open("wb")
@@ -190,15 +210,74 @@ def measure(*, workers: int, runs: int, progress=print, timeout: float = 600) ->
     return result
 
 
+def measure_noop(
+    *, workers: int, tasks: int = 2000, progress=print, timeout: float = 300
+) -> NoopThroughput:
+    """Bare Celery: `tasks` no-op messages worked by `workers` processes (see the module doc)."""
+    from django.conf import settings
+
+    from benchmarks.noop import noop
+
+    client = _empty_broker()
+    queue = settings.CELERY_TASK_DEFAULT_QUEUE
+    with noop.app.producer_or_acquire() as producer:
+        for _ in range(tasks):
+            noop.apply_async(producer=producer)
+    queued = client.llen(queue)
+    if queued != tasks:
+        raise SystemExit(f"{queued} no-op messages in Redis queue {queue!r}, expected {tasks}")
+    log_dir = ROOT / "var" / "bench-logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    processes = _start_workers(workers, log_dir)
+    try:
+        deadline = time.monotonic() + timeout
+        first = None
+        while True:
+            waiting = client.llen(queue)
+            now = time.monotonic()
+            if first is None and waiting < tasks:
+                first = now  # the first message was taken
+            # Late acknowledgement: a message taken stays in "unacked" until it is done.
+            if first is not None and not waiting and not client.hlen("unacked"):
+                last = now
+                break
+            for process in processes:
+                if process.poll() is not None:
+                    raise SystemExit(f"A worker exited; see {log_dir}")
+            if now > deadline:
+                raise SystemExit(f"Timed out: {waiting} no-op messages still queued")
+            time.sleep(0.005 if first is not None else 0.05)
+    finally:
+        _stop(processes)
+    seconds = max(last - first, 1e-3)
+    result = NoopThroughput(
+        workers=workers, tasks=tasks, seconds=seconds, tasks_per_s=tasks / seconds
+    )
+    progress(
+        f"  {workers} worker(s): {tasks} no-op tasks in {seconds:.2f}s "
+        f"→ {result.tasks_per_s:.0f} tasks/s (bare Celery)"
+    )
+    return result
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Run-completion throughput on Celery workers.")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument(
+        "--noop", type=int, default=0, help="also measure this many bare no-op tasks first"
+    )
     args = parser.parse_args(argv)
     bench.setup()
     if urlsplit(bench.redis_url()).scheme not in ("redis", "rediss"):
         raise SystemExit("BENCH_REDIS_URL must be a redis:// URL")
-    measure(workers=args.workers, runs=args.runs)
+    anchor = measure_noop(workers=args.workers, tasks=args.noop) if args.noop else None
+    result = measure(workers=args.workers, runs=args.runs)
+    if anchor:
+        print(
+            f"  deliveries/s = {100 * result.deliveries_per_s / anchor.tasks_per_s:.1f} % "
+            f"of no-op tasks/s with {args.workers} worker(s)"
+        )
     return 0
 
 

@@ -144,7 +144,15 @@ TEMPLATES = [
 
 
 def _database(url: str) -> dict:
-    config = dj_database_url.parse(url, conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")))
+    # A kept connection (CONN_MAX_AGE > 0, in web processes and Celery workers alike) is
+    # checked with a cheap query before its first use in each request or task, so one
+    # the server dropped (a restart, pg_terminate_backend, an idle timeout) is replaced
+    # instead of failing that request or delivery. CONN_HEALTH_CHECKS=0 turns it off.
+    config = dj_database_url.parse(
+        url,
+        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
+        conn_health_checks=os.environ.get("CONN_HEALTH_CHECKS", "1") != "0",
+    )
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets readers work beside the one writer; IMMEDIATE takes the write
         # lock at BEGIN so two writers queue instead of failing on upgrade.
@@ -302,6 +310,11 @@ EVENTS_MAX_ATTEMPTS = int(os.environ.get("EVENTS_MAX_ATTEMPTS", "6"))
 EVENTS_LEASE_SECONDS = int(os.environ.get("EVENTS_LEASE_SECONDS", "120"))
 EVENTS_RETRY_BASE_SECONDS = float(os.environ.get("EVENTS_RETRY_BASE_SECONDS", "5"))
 EVENTS_POLL_SECONDS = float(os.environ.get("EVENTS_POLL_SECONDS", "5"))
+# Workers' and the dispatcher's commits do not wait for the disk (PostgreSQL's
+# synchronous_commit=off on their connections only): a crash of PostgreSQL can
+# lose their last instant of work, which the outbox then does again (see
+# core.database.commit_without_waiting_for_the_disk). 0: every commit waits.
+EVENTS_ASYNC_COMMIT = os.environ.get("EVENTS_ASYNC_COMMIT", "1") != "0"
 
 # Celery (EVENTS_BACKEND=celery). A delivery is acknowledged only after its
 # handler returned, and re-queued if the worker process dies under it; each
@@ -340,6 +353,13 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_max": 0.5,
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Celery's Django fix-up closes the database connection around every task, so a
+# worker would pay a new PostgreSQL connection per delivery whatever CONN_MAX_AGE
+# says. With DB_REUSE_MAX it closes only once per that many tasks; between them
+# loomworks.celery applies Django's own rule (CONN_MAX_AGE, CONN_HEALTH_CHECKS)
+# before and after each task, as a web request does. With CONN_MAX_AGE=0 that
+# still closes the connection after every task.
+CELERY_DB_REUSE_MAX = int(os.environ.get("CELERY_DB_REUSE_MAX", "10000"))
 # Extra modules a worker imports at start, e.g. a deployment's own subscribers
 # (the scale tests use it for a subscriber that exists only in their workers).
 CELERY_IMPORTS = env_list("CELERY_IMPORTS")

@@ -161,13 +161,17 @@ def test_two_deliveries_that_both_see_every_task_done_complete_the_run_once(
     rounds = []
     for run in runs:
         task_ids = [t.pk for t in tasks_of(run, top_level=True)]
-        deliveries = list(
-            Delivery.objects.filter(
-                event__name="task.completed",
-                event__aggregate_id__in=task_ids,
-                subscriber__endswith="complete_run_when_its_tasks_are_done",
-            ).values_list("pk", flat=True)
+        checks = Delivery.objects.filter(
+            event__name="task.completed",
+            event__aggregate_id__in=task_ids,
+            subscriber__endswith="complete_run_when_its_tasks_are_done",
         )
+        # Only the last task asks for the check now; a second one (an event recorded
+        # before that filter, or a check a redo made useful again) is made by hand.
+        (check,) = checks
+        first_event = Event.objects.get(name="task.completed", aggregate_id=task_ids[0])
+        Delivery.objects.create(event=first_event, subscriber=check.subscriber)
+        deliveries = list(checks.values_list("pk", flat=True))
         assert len(deliveries) == 2
         rounds.append(tuple(lambda pk=pk: run_delivery(pk) for pk in deliveries))
     outcomes = in_lockstep(rounds)

@@ -43,3 +43,28 @@ def record_probe(event: Event) -> None:
     deadline = time.monotonic() + 60
     while not Path(directory, "released").exists() and time.monotonic() < deadline:
         time.sleep(0.05)
+
+
+CONNECTION_EVENT = "scale_probe.connection"
+declare(CONNECTION_EVENT)
+CONNECTION_KIND = "scale_probe_connection"
+
+
+@subscriber(CONNECTION_EVENT, name="tests.scale.probe_connection")
+def record_database_session(event: Event) -> None:
+    """Note which PostgreSQL session (backend pid) the worker ran this delivery on, and
+    whether its commits wait for the disk: "<pid> <synchronous_commit>"."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid(), current_setting('synchronous_commit')")
+        backend = " ".join(str(value) for value in cursor.fetchone())
+    run = ProductionRun.objects.get(pk=event.payload["run_id"])
+    RunHistory.objects.create(
+        run=run,
+        kind=CONNECTION_KIND,
+        from_status=run.status,
+        to_status=run.status,
+        actor_kind=ActorKind.SYSTEM,
+        note=str(backend),
+    )

@@ -16,14 +16,17 @@ log = logging.getLogger("loomworks.events")
 def notify(delivery_ids: list[int]) -> None:
     if settings.EVENTS_BACKEND == "celery":
         # Imported here: a web process on the inline backend never loads Celery.
-        from loomworks.events.tasks import deliver
+        from loomworks.events.tasks import deliver, deliver_many
 
-        for delivery_id in delivery_ids:
-            try:
-                deliver.delay(delivery_id)
-            except Exception:  # the sweep re-sends it; the change itself is committed
-                log.exception(
-                    "Could not hand delivery %s to Celery; the sweep will retry", delivery_id
-                )
+        # One message per committed transaction, whatever its number of deliveries.
+        try:
+            if len(delivery_ids) == 1:
+                deliver.delay(delivery_ids[0])
+            else:
+                deliver_many.delay(delivery_ids)
+        except Exception:  # the sweep re-sends them; the change itself is committed
+            log.exception(
+                "Could not hand deliveries %s to Celery; the sweep will retry", delivery_ids
+            )
     else:
         dispatcher.wake()

@@ -4,13 +4,14 @@
 caller's transaction. After commit, the configured backend is told about the
 new deliveries through the notifier that `EventsConfig.ready()` installs
 (`backends.notify`): the in-process dispatcher thread wakes up, or Celery
-receives one message per delivery. The bus itself imports neither, so the
-workers can import the bus. Either way `run_delivery()` does the work:
+receives one message per committed transaction with all its deliveries. The
+bus itself imports neither, so the workers can import the bus. Either way
+`run_delivery()` does the work:
 
 1. claim the delivery with a lease (a compare-and-set UPDATE, so two workers
    never run it at once, on SQLite and PostgreSQL alike);
-2. in one transaction, mark it done and run the handler, so its effects and
-   the done flag commit together (a crash in between leaves neither); a
+2. in one transaction, read it, mark it done and run the handler, so its
+   effects and the done flag commit together (a crash in between leaves neither); a
    handler registered with `atomic=False` (it waits on a mail server) runs
    outside any transaction instead and the delivery is marked done after it
    returned, so a crash in between runs it again;
@@ -67,8 +68,7 @@ def publish(name: str, payload: dict, *, aggregate_type: str = "", aggregate_id:
         deliveries = Delivery.objects.bulk_create(
             [Delivery(event=event, subscriber=listener.name) for listener in listeners]
         )
-        ids = [delivery.pk for delivery in deliveries]
-        transaction.on_commit(lambda: _backend_notify(ids))
+        _notify_after_commit([delivery.pk for delivery in deliveries])
     return event
 
 
@@ -106,10 +106,33 @@ def publish_many(
             if listener.wants(event.name, event.payload)
         ]
     )
-    delivery_ids = [delivery.pk for delivery in deliveries]
-    if delivery_ids:
-        transaction.on_commit(lambda: _backend_notify(delivery_ids))
+    if deliveries:
+        _notify_after_commit([delivery.pk for delivery in deliveries])
     return rows
+
+
+_PENDING = "loomworks_new_delivery_ids"
+
+
+def _notify_after_commit(delivery_ids: list[int]) -> None:
+    """Gather the transaction's new deliveries; the backend hears of them once, after commit.
+
+    Each publish registers a callback (so a savepoint rolled back with its own
+    callback loses none of the others); the first to run hands on everything
+    gathered on this connection and the rest find nothing left: one Celery
+    message per transaction. Ids of deliveries rolled back with a savepoint
+    or a transaction may travel in a later message: their claim finds no row
+    and they are skipped.
+    """
+    connection = transaction.get_connection()
+    connection.__dict__.setdefault(_PENDING, []).extend(delivery_ids)
+    transaction.on_commit(lambda: _hand_on_pending(connection))
+
+
+def _hand_on_pending(connection) -> None:
+    delivery_ids = connection.__dict__.pop(_PENDING, None)
+    if delivery_ids:
+        _backend_notify(delivery_ids)
 
 
 def _backend_notify(delivery_ids: list[int]) -> None:
@@ -157,25 +180,31 @@ def run_delivery(
     )
     if not claimed:
         return "skipped"
-    delivery = Delivery.objects.select_related("event").get(pk=delivery_id)
-    listener = registry.get(delivery.subscriber)
+    delivery: Delivery | None = None
+    listener: registry.Subscriber | None = None
     try:
-        if listener is None:
-            raise LookupError(f"No subscriber named {delivery.subscriber!r} is registered.")
-        if listener.atomic:
-            with transaction.atomic():
+        with transaction.atomic():
+            # Read inside the handler's transaction: a delivery costs two
+            # transactions (the claim, then this one), not a third for the read.
+            delivery = Delivery.objects.select_related("event").get(pk=delivery_id)
+            listener = registry.get(delivery.subscriber)
+            if listener is None:
+                raise LookupError(f"No subscriber named {delivery.subscriber!r} is registered.")
+            if listener.atomic:
                 # Marking done first takes the row lock for the whole handler:
                 # another worker whose lease began later waits, then sees "done".
                 if not _mark_done(delivery_id, owner):
                     return "skipped"
                 listener.handler(delivery.event)
-        else:
-            # Under the lease alone: the handler opens its own short
-            # transactions and holds none while it waits on the outside world.
-            listener.handler(delivery.event)
-            if not _mark_done(delivery_id, owner):
-                return "skipped"
+                return "done"
+        # Under the lease alone: the handler opens its own short
+        # transactions and holds none while it waits on the outside world.
+        listener.handler(delivery.event)
+        if not _mark_done(delivery_id, owner):
+            return "skipped"
     except Exception as exc:
+        if delivery is None:
+            raise
         return _record_failure(delivery, owner, exc, listener)
     return "done"
 

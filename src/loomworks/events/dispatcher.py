@@ -11,6 +11,7 @@ import threading
 from django.conf import settings
 from django.db import close_old_connections, connection
 
+from loomworks.core.database import commit_without_waiting_for_the_disk
 from loomworks.events import bus
 
 log = logging.getLogger("loomworks.events")
@@ -56,6 +57,7 @@ def _loop() -> None:
         _wake.clear()
         try:
             close_old_connections()
+            commit_without_waiting_for_the_disk(connection)
             while not _stop.is_set():
                 ids = bus.due_delivery_ids(limit=100)
                 if not ids:

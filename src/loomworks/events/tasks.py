@@ -1,9 +1,10 @@
-"""Celery tasks: deliver one outbox delivery; sweep for deliveries that need sending again.
+"""Celery tasks: deliver outbox deliveries; sweep for deliveries that need sending again.
 
-`deliver` is acknowledged late and rejected (so re-queued) when its worker
-process dies, and `run_delivery` claims a lease before running the handler, so
-a message that arrives twice, or while another worker holds the lease, is a
-quiet "skipped".
+A committed transaction's deliveries travel in one message (`deliver_many`);
+the sweep re-sends one delivery a message (`deliver`). Both are acknowledged
+late and rejected (so re-queued) when their worker process dies, and
+`run_delivery` claims a lease before running the handler, so a message that
+arrives twice, or while another worker holds the lease, is a quiet "skipped".
 
 Messages can still go missing for good: the web process could not reach the
 broker when it committed, the broker lost its data, or the whole worker was
@@ -22,6 +23,7 @@ second a no-op); the sweep only keeps duplicates rare.
 """
 
 import logging
+import time
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -38,6 +40,31 @@ log = logging.getLogger("loomworks.events")
 @app.task(name="loomworks.events.deliver", acks_late=True, reject_on_worker_lost=True)
 def deliver(delivery_id: int) -> str:
     return bus.run_delivery(delivery_id)
+
+
+@app.task(name="loomworks.events.deliver_many", acks_late=True, reject_on_worker_lost=True)
+def deliver_many(delivery_ids: list[int]) -> list[str]:
+    """The deliveries one transaction made, in one message, worked one after another.
+
+    One broker round trip and one task start for all of them instead of one
+    each. A message runs for at most a quarter of the lease
+    (`EVENTS_LEASE_SECONDS`, which is also the task's time limit): what is
+    left after that is sent on as a new message, which any worker may take.
+    One delivery going wrong does not keep the others waiting for the sweep.
+    """
+    budget = settings.EVENTS_LEASE_SECONDS / 4
+    started = time.monotonic()
+    outcomes = []
+    for index, delivery_id in enumerate(delivery_ids):
+        if index and time.monotonic() - started > budget:
+            deliver_many.delay(delivery_ids[index:])
+            break
+        try:
+            outcomes.append(bus.run_delivery(delivery_id))
+        except Exception:
+            log.exception("Delivery %s could not be worked; the sweep will retry", delivery_id)
+            outcomes.append("error")
+    return outcomes
 
 
 @app.task(name="loomworks.events.sweep")

@@ -156,11 +156,16 @@ def send_queued_whatsapp(event: Event) -> None:
 # ---------------------------------------------------------------- admin feed
 
 
-@subscriber(*ADMIN_RUN_EVENTS, name="notifications.admin_feed_runs")
+def _not_a_part_starting(event_name: str, payload: dict) -> bool:
+    # A parent run started by its part's acceptance: that acceptance is on the feed already.
+    return payload.get("action") != "parts_started"
+
+
+@subscriber(*ADMIN_RUN_EVENTS, name="notifications.admin_feed_runs", when=_not_a_part_starting)
 def tell_the_admins_about_a_run(event: Event) -> None:
     payload = event.payload
-    if payload.get("action") == "parts_started":
-        return  # the part's own acceptance is already on the feed
+    if not _not_a_part_starting(event.name, payload):
+        return  # an event published before the filter existed
     run = _run(payload.get("run_id"))
     if run is None:
         return

@@ -36,13 +36,33 @@ from loomworks.work.models import OPEN_TASK_STATUSES, Task, TaskStatus
 log = logging.getLogger("loomworks.production")
 
 
-def _top_level_task_of_a_run(event_name: str, payload: dict) -> bool:
-    """Only a run's own tasks can finish it; a checklist item finishing completes its task
-    (which publishes its own event) when it was the last one."""
-    return bool(payload.get("run_id")) and not payload.get("parent_task_id")
+def _may_complete_its_run(event_name: str, payload: dict) -> bool:
+    """Whether finishing this task can complete its run: asked when the task is finished.
+
+    Only a run's own tasks can finish it (a checklist item finishing completes
+    its task, which publishes its own event, when it was the last one), and only
+    the last of them: while another top-level task of the run is open, the check
+    could find nothing to do, so it is not made at all.
+
+    This is safe against two tasks finished at the same instant because the
+    question is asked under the run's row lock (every task of a run is worked
+    under it, see `task_work._lock_run_for_task_work`; taken here too, for any
+    other caller): the second finish waits for the first to commit, then sees
+    its task completed and asks for the check.
+    """
+    run_id, task_id = payload.get("run_id"), payload.get("task_id")
+    if not run_id or payload.get("parent_task_id"):
+        return False
+    ProductionRun.objects.select_for_update().filter(pk=run_id).values_list("pk").first()
+    others_open = (
+        Task.objects.filter(run_id=run_id, parent__isnull=True, status__in=OPEN_TASK_STATUSES)
+        .exclude(pk=task_id)
+        .exists()
+    )
+    return not others_open
 
 
-@subscriber(EventName.TASK_COMPLETED, when=_top_level_task_of_a_run)
+@subscriber(EventName.TASK_COMPLETED, when=_may_complete_its_run)
 def complete_run_when_its_tasks_are_done(event: Event) -> None:
     """A run completes when it has a task and every task that is not cancelled is completed."""
     run_id = event.payload.get("run_id")
@@ -158,7 +178,13 @@ def _block(dependent: ProductionRun, *, cause: ProductionRun) -> None:
         )
 
 
-@subscriber(EventName.RUN_ACCEPTED, EventName.RUN_STARTED, EventName.RUN_COMPLETED)
+def _a_sample_run(event_name: str, payload: dict) -> bool:
+    return payload.get("run_type") == RunType.SAMPLE
+
+
+@subscriber(
+    EventName.RUN_ACCEPTED, EventName.RUN_STARTED, EventName.RUN_COMPLETED, when=_a_sample_run
+)
 def move_design_with_sample_runs(event: Event) -> None:
     """A sample run in work puts its design in sample production; a completed one in review."""
     payload = event.payload
