@@ -684,7 +684,9 @@ class AdminRunPatch(Strict):
     notes: text() | None = None
 
 
-class AdminRunListFilters(AdminPage):
+class AdminRunFilterFields(Schema):
+    """The runs list's filters: the list (`AdminRunListFilters`) and its export read them."""
+
     status: RunStatus | None = None
     partner_id: Id | None = None
     run_type: RunType | None = None
@@ -701,6 +703,22 @@ class AdminRunListFilters(AdminPage):
         description="-created_at (default), created_at, status, quantity, due_date, reference; "
         "'-' in front reverses",
     )
+
+
+class AdminRunListFilters(AdminPage, AdminRunFilterFields):
+    pass
+
+
+class ExportFormat(Schema):
+    """An export's file: `csv` (streamed; `bom=true` adds a byte-order mark for Excel) or
+    `xlsx`."""
+
+    format: Literal["csv", "xlsx"] = "csv"
+    bom: bool = False
+
+
+class AdminRunExportQuery(AdminRunFilterFields, ExportFormat):
+    pass
 
 
 class AdminAssignmentIn(Input):

@@ -14,6 +14,7 @@ from loomworks.core.errors import InvalidInput
 from loomworks.core.limits import MAX_DURATION_MINUTES, MAX_ORDER_GROUP, MAX_QUANTITY, MAX_TEXT
 from loomworks.partners.models import MemberRole, PartnerStatus
 from loomworks.production.models import NextStepQuantity, OverDelivery, RunStatus, RunType
+from loomworks.production.selectors import RunFilters
 from loomworks.production.services import Assignment
 from loomworks.web.forms import WholeNumberField
 
@@ -87,6 +88,20 @@ class RunFilterForm(forms.Form):
         self.is_valid()
         cleaned = self.cleaned_data
         return {name: value for name, value in cleaned.items() if value not in (None, "", False)}
+
+    def run_filters(self) -> RunFilters:
+        """The domain's filters for what parsed: the list and its export read the same."""
+        values = self.values()
+        return RunFilters(
+            status=values.get("status"),
+            partner_id=values.get("partner_id"),
+            run_type=values.get("run_type"),
+            design_id=values.get("design_id"),
+            top_level=values.get("top_level"),
+            late=values.get("late"),
+            q=values.get("q"),
+            order=values.get("order", "-created_at"),
+        )
 
 
 # ---------------------------------------------------------------- approve
