@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.utils.translation import gettext_lazy as _
 
 from loomworks.core.exports import Column, Export
+from loomworks.money.amounts import rounded
 from loomworks.money.selectors import Statement, entry_kind_label, ledger_stream
 
 LEDGER_COLUMNS = (
@@ -62,7 +63,12 @@ def statement_lines(statement: Statement) -> Iterator[StatementLine]:
     """Per currency: the opening balance, the period's entries, the closing balance."""
     for part in statement.currencies:
         yield StatementLine(
-            statement.start, str(_("Opening balance")), "", "", part.opening, part.currency
+            statement.start,
+            str(_("Opening balance")),
+            "",
+            "",
+            rounded(part.opening, part.currency),
+            part.currency,
         )
         for entry in part.entries:
             yield StatementLine(
@@ -74,7 +80,12 @@ def statement_lines(statement: Statement) -> Iterator[StatementLine]:
                 entry.currency,
             )
         yield StatementLine(
-            statement.end, str(_("Closing balance")), "", "", part.closing, part.currency
+            statement.end,
+            str(_("Closing balance")),
+            "",
+            "",
+            rounded(part.closing, part.currency),
+            part.currency,
         )
 
 
