@@ -24,6 +24,23 @@ from loomworks.production.selectors import (
 )
 
 RUN_BATCH = 2000
+# Columns no export reads (the run's snapshot is the design as sent, often kilobytes):
+# left out of the SELECT that streams every run.
+_NOT_EXPORTED = (
+    "snapshot",
+    "metadata",
+    "import_flags",
+    "planned_template_ids",
+    "design__description",
+    "design__moodboard",
+    "design__notes",
+    "design__measurement_points",
+    "design__tags",
+    "partner__address",
+    "partner__contact_name",
+    "partner__email",
+    "partner__phone",
+)
 
 
 def _partner_name(run: AdminRun) -> str:
@@ -63,7 +80,7 @@ RUN_COLUMNS = (
 def admin_run_stream(filters: RunFilters, *, batch: int = RUN_BATCH) -> Iterator[AdminRun]:
     """Every run matching `filters`, in the list's order, as the admin's read objects;
     fetched `batch` at a time from one server-side cursor."""
-    runs = admin_run_queryset(filters).iterator(chunk_size=batch)
+    runs = admin_run_queryset(filters).defer(*_NOT_EXPORTED).iterator(chunk_size=batch)
     for rows in batched(runs, batch):
         yield from admin_run_rows(rows)
 
