@@ -1,6 +1,6 @@
 """Exports at scale: every run of lw_bench as CSV (and XLSX) through the real view.
 
-    python -m benchmarks.exports [--format csv|xlsx|both] [--status STATUS] [--every 100000]
+    python -m benchmarks.exports [--format csv|xlsx|both] [--filter status=completed] [--every 100000]
 
 Calls `GET /api/admin/production-runs/export` in-process with Django's test
 client (middleware, bearer-token auth, django-ninja, the streaming response)
@@ -11,7 +11,7 @@ Flat memory shows as nearly the same RSS at 100k rows and at 1M.
 
 The XLSX file is written to a temporary file before its first byte is sent
 (XlsxWriter in constant-memory mode), so its RSS is sampled once the file is
-read; `--status` narrows the export with the list's own filter (e.g. to time
+read; `--filter` narrows the export with the list's own filters (e.g. to time
 XLSX on a part of the data). Uses lw_bench (benchmarks/settings.py); issues
 one API token for bench-admin@loomworks.test, changes nothing else.
 """
@@ -84,10 +84,24 @@ def export(client, headers: dict, params: dict, *, every: int, save_to: str = ""
     }
 
 
+def _filters(params: dict):
+    """The runs list's filters for `params`, as the export reads them (to count the rows)."""
+    from loomworks.production.selectors import RunFilters
+
+    flags = {"top_level", "late"}
+    return RunFilters(**{k: (v == "true") if k in flags else v for k, v in params.items()})
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--format", choices=["csv", "xlsx", "both"], default="csv")
-    parser.add_argument("--status", default=None, help="export only runs in this status")
+    parser.add_argument(
+        "--filter",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a filter of the runs list (status=completed, q=porto…); repeatable",
+    )
     parser.add_argument("--every", type=int, default=100_000, help="rows between RSS samples")
     args = parser.parse_args(argv)
 
@@ -95,16 +109,16 @@ def main(argv=None) -> int:
     from django.test import Client
 
     from loomworks.accounts.models import ApiToken, User
-    from loomworks.production.models import ProductionRun
+    from loomworks.production.selectors import run_list
 
     admin = User.objects.get(email="bench-admin@loomworks.test")
     _token, raw = ApiToken.issue(admin)
     headers = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
     client = Client()
-    params = {"status": args.status} if args.status else {}
-    expected = ProductionRun.objects.filter(**params).count()
-    print(f"lw_bench: {expected:,} runs to export{' (' + args.status + ')' if args.status else ''}"
-          f"; RSS at start {rss_mib():.1f} MiB", flush=True)  # fmt: skip
+    params = dict(item.split("=", 1) for item in args.filter)
+    expected = run_list(_filters(params)).count()
+    print(f"lw_bench: {expected:,} runs to export {params or ''}; "
+          f"RSS at start {rss_mib():.1f} MiB", flush=True)  # fmt: skip
 
     formats = ["csv", "xlsx"] if args.format == "both" else [args.format]
     for file_format in formats:
