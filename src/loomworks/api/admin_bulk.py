@@ -17,7 +17,6 @@ from loomworks.api.schemas import Input, Out
 from loomworks.core.limits import MAX_BULK_RUNS
 from loomworks.partners import selectors as partner_selectors
 from loomworks.production import services
-from loomworks.production.selectors import RunFilters
 
 router = Router(tags=["admin: production runs"])
 
@@ -69,7 +68,7 @@ def runs_bulk(request: HttpRequest, payload: AdminBulkIn):
         if payload.partner_id
         else None
     )
-    filters = RunFilters(**payload.filter.dict()) if payload.filter is not None else None
+    filters = payload.filter.run_filters() if payload.filter is not None else None
     result = services.runs_bulk_apply(
         action=payload.action,
         actor=request.actor,

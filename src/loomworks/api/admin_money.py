@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
-from loomworks.api.admin_schemas import BODY_ERRORS, PathId, responses
+from loomworks.api.admin_schemas import BODY_ERRORS, ExportFormat, PathId, responses
 from loomworks.api.money_schemas import (
     AdjustmentIn,
     CostingPolicyIn,
@@ -27,6 +27,7 @@ from loomworks.api.money_schemas import (
     RateList,
     ReverseIn,
     StatementEnvelope,
+    StatementExportQuery,
     StatementQuery,
     balances_out,
     entry_out,
@@ -34,8 +35,11 @@ from loomworks.api.money_schemas import (
     rate_out,
     statement_out,
 )
+from loomworks.api.schemas import EXPORT_OPENAPI
 from loomworks.core.errors import InvalidInput, NotFound
+from loomworks.core.exports import export_response
 from loomworks.money import selectors, services
+from loomworks.money.exports import ledger_export, statement_export
 from loomworks.money.models import CostingPolicy, Rate
 from loomworks.partners import selectors as partner_selectors
 from loomworks.production.models import ProductionRun
@@ -152,6 +156,36 @@ def entry_reverse(request: HttpRequest, partner_id: PathId, entry_id: PathId, pa
     entry = services.entry_for_partner(partner=partner, entry_id=entry_id)
     reversal = services.entry_reverse(entry=entry, actor=request.actor, reason=payload.reason)
     return Status(201, {"entry": _entry(reversal.pk, partner)})
+
+
+@router.get(
+    "/partners/{partner_id}/ledger/export",
+    response=responses({200: None}, 404, 422),
+    openapi_extra=EXPORT_OPENAPI,
+)
+def ledger_export_file(request: HttpRequest, partner_id: PathId, query: Query[ExportFormat]):
+    """The partner's whole ledger, oldest first, as CSV (streamed) or XLSX; amounts as
+    decimals in the currency's minor units, the currency in a column of its own."""
+    partner = partner_selectors.partner_get(partner_id)
+    return export_response(ledger_export(partner), file_format=query.format, bom=query.bom)
+
+
+@router.get(
+    "/partners/{partner_id}/statement/export",
+    response=responses({200: None}, 404, 422),
+    openapi_extra=EXPORT_OPENAPI,
+)
+def statement_export_file(
+    request: HttpRequest, partner_id: PathId, query: Query[StatementExportQuery]
+):
+    """The statement for a period (`from`, `to` as for the statement) as CSV or XLSX: per
+    currency its opening balance, the period's entries and its closing balance."""
+    start, end = check_period(query)
+    partner = partner_selectors.partner_get(partner_id)
+    result = selectors.statement(partner.pk, start=start, end=end)
+    return export_response(
+        statement_export(partner, result), file_format=query.format, bom=query.bom
+    )
 
 
 @router.get(

@@ -5,6 +5,8 @@ unknown one is 422), then finds the object in the path (404), then calls
 one service, whose state checks answer 409 naming the current status.
 """
 
+from typing import Literal
+
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
@@ -36,6 +38,7 @@ from loomworks.api.admin_schemas import (
     AdminReworkIn,
     AdminRunDetailEnvelope,
     AdminRunEnvelope,
+    AdminRunExportQuery,
     AdminRunIn,
     AdminRunList,
     AdminRunListFilters,
@@ -43,12 +46,14 @@ from loomworks.api.admin_schemas import (
     AdminSendIn,
     AdminSendOut,
     AdminTasksOut,
+    ExportFormat,
     PathId,
     page_out,
     responses,
 )
 from loomworks.api.money_schemas import attach_admin_money
 from loomworks.api.schemas import (
+    EXPORT_OPENAPI,
     comment_out,
     delivery_out,
     history_out,
@@ -58,9 +63,16 @@ from loomworks.api.schemas import (
 )
 from loomworks.catalog import selectors as catalog_selectors
 from loomworks.core.errors import InvalidInput, NotFound
+from loomworks.core.exports import export_response
 from loomworks.money import services as money
 from loomworks.partners import selectors as partner_selectors
 from loomworks.production import services
+from loomworks.production.exports import (
+    consumption_export,
+    deliveries_export,
+    history_export,
+    runs_export,
+)
 from loomworks.production.models import Delivery, ProductionPolicy, ProductionRun, RunStatus
 from loomworks.production.read_models import AdminRun, AdminRunDetail
 from loomworks.production.rejections import reasons_of
@@ -71,7 +83,6 @@ from loomworks.production.run_records import (
     run_history,
 )
 from loomworks.production.selectors import (
-    RunFilters,
     admin_run,
     admin_run_detail,
     admin_run_page,
@@ -221,24 +232,27 @@ def run_create(request: HttpRequest, payload: AdminRunIn):
 def run_list_page(request: HttpRequest, filters: Query[AdminRunListFilters]):
     """Runs, filtered (filters combine with AND) and paged; each with its progress."""
     page = admin_run_page(
-        RunFilters(
-            status=filters.status,
-            partner_id=filters.partner_id,
-            run_type=filters.run_type,
-            design_id=filters.design_id,
-            parent_run_id=filters.parent_run_id,
-            top_level=filters.top_level,
-            late=filters.late,
-            q=filters.q,
-            order=filters.order,
-        ),
-        limit=filters.limit,
-        offset=filters.offset,
-        cursor=filters.cursor,
+        filters.run_filters(), limit=filters.limit, offset=filters.offset, cursor=filters.cursor
     )
     out = page_out(page, "production_runs", run_out)
     attach_admin_money(out["production_runs"])
     return out
+
+
+@router.get(
+    "/production-runs/export",
+    response=responses({200: None}, 422),
+    openapi_extra=EXPORT_OPENAPI,
+)
+def run_list_export(request: HttpRequest, query: Query[AdminRunExportQuery]):
+    """Every run the list's filters match, in its order, as a CSV (streamed) or XLSX file.
+
+    Takes the list's filters (no `limit`/`offset`: all rows). Memory stays flat
+    whatever the number of runs; a million runs take a worker for minutes
+    (see the admin guide)."""
+    return export_response(
+        runs_export(query.run_filters()), file_format=query.format, bom=query.bom
+    )
 
 
 @router.get("/production-runs/{run_id}", response=responses({200: AdminRunDetailEnvelope}, 404))
@@ -513,6 +527,31 @@ def run_confirm_quantity(
         run=run, actor=request.actor, quantity=payload.quantity, note=payload.note
     )
     return _run_envelope(run_id)
+
+
+RUN_RECORD_EXPORTS = {
+    "history": history_export,
+    "consumption": consumption_export,
+    "deliveries": deliveries_export,
+}
+
+
+@router.get(
+    "/production-runs/{run_id}/{records}/export",
+    response=responses({200: None}, 404, 422),
+    openapi_extra=EXPORT_OPENAPI,
+)
+def run_records_export(
+    request: HttpRequest,
+    run_id: PathId,
+    records: Literal["history", "consumption", "deliveries"],
+    query: Query[ExportFormat],
+):
+    """The run's history, material log or deliveries (oldest first), as CSV or XLSX."""
+    run = _view(run_id)
+    return export_response(
+        RUN_RECORD_EXPORTS[records](run), file_format=query.format, bom=query.bom
+    )
 
 
 @router.get("/production-runs/{run_id}/history", response=responses({200: AdminHistoryList}, 404))

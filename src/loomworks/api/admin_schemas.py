@@ -52,6 +52,7 @@ from loomworks.core.limits import (
 from loomworks.core.paging import Page, page_of
 from loomworks.partners.models import MemberRole, PartnerRole, PartnerStatus
 from loomworks.production.models import RunStatus, RunType
+from loomworks.production.selectors import RunFilters
 
 MAX_JSON_DEPTH = 20
 
@@ -693,8 +694,8 @@ class AdminRunPatch(Strict):
 
 
 class AdminRunFilter(Schema):
-    """The admin run list's filters (the list takes them as query parameters, a bulk
-    action as its `filter` object)."""
+    """The admin run list's filters: the list and its export take them as query
+    parameters, a bulk action as its `filter` object; `run_filters()` gives the domain's."""
 
     status: RunStatus | None = None
     partner_id: Id | None = None
@@ -713,9 +714,25 @@ class AdminRunFilter(Schema):
         "'-' in front reverses",
     )
 
+    def run_filters(self) -> RunFilters:
+        """The domain's filters for these: the list, its export and a bulk action agree."""
+        return RunFilters(**{name: getattr(self, name) for name in AdminRunFilter.model_fields})
+
 
 class AdminRunListFilters(AdminRunFilter, AdminPage):
     """The admin run list's filters and its page."""
+
+
+class ExportFormat(Schema):
+    """An export's file: `csv` (streamed; `bom=true` adds a byte-order mark for Excel) or
+    `xlsx`."""
+
+    format: Literal["csv", "xlsx"] = "csv"
+    bom: bool = False
+
+
+class AdminRunExportQuery(AdminRunFilter, ExportFormat):
+    """The list's filters and the export's file format."""
 
 
 class AdminAssignmentIn(Input):

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from ninja import Field, Schema
 from pydantic import StringConstraints, WithJsonSchema
 
-from loomworks.api.admin_schemas import AdminOffsetPage, Id, required, text
+from loomworks.api.admin_schemas import AdminOffsetPage, ExportFormat, Id, required, text
 from loomworks.api.schemas import CostOut, Input, Out, PriceOut  # noqa: F401
 from loomworks.money import selectors
 from loomworks.money.amounts import as_text, rate_text
@@ -81,6 +81,10 @@ class StatementQuery(Schema):
 
 
 class LedgerQuery(AdminOffsetPage):
+    pass
+
+
+class StatementExportQuery(StatementQuery, ExportFormat):
     pass
 
 

@@ -15,6 +15,7 @@ from loomworks.api.admin_schemas import page_out
 from loomworks.api.money_schemas import (
     RateList,
     StatementEnvelope,
+    StatementExportQuery,
     StatementQuery,
     attach_partner_prices,
     rate_out,
@@ -55,10 +56,12 @@ from loomworks.api.partner_schemas import (
     partner_run_out,
     partner_task_out,
 )
-from loomworks.api.schemas import ErrorOut, comment_out, delivery_out
+from loomworks.api.schemas import EXPORT_OPENAPI, ErrorOut, comment_out, delivery_out
 from loomworks.api.security import PARTNER, auth_for
 from loomworks.core.errors import Conflict, InvalidInput, NotFound
+from loomworks.core.exports import export_response
 from loomworks.money import selectors as money
+from loomworks.money.exports import statement_export
 from loomworks.production import partner_selectors as scope
 from loomworks.production import services
 from loomworks.production.run_records import (
@@ -433,3 +436,18 @@ def statement(request, period: Query[StatementQuery]):
     start, end = check_period(period)
     result = money.statement(request.partner.pk, start=start, end=end)
     return {"statement": statement_out(result)}
+
+
+@router.get(
+    "/statement/export",
+    response={200: None, **AUTH, 422: ErrorOut},
+    openapi_extra=EXPORT_OPENAPI,
+)
+def statement_export_file(request, query: Query[StatementExportQuery]):
+    """Your statement for a period (`from`, `to`) as CSV or XLSX: per currency the opening
+    balance, the period's entries and the closing balance. Only ever your own."""
+    start, end = check_period(query)
+    result = money.statement(request.partner.pk, start=start, end=end)
+    return export_response(
+        statement_export(request.partner, result), file_format=query.format, bom=query.bom
+    )

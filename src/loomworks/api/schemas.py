@@ -446,3 +446,19 @@ def history_out(row: RunHistory) -> dict:
         "related_run_id": row.related_run_id,
         "occurred_at": row.occurred_at,
     }
+
+
+# An export's answer is a file, not JSON: what the OpenAPI document says it is.
+EXPORT_OPENAPI = {
+    "responses": {
+        200: {
+            "description": "The file, as an attachment named with today's date.",
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                    "schema": {"type": "string", "format": "binary"}
+                },
+            },
+        }
+    }
+}

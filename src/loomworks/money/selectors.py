@@ -12,11 +12,12 @@
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Q, Sum
+from django.utils.translation import gettext_lazy as _
 
 from loomworks.money.amounts import ZERO, rounded
 from loomworks.money.models import CostingPolicy, EntryKind, LedgerEntry, Rate, RunPrice
@@ -366,6 +367,36 @@ def _entry_view(row: dict) -> EntryView:
         actor_name=row["actor_name"],
         created_at=row["created_at"],
     )
+
+
+_KIND_LABELS = {
+    "earned": _("Earned"),
+    "adjustment": _("Adjustment"),
+    "payment": _("Payment"),
+    "reversal": _("Reversal"),
+    "bonus": _("bonus"),
+    "deduction": _("deduction"),
+}
+
+
+def entry_kind_label(entry: EntryView) -> str:
+    """A ledger entry's kind for people: "Earned", "Adjustment (bonus)", "Reversal"."""
+    label = _KIND_LABELS.get(entry.kind, entry.kind)
+    if entry.kind == EntryKind.ADJUSTMENT and entry.subkind in _KIND_LABELS:
+        return f"{label} ({_KIND_LABELS[entry.subkind]})"
+    return str(label)
+
+
+def ledger_stream(partner_id: str, *, batch: int = 2000) -> Iterator[EntryView]:
+    """The partner's whole ledger, oldest first, read through a server-side cursor
+    `batch` rows at a time (one query, however long the ledger)."""
+    rows = (
+        LedgerEntry.objects.filter(partner_id=partner_id)
+        .order_by("occurred_on", "created_at", "id")
+        .values(*_ENTRY_FIELDS)
+    )
+    for row in rows.iterator(chunk_size=batch):
+        yield _entry_view(row)
 
 
 def balances(partner_id: str) -> dict[str, Decimal]:

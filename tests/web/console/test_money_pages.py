@@ -181,7 +181,11 @@ def test_a_statement_of_1000_runs_renders_in_constant_queries_and_its_csv_adds_u
     rows = list(
         csv.reader(
             io.StringIO(
-                console.get(statement_url(partner), {**period, "format": "csv"}).content.decode()
+                b"".join(
+                    console.get(
+                        statement_url(partner), {**period, "format": "csv"}
+                    ).streaming_content
+                ).decode()
             )
         )
     )

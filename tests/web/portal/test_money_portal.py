@@ -95,7 +95,11 @@ def test_the_statement_is_the_workshops_own_and_its_csv_adds_up(
     assert "999" not in page
     rows = list(
         csv.reader(
-            io.StringIO(client.get("/partner/statement/", {"format": "csv"}).content.decode())
+            io.StringIO(
+                b"".join(
+                    client.get("/partner/statement/", {"format": "csv"}).streaming_content
+                ).decode()
+            )
         )
     )
     assert rows[-1][1] == "Closing balance" and rows[-1][4] == "7.50"
@@ -116,7 +120,11 @@ def test_a_reason_that_looks_like_a_formula_stays_text_in_the_csv(workshop, admi
     rows = list(
         csv.reader(
             io.StringIO(
-                portal(workshop.user).get("/partner/statement/", {"format": "csv"}).content.decode()
+                b"".join(
+                    portal(workshop.user)
+                    .get("/partner/statement/", {"format": "csv"})
+                    .streaming_content
+                ).decode()
             )
         )
     )

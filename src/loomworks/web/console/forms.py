@@ -90,8 +90,8 @@ class RunFilterForm(forms.Form):
         return {name: value for name, value in cleaned.items() if value not in (None, "", False)}
 
     def filters(self) -> RunFilters:
-        """The filters as the selector takes them: the runs list and its bulk actions
-        ("all that match") both read the runs through this."""
+        """The filters as the selector takes them: the runs list, its export and its bulk
+        actions ("all that match") all read the runs through this."""
         values = self.values()
         return RunFilters(
             status=values.get("status"),

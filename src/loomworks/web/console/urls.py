@@ -22,6 +22,12 @@ urlpatterns = [
     # bulk actions (before the run's own addresses: "bulk" is not a run id)
     path("production-runs/bulk/", bulk.run_bulk, name="run_bulk"),
     path("production-runs/bulk/<str:bulk_id>/", bulk.run_bulk_result, name="run_bulk_result"),
+    path("production-runs/export/", runs.run_list_export, name="run_list_export"),
+    re_path(
+        r"^production-runs/(?P<run_id>[^/]+)/(?P<records>history|consumption|deliveries)/export/$",
+        runs.run_records_export,
+        name="run_records_export",
+    ),
     path("production-runs/<str:run_id>/", runs.run_detail, name="run_detail"),
     path("production-runs/<str:run_id>/sheet/", runs.run_sheet, name="run_sheet"),
     path("production-runs/<str:run_id>/approve/", runs.run_approve, name="run_approve"),
@@ -109,6 +115,11 @@ urlpatterns = [
         name="partner_entry_reverse",
     ),
     path("partners/<str:partner_id>/statement/", money.partner_statement, name="partner_statement"),
+    path(
+        "partners/<str:partner_id>/ledger/export/",
+        money.partner_ledger_export,
+        name="partner_ledger_export",
+    ),
     path("partners/<str:partner_id>/status/", directory.partner_status, name="partner_status"),
     path("partners/<str:partner_id>/edit/", setup.partner_edit, name="partner_edit"),
     path(

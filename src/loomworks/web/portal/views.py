@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from loomworks.accounts.services import time_zone_names, user_preferences_set
 from loomworks.core.errors import DomainError, InvalidInput, NotFound
 from loomworks.money import selectors as money
+from loomworks.money.exports import statement_export
 from loomworks.notifications import selectors as notification_selectors
 from loomworks.notifications import services as notification_services
 from loomworks.notifications import whatsapp
@@ -36,6 +37,7 @@ from loomworks.production.partner_selectors import (
     run_declined_by,
 )
 from loomworks.production.selectors import RunFilters, run_visible_to, task_visible_to
+from loomworks.web.exports import download, export_links
 from loomworks.web.forms import PeriodForm
 from loomworks.web.job_sheet import sheet_context
 from loomworks.web.portal.access import partner_required
@@ -57,7 +59,6 @@ from loomworks.web.portal.selectors import (
     is_new,
     my_run_counts,
 )
-from loomworks.web.statements import statement_csv
 from loomworks.web.views import notification_mark_read
 
 
@@ -593,8 +594,8 @@ def statement(request):
         )
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
     result = money.statement(partner.pk, start=start, end=end)
-    if request.GET.get("format") == "csv":
-        return statement_csv(partner, result)
+    if request.GET.get("format"):
+        return download(request, statement_export(partner, result))
     form = PeriodForm(initial={"start": start, "end": end})
     return _page(
         request,
@@ -603,7 +604,9 @@ def statement(request):
             "form": form,
             "statement": result,
             "balances": money.balances(partner.pk),
-            "csv_url": f"{request.path}?start={start.isoformat()}&end={end.isoformat()}&format=csv",
+            "export_links": export_links(
+                f"{request.path}?start={start.isoformat()}&end={end.isoformat()}"
+            ),
             "nav": "runs",
         },
     )

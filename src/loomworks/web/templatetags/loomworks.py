@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from loomworks.core.dates import format_day, format_moment
 from loomworks.core.formatting import amount_text
 from loomworks.core.numbers import babel_locale, format_money
+from loomworks.money.selectors import entry_kind_label
 from loomworks.production.labels import partner_status_label
 from loomworks.production.models import DesignFileKind, RunStatus
 from loomworks.work.models import TaskStatus
@@ -62,18 +63,7 @@ def price_text(price) -> str:
 @register.simple_tag
 def entry_kind(entry) -> str:
     """A ledger entry's kind for people: "Earned", "Adjustment (bonus)", "Reversal"."""
-    labels = {
-        "earned": _("Earned"),
-        "adjustment": _("Adjustment"),
-        "payment": _("Payment"),
-        "reversal": _("Reversal"),
-        "bonus": _("bonus"),
-        "deduction": _("deduction"),
-    }
-    label = labels.get(entry.kind, entry.kind)
-    if entry.kind == "adjustment" and entry.subkind in labels:
-        return f"{label} ({labels[entry.subkind]})"
-    return str(label)
+    return entry_kind_label(entry)
 
 
 @register.filter

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from loomworks.core.errors import Conflict, InvalidInput, NotFound
 from loomworks.core.numbers import format_money
 from loomworks.money import selectors, services
+from loomworks.money.exports import ledger_export, statement_export
 from loomworks.money.models import Rate
 from loomworks.partners.models import Partner
 from loomworks.web.console.forms import apply_error
@@ -23,8 +24,8 @@ from loomworks.web.console.views.common import (
     render_console,
     render_not_found,
 )
+from loomworks.web.exports import download, export_links
 from loomworks.web.forms import PeriodForm
-from loomworks.web.statements import statement_csv
 
 ENTRIES_ON_THE_PAGE = 50
 
@@ -41,6 +42,9 @@ def _render_money(request, partner: Partner, *, status: int = 200, **forms):
     entries, count = selectors.ledger_page(partner.pk, limit=ENTRIES_ON_THE_PAGE, offset=0)
     context = {
         "partner": partner,
+        "ledger_export_links": export_links(
+            reverse("console:partner_ledger_export", args=[partner.pk])
+        ),
         "rates": selectors.rates_of(partner),
         "balances": selectors.balances(partner.pk),
         "entries": entries,
@@ -191,6 +195,15 @@ def entry_reverse(request, partner_id, entry_id):
     return redirect(_money_url(partner, "ledger"))
 
 
+@admin_required
+def partner_ledger_export(request, partner_id):
+    """The partner's whole ledger, oldest first, as CSV or XLSX."""
+    partner = _partner(partner_id)
+    if partner is None:
+        return render_not_found(request, _("There is no partner with that id."))
+    return download(request, ledger_export(partner))
+
+
 # ---------------------------------------------------------------- statements
 
 
@@ -214,9 +227,9 @@ def partner_statement(request, partner_id):
         form.is_valid()
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
     statement = selectors.statement(partner.pk, start=start, end=end)
-    if request.GET.get("format") == "csv":
-        return statement_csv(partner, statement)
-    csv_url = request.path + "?" + f"start={start.isoformat()}&end={end.isoformat()}&format=csv"
+    if request.GET.get("format"):
+        return download(request, statement_export(partner, statement))
+    period = f"start={start.isoformat()}&end={end.isoformat()}"
     form = PeriodForm(initial={"start": start, "end": end})
     return render_console(
         request,
@@ -225,7 +238,7 @@ def partner_statement(request, partner_id):
             "partner": partner,
             "form": form,
             "statement": statement,
-            "csv_url": csv_url,
+            "export_links": export_links(f"{request.path}?{period}"),
             "money_url": _money_url(partner),
         },
         section="partners",

@@ -27,6 +27,12 @@ from loomworks.money.models import CostingPolicy
 from loomworks.notifications import services as notification_services
 from loomworks.partners.models import Partner, PartnerStatus
 from loomworks.production import services
+from loomworks.production.exports import (
+    consumption_export,
+    deliveries_export,
+    history_export,
+    runs_export,
+)
 from loomworks.production.job_sheet import job_sheet
 from loomworks.production.models import Delivery, ProductionPolicy, ProductionRun, RunStatus
 from loomworks.production.read_models import CommentView, TaskView
@@ -41,6 +47,7 @@ from loomworks.production.run_records import (
 )
 from loomworks.production.selectors import (
     admin_actions,
+    admin_run,
     admin_run_detail,
     admin_run_queryset,
     admin_run_rows,
@@ -80,6 +87,7 @@ from loomworks.web.console.views.common import (
     render_not_found,
     wants_partial,
 )
+from loomworks.web.exports import download, export_links
 from loomworks.web.job_sheet import sheet_context
 from loomworks.web.matrix import MatrixInput, matrix_table
 from loomworks.work.models import Task, TaskTemplate
@@ -154,8 +162,7 @@ def _templates():
 
 @admin_required
 def run_list(request):
-    partners = list(Partner.objects.order_by("name", "id").only("id", "name"))
-    form = RunFilterForm(request.GET or None, partners=partners)
+    form = _filter_form(request)
     values = form.values()
     page_number = values.pop("page", None)
     path = reverse("console:run_list")
@@ -211,6 +218,9 @@ def run_list(request):
         # Carried by the bulk action form, for "all that match these filters".
         "bulk_filter": [(key, "true" if value is True else value) for key, value in params.items()],
         "without_design_url": query_url(path, params, design_id=None, page=None),
+        "export_links": export_links(
+            query_url(reverse("console:run_list_export"), params, page=None)
+        ),
         "page_urls": {
             "previous": query_url(path, params, page=page.previous_page_number())
             if page.has_previous()
@@ -227,6 +237,45 @@ def run_list(request):
         )
         return push_url(response, query_url(path, params, page=page_number))
     return render_console(request, "console/runs/list.html", context, section="runs")
+
+
+# ---------------------------------------------------------------- exports
+
+
+def _filter_form(request) -> RunFilterForm:
+    partners = list(Partner.objects.order_by("name", "id").only("id", "name"))
+    return RunFilterForm(request.GET or None, partners=partners)
+
+
+@admin_required
+def run_list_export(request):
+    """The runs list as filtered and sorted on the page, every row, as CSV or XLSX."""
+    return download(request, runs_export(_filter_form(request).filters()))
+
+
+@admin_required
+def run_records_export(request, run_id, records):
+    """A run's history, material use or deliveries, as CSV or XLSX."""
+    try:
+        run = admin_run(run_id)
+    except NotFound:
+        return _run_missing(request)
+    return download(request, RUN_RECORD_EXPORTS[records](run))
+
+
+RUN_RECORD_EXPORTS = {
+    "history": history_export,
+    "consumption": consumption_export,
+    "deliveries": deliveries_export,
+}
+
+
+def run_export_links(run_id: str) -> dict[str, list[dict]]:
+    """The Export menus of the run page, by the records they export."""
+    return {
+        records: export_links(reverse("console:run_records_export", args=[run_id, records]))
+        for records in RUN_RECORD_EXPORTS
+    }
 
 
 # ---------------------------------------------------------------- detail
@@ -287,6 +336,7 @@ def _detail_context(request, run_id: str, *, comment_forms=None) -> dict:
         "depends_on": detail.depends_on,
         "dependents": detail.dependents,
         "history": admin_run_history(run.id),
+        "export_links": run_export_links(run.id),
         "materials": material_use(
             run.id,
             detail.snapshot,
