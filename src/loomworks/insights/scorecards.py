@@ -235,7 +235,7 @@ def _rejections(period: Period, partner_id: str | None) -> dict[str, dict[str, i
         only = " AND r.partner_id = %s"
         params.append(partner_id)
     sql = (
-        f"SELECT r.partner_id, {reason} AS reason, SUM({quantity}) AS pieces"  # noqa: S608
+        f"SELECT r.partner_id, {reason} AS reason, SUM({quantity}) AS pieces"
         f" FROM {run_table} r JOIN {delivery_table} d ON d.run_id = r.id, {lines}"
         " WHERE r.status = %s AND r.completed_at >= %s AND r.completed_at < %s"
         f" AND r.partner_id IS NOT NULL AND d.rejected > 0 AND {is_array}{only}"
@@ -260,7 +260,7 @@ def _costs(period: Period, partner_id: str | None) -> dict[str, list[CostPerPiec
         only = " AND l.partner_id = %s"
         params.append(partner_id)
     sql = (
-        "SELECT partner_id, currency, SUM(amount), SUM(pieces) FROM ("  # noqa: S608
+        "SELECT partner_id, currency, SUM(amount), SUM(pieces) FROM ("
         " SELECT l.partner_id AS partner_id, l.currency AS currency, SUM(l.amount) AS amount,"
         " MAX(COALESCE(r.produced_quantity, r.quantity)) AS pieces"
         f" FROM {LedgerEntry._meta.db_table} l JOIN {ProductionRun._meta.db_table} r"
