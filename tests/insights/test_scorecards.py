@@ -25,111 +25,15 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from loomworks.insights.scorecards import Period, partner_scorecard, scorecards
-from loomworks.money import services as money
-from loomworks.production import services as production
-from loomworks.production.models import ProductionRun
-from tests.factories import TemplateFactory
+from tests.insights.scorecard_fixture import at
 
 pytestmark = pytest.mark.django_db
 
 
-def at(days_ago: float, hours: float = 0) -> datetime.datetime:
-    """09:00 local time `days_ago` days before today, plus `hours`."""
-    day = timezone.localdate() - datetime.timedelta(days=days_ago)
-    nine = datetime.datetime.combine(day, datetime.time(9), tzinfo=timezone.get_current_timezone())
-    return nine + datetime.timedelta(hours=hours)
-
-
-def stamp(run, **moments):
-    """The fixture's clock: when each step happened (the services stamped 'now')."""
-    ProductionRun.objects.filter(pk=run.pk).update(**moments)
-
-
-class Fixture:
-    def __init__(self, make_run, make_workshop, admin, drained):
-        self.a = make_workshop(name="Atelier A")
-        self.b = make_workshop(name="Brodeur B")
-        template = TemplateFactory()
-        for shop in (self.a, self.b):
-            money.rate_set(
-                partner=shop.partner,
-                actor=admin,
-                unit="piece",
-                amount="2.00",
-                currency="EUR",
-                task_template_id=template.pk,
-            )
-
-        def handed_over(quantity, good, rejected, partner=self.a):
-            run = make_run(
-                "in_progress",
-                partner=partner.partner,
-                actor=partner.actor,
-                quantity=quantity,
-                templates=[template],
-            )
-            production.delivery_record(
-                run=run,
-                actor=partner.actor,
-                good=good,
-                rejected=rejected,
-                final=True,
-                shortfall_reason="" if good == quantity else "some rejected",
-            )
-            drained()
-            run.refresh_from_db()
-            assert run.status == "completed"
-            return run
-
-        self.r1 = handed_over(10, 8, [{"reason": "stain", "quantity": 2}])
-        stamp(
-            self.r1,
-            last_sent_at=at(10),
-            accepted_at=at(9),
-            completed_at=at(5),
-            promised_date=at(6).date(),
-        )
-        self.r2 = handed_over(
-            20, 17, [{"reason": "fabric_fault", "quantity": 1}, {"reason": "stain", "quantity": 2}]
-        )
-        stamp(
-            self.r2,
-            last_sent_at=at(8),
-            accepted_at=at(8, 12),
-            completed_at=at(2, 12),
-            promised_date=at(2).date(),
-        )
-        self.r2.refresh_from_db()
-        production.run_rework(run=self.r2, actor=admin, quantity=3)
-
-        self.r3 = make_run(
-            "in_progress", partner=self.a.partner, actor=self.a.actor, quantity=5,
-            templates=[template],
-        )  # fmt: skip
-        stamp(self.r3, last_sent_at=at(3), accepted_at=at(1))
-
-        r4 = make_run(
-            "awaiting_reassignment", partner=self.a.partner, actor=self.a.actor, quantity=7,
-            templates=[template],
-        )  # fmt: skip
-        r4 = production.run_reassign(run=r4, partner=self.b.partner, actor=admin)
-        r4 = production.run_dispatch(run=r4, template_ids=[template.pk], actor=admin).run
-        production.run_accept(run=r4, actor=self.b.actor)
-
-        self.r0 = handed_over(30, 30, [])
-        stamp(self.r0, last_sent_at=at(202), accepted_at=at(201), completed_at=at(200))
-
-
-@pytest.fixture
-def fixture(make_run, make_workshop, admin, drained):
-    return Fixture(make_run, make_workshop, admin, drained)
-
-
-def test_scorecard_counts_what_the_fixture_says(fixture):
-    card = partner_scorecard(fixture.a.partner, Period.last_days(90))
+def test_scorecard_counts_what_the_fixture_says(counted):
+    card = partner_scorecard(counted.a.partner, Period.last_days(90))
 
     assert (card.accepted_runs, card.accepted_pieces) == (3, 35)
     assert card.declined_runs == 1
@@ -151,10 +55,10 @@ def test_scorecard_counts_what_the_fixture_says(fixture):
     assert cost.per_piece == Decimal("2.00")
 
 
-def test_the_period_decides_which_runs_count(fixture):
+def test_the_period_decides_which_runs_count(counted):
     # Only r0, handed over 200 days ago (accepted 201 days ago).
     card = partner_scorecard(
-        fixture.a.partner,
+        counted.a.partner,
         Period(start=at(205).date(), end=at(199).date()),
     )
     assert (card.accepted_runs, card.handed_over_runs, card.good_pieces) == (1, 1, 30)
@@ -180,16 +84,16 @@ def test_nothing_to_count_gives_no_rate_instead_of_dividing_by_zero(make_worksho
     assert card.costs == ()
 
 
-def test_side_by_side_gives_each_partner_its_own_numbers(fixture):
+def test_side_by_side_gives_each_partner_its_own_numbers(counted):
     cards = {card.partner_id: card for card in scorecards(Period.last_days(90))}
-    a, b = cards[fixture.a.partner.pk], cards[fixture.b.partner.pk]
-    assert a == partner_scorecard(fixture.a.partner, Period.last_days(90))
+    a, b = cards[counted.a.partner.pk], cards[counted.b.partner.pk]
+    assert a == partner_scorecard(counted.a.partner, Period.last_days(90))
     # B accepted the run A declined, and has nothing else.
     assert (b.accepted_runs, b.accepted_pieces, b.declined_runs) == (1, 7, 0)
     assert (b.handed_over_runs, b.yield_rate, b.costs) == (0, None, ())
 
 
-def test_side_by_side_sorts_by_a_column_with_the_unknown_last(fixture, make_workshop):
+def test_side_by_side_sorts_by_a_column_with_the_unknown_last(counted, make_workshop):
     make_workshop(name="Zero Z")
     by_yield = scorecards(Period.last_days(90), sort="yield", descending=True)
     names = [card.partner_name for card in by_yield]
@@ -204,14 +108,14 @@ def _queries(call) -> int:
 
 
 def test_queries_stay_the_same_whatever_the_number_of_partners_and_runs(
-    fixture, make_run, make_workshop
+    counted, make_run, make_workshop
 ):
     period = Period.last_days(90)
-    one = _queries(lambda: partner_scorecard(fixture.a.partner, period))
+    one = _queries(lambda: partner_scorecard(counted.a.partner, period))
     side = _queries(lambda: scorecards(period))
     for _ in range(3):
         shop = make_workshop()
         make_run("in_progress", partner=shop.partner, actor=shop.actor)
-        make_run("in_progress", partner=fixture.a.partner, actor=fixture.a.actor)
-    assert _queries(lambda: partner_scorecard(fixture.a.partner, period)) == one == 5
+        make_run("in_progress", partner=counted.a.partner, actor=counted.a.actor)
+    assert _queries(lambda: partner_scorecard(counted.a.partner, period)) == one == 5
     assert _queries(lambda: scorecards(period)) == side == 6

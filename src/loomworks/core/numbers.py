@@ -22,6 +22,7 @@ from babel import localedata
 from babel.numbers import (
     NumberFormatError,
     format_currency,
+    format_percent,
     get_decimal_symbol,
     get_group_symbol,
     parse_decimal,
@@ -123,3 +124,9 @@ def parse_amount(text: str, language: str | None = None, country: str | None = N
     if not number.is_finite():
         raise AmbiguousNumber(hint)
     return number
+
+
+def format_share(value: Decimal, language: str | None = None, country: str | None = None) -> str:
+    """A share (0.8333…) as a percentage to a tenth in the reader's language: "83.3%",
+    "83,3 %"; a whole one without its tenth ("50%")."""
+    return format_percent(value, format="#,##0.#%", locale=babel_locale(language, country))

@@ -16,6 +16,7 @@ from loomworks.accounts.passwords import RESET_PATH, link_lifetime
 from loomworks.core.formatting import amount_text
 from loomworks.core.limits import AMOUNT_STEP, MAX_AMOUNT
 from loomworks.core.numbers import AmbiguousNumber, babel_locale, parse_amount
+from loomworks.insights.scorecards import DEFAULT_DAYS, Period
 
 
 class LoginForm(forms.Form):
@@ -207,3 +208,19 @@ class PeriodForm(forms.Form):
             self.add_error("end", _("The period ends before it starts."))
         data["start"], data["end"] = start, end
         return data
+
+
+class ScorecardPeriodForm(PeriodForm):
+    """A scorecard's period; without dates, the last 90 days up to today."""
+
+    def clean(self):
+        data = forms.Form.clean(self)
+        end = data.get("end") or timezone.localdate()
+        start = data.get("start") or Period.last_days(DEFAULT_DAYS, end=end).start
+        if end < start:
+            self.add_error("end", _("The period ends before it starts."))
+        data["start"], data["end"] = start, end
+        return data
+
+    def period(self) -> Period:
+        return Period(start=self.cleaned_data["start"], end=self.cleaned_data["end"])

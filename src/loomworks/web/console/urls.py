@@ -8,6 +8,7 @@ from loomworks.web.console.views import (
     money,
     reminders,
     runs,
+    scorecards,
     setup,
 )
 
@@ -76,6 +77,7 @@ urlpatterns = [
     # partners
     path("partners/", directory.partner_list, name="partner_list"),
     path("partners/new/", directory.partner_create, name="partner_create"),
+    path("partners/scorecards/", scorecards.partner_scorecards, name="partner_scorecards"),
     path("partners/<str:partner_id>/", directory.partner_detail, name="partner_detail"),
     path("partners/<str:partner_id>/members/", directory.member_add, name="member_add"),
     path("partners/<str:partner_id>/money/", money.partner_money, name="partner_money"),
