@@ -26,7 +26,9 @@ def test_a_workshop_sees_its_own_scorecard_linked_from_the_nav(counted):
 
 def test_the_portal_shows_the_same_numbers_as_the_console(counted, admin_user):
     portal = logged_in(counted.a.user).get(reverse("portal:scorecard")).content.decode()
-    admin = logged_in(admin_user).get(reverse("console:partner_detail", args=[counted.a.partner.pk]))
+    admin = logged_in(admin_user).get(
+        reverse("console:partner_detail", args=[counted.a.partner.pk])
+    )
 
     def card(html):
         start = html.index('<dl class="facts scorecard"')

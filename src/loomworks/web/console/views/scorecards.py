@@ -70,9 +70,7 @@ def partner_scorecards(request):
         columns.append(column)
     cards = []
     if context["period"] is not None:
-        cards = insights.scorecards(
-            context["period"], sort=key, descending=order.startswith("-")
-        )
+        cards = insights.scorecards(context["period"], sort=key, descending=order.startswith("-"))
     return render_console(
         request,
         "console/partners/scorecards.html",
