@@ -15,6 +15,7 @@ and by whatever writes to a workshop's people).
 
 import contextlib
 import contextvars
+import functools
 import re
 from decimal import Decimal
 
@@ -129,4 +130,10 @@ def parse_amount(text: str, language: str | None = None, country: str | None = N
 def format_share(value: Decimal, language: str | None = None, country: str | None = None) -> str:
     """A share (0.8333…) as a percentage to a tenth in the reader's language: "83.3%",
     "83,3 %"; a whole one without its tenth ("50%")."""
-    return format_percent(value, format="#,##0.#%", locale=babel_locale(language, country))
+    return _share_text(Decimal(value).quantize(Decimal("0.0001")), babel_locale(language, country))
+
+
+@functools.lru_cache(maxsize=4096)
+def _share_text(value: Decimal, locale: str) -> str:
+    # Babel parses the pattern and the locale on every call: a table of shares reuses them.
+    return format_percent(value, format="#,##0.#%", locale=locale)

@@ -177,6 +177,12 @@ class ProductionRun(TimeStamped):
                 condition=Q(completed_at__isnull=False),
                 name="run_completed_at",
             ),
+            # Scorecards: the runs a partner accepted in a period.
+            models.Index(
+                fields=["accepted_at"],
+                condition=Q(accepted_at__isnull=False),
+                name="run_accepted_at",
+            ),
         ]
         verbose_name = _("production run")
 
@@ -273,7 +279,13 @@ class RunHistory(models.Model):
 
     class Meta:
         ordering = ["occurred_at", "id"]
-        indexes = [models.Index(fields=["run", "occurred_at"])]
+        indexes = [
+            models.Index(fields=["run", "occurred_at"]),
+            # Scorecards: a period's declines (a small share of the history).
+            models.Index(
+                fields=["occurred_at"], condition=Q(kind="decline"), name="history_declines"
+            ),
+        ]
         verbose_name_plural = "run history"
         constraints = [external_ref_unique("history_external_ref")]
 

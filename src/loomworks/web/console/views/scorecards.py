@@ -4,6 +4,7 @@ The numbers come from `insights.scorecards`; this only reads the period and the
 order from the query and formats them.
 """
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
 from loomworks.insights import scorecards as insights
@@ -13,10 +14,10 @@ from loomworks.web.forms import ScorecardPeriodForm
 # The columns of the side-by-side table; the sortable ones by the key `insights.SORTS` knows.
 COLUMNS = [
     ("name", gettext_lazy("Partner")),
-    ("accepted", gettext_lazy("Accepted")),
+    ("accepted", gettext_lazy("Runs accepted")),
     ("decline", gettext_lazy("Declined")),
     ("sent_to_accepted", gettext_lazy("Sent → accepted")),
-    ("handed_over", gettext_lazy("Handed over")),
+    ("handed_over", gettext_lazy("Runs handed over")),
     ("accepted_to_handed_over", gettext_lazy("Accepted → handed over")),
     ("on_time", gettext_lazy("On time")),
     ("yield", gettext_lazy("Yield")),
@@ -68,13 +69,25 @@ def partner_scorecards(request):
                 request.path, params, order=None if next_order == "name" else next_order
             )
         columns.append(column)
-    cards = []
+    cards, period_query = [], ""
     if context["period"] is not None:
+        period = context["period"]
+        period_query = f"?start={period.start.isoformat()}&end={period.end.isoformat()}"
         cards = insights.scorecards(context["period"], sort=key, descending=order.startswith("-"))
     return render_console(
         request,
         "console/partners/scorecards.html",
-        {**context, "cards": cards, "columns": columns, "order": "" if order == "name" else order},
+        {
+            **context,
+            "cards": cards,
+            "columns": columns,
+            # Each cell's label for narrow screens, translated once for all rows.
+            "labels": {key: str(label) for key, label in COLUMNS},
+            "order": "" if order == "name" else order,
+            # Each row links to its partner's page: the path's start, built once for all rows.
+            "partners_path": reverse("console:partner_list"),
+            "period_query": period_query,
+        },
         section="partners",
         status=200 if form.is_valid() else 422,
     )
