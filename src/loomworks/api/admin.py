@@ -4,7 +4,8 @@ The routes live in `admin_catalog` (partners, designs, materials, task
 templates, products, orders), `admin_runs` (production runs, task
 comments, the production policy), `admin_connect` (API keys, webhooks,
 stores, order cancellation), `admin_reminders` (the reminder rules) and
-`admin_money` (rate cards, the payables ledger, payments, statements);
+`admin_money` (rate cards, the payables ledger, payments, statements) and
+`admin_insights` (partner scorecards);
 all inherit this router's auth, so a
 partner's token answers 403 and no token 401 before anything else is read.
 """
@@ -15,6 +16,7 @@ from loomworks.api import (
     admin_catalog,
     admin_connect,
     admin_design_files,
+    admin_insights,
     admin_money,
     admin_reminders,
     admin_runs,
@@ -28,3 +30,4 @@ router.add_router("", admin_runs.router)
 router.add_router("", admin_connect.router)
 router.add_router("", admin_reminders.router)
 router.add_router("", admin_money.router)
+router.add_router("", admin_insights.router)
