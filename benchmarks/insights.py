@@ -4,7 +4,7 @@
 
 For each case the page is rendered in-process through Django's test client
 (middleware, session login, the view, the selectors, the template), with `DEBUG`
-off. Its **SQL** is every SELECT the page ran to compute what it shows (captured
+off. Its **SQL** is every SELECT (and SET) the page ran to compute what it shows (captured
 from one render, with their parameters), run again as they are through psycopg
 (client-side binding like Django's, fetching every row): what the database alone
 costs. The **ratio** is page ÷ SQL; the goal is 3× or less. Medians of `--repeat`
@@ -117,9 +117,7 @@ def measure(*, repeat: int = 15, progress=print) -> list[Timing]:
 
     clients: dict[str, Client] = {}
     timings = []
-    with psycopg.connect(
-        bench.psycopg_url(), autocommit=True, cursor_factory=psycopg.ClientCursor
-    ) as conn:
+    with psycopg.connect(bench.psycopg_url(), cursor_factory=psycopg.ClientCursor) as conn:
         for build in CASES:
             for case in build():
                 client = clients.get(case.user_email)
@@ -143,14 +141,16 @@ def measure(*, repeat: int = 15, progress=print) -> list[Timing]:
                 selects = [
                     (sql, params)
                     for sql, params in statements
-                    if sql.lstrip().upper().startswith(("SELECT", "WITH"))
+                    if sql.lstrip().upper().startswith(("SELECT", "WITH", "SET"))
                 ]
 
                 def floor(selects=selects):
                     with conn.cursor() as cursor:
                         for sql, params in selects:
                             cursor.execute(sql, params)
-                            cursor.fetchall()
+                            if cursor.description:
+                                cursor.fetchall()
+                    conn.rollback()  # one transaction, like the page's (SET LOCAL holds in it)
 
                 timing = Timing(
                     case=case.name,

@@ -117,5 +117,7 @@ def test_queries_stay_the_same_whatever_the_number_of_partners_and_runs(
         shop = make_workshop()
         make_run("in_progress", partner=shop.partner, actor=shop.actor)
         make_run("in_progress", partner=counted.a.partner, actor=counted.a.actor)
-    assert _queries(lambda: partner_scorecard(counted.a.partner, period)) == one == 5
-    assert _queries(lambda: scorecards(period)) == side == 6
+    assert _queries(lambda: partner_scorecard(counted.a.partner, period)) == one
+    assert _queries(lambda: scorecards(period)) == side
+    # Six aggregates and the partners (PostgreSQL adds a SET LOCAL turning JIT off).
+    assert one <= 7 and side <= 8

@@ -2,7 +2,7 @@
 
 The console shows one partner's scorecard on its page and every partner's side by
 side; the portal shows a workshop its own, the same numbers. Each is computed in a
-fixed number of SQL aggregates grouped by partner (four, whatever the number of
+fixed number of SQL aggregates grouped by partner (five, whatever the number of
 partners or runs), never run by run.
 
 What counts, for a period of days `start`..`end` (both included, local time):
@@ -25,12 +25,13 @@ What counts, for a period of days `start`..`end` (both included, local time):
 A rate with nothing to count is None ("—" on the page), never a division by zero.
 """
 
+import contextlib
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import (
     Count,
     DurationField,
@@ -158,41 +159,49 @@ def _between(later: str, earlier: str) -> ExpressionWrapper:
 
 
 def _run_numbers(period: Period, partner_id: str | None) -> dict[str, dict]:
-    """One query over the runs: the accepted and the handed-over cohorts, per partner."""
+    """Two queries over the runs, per partner: the runs accepted in the period, and the
+    runs handed over in it (each cohort read through its own index)."""
     first, after = period.bounds()
-    accepted = Q(accepted_at__gte=first, accepted_at__lt=after)
-    handed_over = Q(status=RunStatus.COMPLETED, completed_at__gte=first, completed_at__lt=after)
-    runs = ProductionRun.objects.filter(partner_id__isnull=False).filter(accepted | handed_over)
+    runs = ProductionRun.objects.filter(partner_id__isnull=False).order_by()
     if partner_id is not None:
         runs = runs.filter(partner_id=partner_id)
+    sent = Q(last_sent_at__isnull=False)
+    accepted = (
+        runs.filter(accepted_at__gte=first, accepted_at__lt=after)
+        .values("partner_id")
+        .annotate(
+            accepted_runs=Count("pk"),
+            accepted_pieces=Sum("quantity"),
+            sent_leads=Count("pk", filter=sent),
+            sent_lead_total=Sum(_between("accepted_at", "last_sent_at"), filter=sent),
+        )
+    )
     live_rework = ProductionRun.objects.filter(rework_of_id=OuterRef("pk")).exclude(
         status=RunStatus.CANCELLED
     )
-    sent_lead = _between("accepted_at", "last_sent_at")
-    work_lead = _between("completed_at", "accepted_at")
-    rows = (
-        runs.order_by()
+    delivered = Q(produced_quantity__isnull=False)
+    was_accepted = Q(accepted_at__isnull=False)
+    handed_over = (
+        runs.filter(status=RunStatus.COMPLETED, completed_at__gte=first, completed_at__lt=after)
         .annotate(completed_on=TruncDate("completed_at"), reworked=Exists(live_rework))
         .values("partner_id")
         .annotate(
-            accepted_runs=Count("pk", filter=accepted),
-            accepted_pieces=Sum("quantity", filter=accepted),
-            sent_leads=Count("pk", filter=accepted & Q(last_sent_at__isnull=False)),
-            sent_lead_total=Sum(sent_lead, filter=accepted & Q(last_sent_at__isnull=False)),
-            handed_over_runs=Count("pk", filter=handed_over),
-            handed_over_pieces=Sum(Coalesce("produced_quantity", "quantity"), filter=handed_over),
-            good_pieces=Sum("produced_quantity", filter=handed_over),
-            rejected_pieces=Sum(
-                "rejected_quantity", filter=handed_over & Q(produced_quantity__isnull=False)
-            ),
-            with_promise=Count("pk", filter=handed_over & Q(promised_date__isnull=False)),
-            on_time=Count("pk", filter=handed_over & Q(completed_on__lte=F("promised_date"))),
-            reworked_runs=Count("pk", filter=handed_over & Q(reworked=True)),
-            work_leads=Count("pk", filter=handed_over & Q(accepted_at__isnull=False)),
-            work_lead_total=Sum(work_lead, filter=handed_over & Q(accepted_at__isnull=False)),
+            handed_over_runs=Count("pk"),
+            handed_over_pieces=Sum(Coalesce("produced_quantity", "quantity")),
+            good_pieces=Sum("produced_quantity"),
+            rejected_pieces=Sum("rejected_quantity", filter=delivered),
+            with_promise=Count("pk", filter=Q(promised_date__isnull=False)),
+            on_time=Count("pk", filter=Q(completed_on__lte=F("promised_date"))),
+            reworked_runs=Count("pk", filter=Q(reworked=True)),
+            work_leads=Count("pk", filter=was_accepted),
+            work_lead_total=Sum(_between("completed_at", "accepted_at"), filter=was_accepted),
         )
     )
-    return {row.pop("partner_id"): row for row in rows}
+    numbers: dict[str, dict] = defaultdict(dict)
+    for rows in (accepted, handed_over):
+        for row in rows:
+            numbers[row.pop("partner_id")].update(row)
+    return numbers
 
 
 def _declines(period: Period, partner_id: str | None) -> dict[str, int]:
@@ -220,15 +229,21 @@ def _rejections(period: Period, partner_id: str | None) -> dict[str, dict[str, i
     run_table = ProductionRun._meta.db_table
     delivery_table = Delivery._meta.db_table
     if connection.vendor == "postgresql":
-        lines = "jsonb_array_elements(d.rejections) AS line(value)"
+        # Rejections are always a list (services.output writes them); anything else reads
+        # as none, without a filter whose selectivity the planner cannot estimate.
+        lines = (
+            "jsonb_array_elements(CASE WHEN jsonb_typeof(d.rejections) = 'array'"
+            " THEN d.rejections ELSE '[]'::jsonb END) AS line(value)"
+        )
         reason = "line.value ->> 'reason'"
         quantity = "COALESCE((line.value ->> 'quantity')::bigint, 0)"
-        is_array = "jsonb_typeof(d.rejections) = 'array'"
     else:
-        lines = "json_each(d.rejections) AS line"
+        lines = (
+            "json_each(CASE WHEN json_type(d.rejections) = 'array'"
+            " THEN d.rejections ELSE '[]' END) AS line"
+        )
         reason = "json_extract(line.value, '$.reason')"
         quantity = "COALESCE(CAST(json_extract(line.value, '$.quantity') AS INTEGER), 0)"
-        is_array = "json_type(d.rejections) = 'array'"
     params: list = [RunStatus.COMPLETED, first, after]
     only = ""
     if partner_id is not None:
@@ -238,7 +253,7 @@ def _rejections(period: Period, partner_id: str | None) -> dict[str, dict[str, i
         f"SELECT r.partner_id, {reason} AS reason, SUM({quantity}) AS pieces"
         f" FROM {run_table} r JOIN {delivery_table} d ON d.run_id = r.id, {lines}"
         " WHERE r.status = %s AND r.completed_at >= %s AND r.completed_at < %s"
-        f" AND r.partner_id IS NOT NULL AND d.rejected > 0 AND {is_array}{only}"
+        f" AND r.partner_id IS NOT NULL AND d.rejected > 0{only}"
         " GROUP BY r.partner_id, reason"
     )
     found: dict[str, dict[str, int]] = defaultdict(dict)
@@ -317,17 +332,29 @@ def _card(
     )
 
 
+@contextlib.contextmanager
+def _aggregating():
+    """The scorecard's queries in one transaction, without PostgreSQL's JIT: on a million
+    runs it spends seconds compiling these aggregates for a few hundred ms of work."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL jit = off")
+        yield
+
+
 def _reasons():
     return ProductionPolicy.objects.filter(pk=1).values_list("rejection_reasons", flat=True).first()
 
 
 def partner_scorecard(partner: Partner, period: Period) -> Scorecard:
-    """One partner's scorecard (five queries). The portal calls it with the member's own
+    """One partner's scorecard (six queries). The portal calls it with the member's own
     partner only: nothing here reads another partner's rows."""
-    numbers = _run_numbers(period, partner.pk)
-    declines = _declines(period, partner.pk)
-    rejections = _rejections(period, partner.pk)
-    costs = _costs(period, partner.pk)
+    with _aggregating():
+        numbers = _run_numbers(period, partner.pk)
+        declines = _declines(period, partner.pk)
+        rejections = _rejections(period, partner.pk)
+        costs = _costs(period, partner.pk)
     return _card(partner.pk, partner.name, period, numbers, declines, rejections, costs, _reasons())
 
 
@@ -345,13 +372,14 @@ SORTS = {
 
 
 def scorecards(period: Period, *, sort: str = "name", descending: bool = False) -> list[Scorecard]:
-    """Every partner's scorecard side by side (six queries whatever their number): the
+    """Every partner's scorecard side by side (seven queries whatever their number): the
     active partners, and inactive ones that have numbers in the period. Sorted by one
     of `SORTS`; a partner with nothing to compute in that column comes last."""
-    numbers = _run_numbers(period, None)
-    declines = _declines(period, None)
-    rejections = _rejections(period, None)
-    costs = _costs(period, None)
+    with _aggregating():
+        numbers = _run_numbers(period, None)
+        declines = _declines(period, None)
+        rejections = _rejections(period, None)
+        costs = _costs(period, None)
     reasons = _reasons()
     cards = [
         _card(pk, name, period, numbers, declines, rejections, costs, reasons)
