@@ -63,3 +63,9 @@ def test_a_partner_reads_its_own_scorecard_and_no_one_elses(counted):
     # The admin route is not the partner's, whatever partner it names.
     other = Api(Client(), token_issue(user=counted.b.user))
     assert other.get(f"/partners/{counted.a.partner.pk}/scorecard").status_code == 403
+
+
+def test_dates_at_the_ends_of_the_calendar_are_refused_or_read_never_a_500(admin_api, counted):
+    url = f"/partners/{counted.a.partner.pk}/scorecard"
+    assert admin_api.get(url, {"from": "0001-01-01", "to": "9999-12-31"}).status_code == 422
+    assert admin_api.get(url, {"from": "9999-12-30", "to": "9999-12-31"}).status_code == 200

@@ -33,6 +33,8 @@ class ScorecardQuery(Schema):
         start = self.start or Period.last_days(DEFAULT_DAYS, end=end).start
         if end < start:
             raise InvalidInput("to", _("The period ends before it starts."))
+        if (end - start).days > 366 * 5:
+            raise InvalidInput("to", _("Ask for at most five years at a time."))
         return Period(start=start, end=end)
 
 

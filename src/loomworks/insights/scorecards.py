@@ -75,7 +75,10 @@ class Period:
         zone = timezone.get_current_timezone()
         first = datetime.datetime.combine(self.start, datetime.time.min, tzinfo=zone)
         after = datetime.datetime.combine(
-            self.end + datetime.timedelta(days=1), datetime.time.min, tzinfo=zone
+            min(self.end, datetime.date.max - datetime.timedelta(days=2))
+            + datetime.timedelta(days=1),
+            datetime.time.min,
+            tzinfo=zone,
         )
         return first, after
 

@@ -219,6 +219,8 @@ class ScorecardPeriodForm(PeriodForm):
         start = data.get("start") or Period.last_days(DEFAULT_DAYS, end=end).start
         if end < start:
             self.add_error("end", _("The period ends before it starts."))
+        elif (end - start).days > 366 * 5:
+            self.add_error("end", _("Ask for at most five years at a time."))
         data["start"], data["end"] = start, end
         return data
 
