@@ -145,3 +145,11 @@ def make_run(db, admin, design):
 def drained():
     """Run every pending event delivery now, the way the dispatcher would."""
     return drain
+
+
+@pytest.fixture
+def counted(make_run, make_workshop, admin, drained):
+    """Two workshops whose scorecards are counted by hand in tests/insights/scorecard_fixture.py."""
+    from tests.insights.scorecard_fixture import Fixture
+
+    return Fixture(make_run, make_workshop, admin, drained)

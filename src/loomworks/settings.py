@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "loomworks.notifications",
     "loomworks.reminders",
     "loomworks.integrations",
+    "loomworks.insights",
     "loomworks.api",
     "loomworks.web",
     "loomworks.ops",

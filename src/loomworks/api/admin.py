@@ -4,8 +4,9 @@ The routes live in `admin_catalog` (partners, designs, materials, task
 templates, products, orders), `admin_runs` (production runs, task
 comments, the production policy), `admin_bulk` (one action on many runs), `admin_connect` (API keys, webhooks,
 stores, order cancellation), `admin_reminders` (the reminder rules) and
-`admin_money` (rate cards, the payables ledger, payments, statements)
-and `admin_imports` (designs, materials, partners from spreadsheets);
+`admin_money` (rate cards, the payables ledger, payments, statements),
+`admin_imports` (designs, materials, partners from spreadsheets) and
+`admin_insights` (partner scorecards);
 all inherit this router's auth, so a
 partner's token answers 403 and no token 401 before anything else is read.
 """
@@ -18,6 +19,7 @@ from loomworks.api import (
     admin_connect,
     admin_design_files,
     admin_imports,
+    admin_insights,
     admin_money,
     admin_reminders,
     admin_runs,
@@ -34,3 +36,4 @@ router.add_router("", admin_connect.router)
 router.add_router("", admin_reminders.router)
 router.add_router("", admin_money.router)
 router.add_router("", admin_imports.router)
+router.add_router("", admin_insights.router)

@@ -12,6 +12,7 @@ from ninja.files import UploadedFile
 
 from loomworks.api.admin_money import check_period
 from loomworks.api.admin_schemas import page_out
+from loomworks.api.insights_schemas import ScorecardEnvelope, ScorecardQuery, scorecard_out
 from loomworks.api.money_schemas import (
     RateList,
     StatementEnvelope,
@@ -60,6 +61,7 @@ from loomworks.api.schemas import EXPORT_OPENAPI, ErrorOut, comment_out, deliver
 from loomworks.api.security import PARTNER, auth_for
 from loomworks.core.errors import Conflict, InvalidInput, NotFound
 from loomworks.core.exports import export_response
+from loomworks.insights.scorecards import partner_scorecard
 from loomworks.money import selectors as money
 from loomworks.money.exports import statement_export
 from loomworks.production import partner_selectors as scope
@@ -426,6 +428,13 @@ def rates(request):
     sent to you is proposed the rate of its first task template that has one, else its
     role's; its `price` is on the run."""
     return {"rates": [rate_out(rate) for rate in money.rates_of(request.partner)]}
+
+
+@router.get("/scorecard", response={200: ScorecardEnvelope, **AUTH, 422: ErrorOut}, by_alias=True)
+def scorecard(request, period: Query[ScorecardQuery]):
+    """Your scorecard for a period (`from`/`to`, default the last 90 days): the numbers
+    the brand sees of your workshop, never another's."""
+    return {"scorecard": scorecard_out(partner_scorecard(request.partner, period.period()))}
 
 
 @router.get("/statement", response={200: StatementEnvelope, **AUTH, 422: ErrorOut}, by_alias=True)

@@ -15,6 +15,7 @@ and by whatever writes to a workshop's people).
 
 import contextlib
 import contextvars
+import functools
 import re
 from decimal import Decimal
 
@@ -22,6 +23,7 @@ from babel import localedata
 from babel.numbers import (
     NumberFormatError,
     format_currency,
+    format_percent,
     get_decimal_symbol,
     get_group_symbol,
     parse_decimal,
@@ -123,3 +125,15 @@ def parse_amount(text: str, language: str | None = None, country: str | None = N
     if not number.is_finite():
         raise AmbiguousNumber(hint)
     return number
+
+
+def format_share(value: Decimal, language: str | None = None, country: str | None = None) -> str:
+    """A share (0.8333…) as a percentage to a tenth in the reader's language: "83.3%",
+    "83,3 %"; a whole one without its tenth ("50%")."""
+    return _share_text(Decimal(value).quantize(Decimal("0.0001")), babel_locale(language, country))
+
+
+@functools.lru_cache(maxsize=4096)
+def _share_text(value: Decimal, locale: str) -> str:
+    # Babel parses the pattern and the locale on every call: a table of shares reuses them.
+    return format_percent(value, format="#,##0.#%", locale=locale)

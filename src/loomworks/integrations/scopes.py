@@ -55,7 +55,7 @@ ROUTES: list[tuple[re.Pattern, str | None, str | None]] = [
         (r"^/orders(/|$)", ORDERS_READ, ORDERS_WRITE),
         (r"^/(designs|materials|task-templates|products)(/|$)", CATALOG_READ, CATALOG_WRITE),
         (
-            r"^/partners/[^/]+/(rates|ledger|payments|adjustments|statement)(/|$)",
+            r"^/partners/[^/]+/(rates|ledger|payments|adjustments|statement|scorecard)(/|$)",
             PAYABLES_READ,
             PAYMENTS_WRITE,
         ),

@@ -203,6 +203,12 @@ class ProductionRun(TimeStamped):
                 condition=~Q(status__in=["completed", "cancelled"]),
                 name="run_open_status_due",
             ),
+            # Scorecards: the runs a partner accepted in a period.
+            models.Index(
+                fields=["accepted_at"],
+                condition=Q(accepted_at__isnull=False),
+                name="run_accepted_at",
+            ),
         ]
         verbose_name = _("production run")
 
@@ -304,6 +310,10 @@ class RunHistory(models.Model):
             # The dashboard's blocked list asks which runs have a `blocked` row: a few
             # rows among millions, found here instead of by scanning the history.
             models.Index(fields=["run"], condition=Q(kind="blocked"), name="history_blocked"),
+            # Scorecards: a period's declines (a small share of the history).
+            models.Index(
+                fields=["occurred_at"], condition=Q(kind="decline"), name="history_declines"
+            ),
         ]
         verbose_name_plural = "run history"
         constraints = [external_ref_unique("history_external_ref")]

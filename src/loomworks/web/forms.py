@@ -19,6 +19,7 @@ from loomworks.accounts.passwords import RESET_PATH, link_lifetime
 from loomworks.core.formatting import amount_text
 from loomworks.core.limits import AMOUNT_STEP, MAX_AMOUNT
 from loomworks.core.numbers import AmbiguousNumber, babel_locale, parse_amount
+from loomworks.insights.scorecards import DEFAULT_DAYS, Period
 
 
 class LoginForm(forms.Form):
@@ -232,3 +233,21 @@ class PlainSelect(forms.Select):
             flatatt(self.build_attrs(self.attrs, attrs)),
             options,
         )
+
+
+class ScorecardPeriodForm(PeriodForm):
+    """A scorecard's period; without dates, the last 90 days up to today."""
+
+    def clean(self):
+        data = forms.Form.clean(self)
+        end = data.get("end") or timezone.localdate()
+        start = data.get("start") or Period.last_days(DEFAULT_DAYS, end=end).start
+        if end < start:
+            self.add_error("end", _("The period ends before it starts."))
+        elif (end - start).days > 366 * 5:
+            self.add_error("end", _("Ask for at most five years at a time."))
+        data["start"], data["end"] = start, end
+        return data
+
+    def period(self) -> Period:
+        return Period(start=self.cleaned_data["start"], end=self.cleaned_data["end"])

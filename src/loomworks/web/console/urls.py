@@ -11,6 +11,7 @@ from loomworks.web.console.views import (
     reminders,
     reports,
     runs,
+    scorecards,
     setup,
 )
 
@@ -94,6 +95,7 @@ urlpatterns = [
     path("partners/", directory.partner_list, name="partner_list"),
     path("partners/load/", reports.partner_load, name="partner_load"),
     path("partners/new/", directory.partner_create, name="partner_create"),
+    path("partners/scorecards/", scorecards.partner_scorecards, name="partner_scorecards"),
     path("partners/<str:partner_id>/", directory.partner_detail, name="partner_detail"),
     path("partners/<str:partner_id>/members/", directory.member_add, name="member_add"),
     path("partners/<str:partner_id>/money/", money.partner_money, name="partner_money"),

@@ -39,6 +39,7 @@ urlpatterns = [
     ),
     path("tasks/<str:task_id>/comments", views.comment_add, name="comment_add"),
     path("statement/", views.statement, name="statement"),
+    path("scorecard/", views.scorecard, name="scorecard"),
     path("notifications/", views.notifications, name="notifications"),
     path(
         "notifications/<str:notification_id>/read",

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from loomworks.accounts.services import time_zone_names, user_preferences_set
 from loomworks.core.errors import DomainError, InvalidInput, NotFound
+from loomworks.insights.scorecards import partner_scorecard
 from loomworks.money import selectors as money
 from loomworks.money.exports import statement_export
 from loomworks.notifications import selectors as notification_selectors
@@ -38,7 +39,7 @@ from loomworks.production.partner_selectors import (
 )
 from loomworks.production.selectors import RunFilters, run_visible_to, task_visible_to
 from loomworks.web.exports import download, export_links
-from loomworks.web.forms import PeriodForm
+from loomworks.web.forms import PeriodForm, ScorecardPeriodForm
 from loomworks.web.job_sheet import sheet_context
 from loomworks.web.portal.access import partner_required
 from loomworks.web.portal.forms import (
@@ -574,6 +575,36 @@ def email_settings(request):
     else:
         messages.success(request, _("No more e-mails; your notices stay here."))
     return redirect("portal:notifications")
+
+
+# ---------------------------------------------------------------- my scorecard
+
+
+@partner_required
+@require_GET
+def scorecard(request):
+    """The workshop's own scorecard for a period: the numbers the brand sees of it."""
+    form = ScorecardPeriodForm(
+        {key: request.GET[key] for key in ("start", "end") if request.GET.get(key)}
+    )
+    if not form.is_valid():
+        return _page(
+            request,
+            "portal/scorecard.html",
+            {"form": form, "card": None, "nav": "scorecard"},
+            status=422,
+        )
+    period = form.period()
+    return _page(
+        request,
+        "portal/scorecard.html",
+        {
+            "form": ScorecardPeriodForm(initial={"start": period.start, "end": period.end}),
+            "period": period,
+            "card": partner_scorecard(request.partner, period),
+            "nav": "scorecard",
+        },
+    )
 
 
 # ---------------------------------------------------------------- my statement

@@ -7,9 +7,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from loomworks.core.dates import format_day, format_moment
+from loomworks.core.dates import format_day, format_lead_time, format_moment
 from loomworks.core.formatting import amount_text
-from loomworks.core.numbers import babel_locale, format_money
+from loomworks.core.numbers import babel_locale, format_money, format_share
 from loomworks.money.selectors import entry_kind_label
 from loomworks.production.labels import partner_status_label
 from loomworks.production.models import DesignFileKind, RunStatus
@@ -103,6 +103,22 @@ def status_chip(status: str, audience: str = ""):
     """A status chip; `audience="partner"` words a run's status the way a workshop reads it."""
     label = partner_status(status) if audience == "partner" else status_label(status)
     return {"status": status, "label": label}
+
+
+NOTHING_TO_COMPUTE = "—"
+
+
+@register.filter
+def share(value) -> str:
+    """A rate as a percentage in the reader's language ("83.3%"); "—" when there was
+    nothing to compute it from."""
+    return NOTHING_TO_COMPUTE if value is None else format_share(value)
+
+
+@register.filter
+def lead_time(value) -> str:
+    """An average time as a person reads it ("28 hours", "4.5 days"); "—" without one."""
+    return NOTHING_TO_COMPUTE if value is None else format_lead_time(value)
 
 
 @register.filter

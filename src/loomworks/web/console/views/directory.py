@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from loomworks.catalog import services as catalog
 from loomworks.core.errors import Conflict, InvalidInput
 from loomworks.core.formatting import amount_text
+from loomworks.insights.scorecards import partner_scorecard
 from loomworks.money import selectors as money_selectors
 from loomworks.notifications import selectors as notification_selectors
 from loomworks.partners import services as partners
@@ -37,6 +38,7 @@ from loomworks.web.console.views.common import (
     render_console,
     render_not_found,
 )
+from loomworks.web.console.views.scorecards import period_context, period_form
 from loomworks.web.matrix import MatrixInput
 from loomworks.work import services as work
 from loomworks.work.models import TaskTemplate
@@ -247,7 +249,12 @@ def _render_partner(request, partner_id: str, *, member_form=None):
     runs = admin_run_rows(runs_query[:RUNS_ON_A_PAGE])
     failures = notification_selectors.whatsapp_failures_by_member(partner.pk)
     members = list(selectors.partner_members(partner))
+    form = period_form(request)
+    scorecard = period_context(form)
+    if scorecard["period"] is not None:
+        scorecard["scorecard"] = partner_scorecard(partner, scorecard["period"])
     context = {
+        **scorecard,
         "partner": partner,
         "members": members,
         "member_rows": [
@@ -264,7 +271,13 @@ def _render_partner(request, partner_id: str, *, member_form=None):
         "active_members": sum(1 for member in members if member.is_active),
         "load": load_timeline(today=timezone.localdate(), partner_id=partner.pk),
     }
-    return render_console(request, "console/partners/detail.html", context, section="partners")
+    return render_console(
+        request,
+        "console/partners/detail.html",
+        context,
+        section="partners",
+        status=200 if form.is_valid() else 422,
+    )
 
 
 @admin_required
