@@ -140,7 +140,10 @@ def test_no_marked_string_is_missing_from_the_catalogues(tmp_path):
 
 
 # Words a Hindi reader sees as they are: names of products and standards.
-KEPT_AS_IS = {"Loomworks", "WhatsApp", "SKU", "URL", "API", "ms", "JSON", "PDF", "CSRF", "NUL"}
+KEPT_AS_IS = {
+    "Loomworks", "WhatsApp", "SKU", "URL", "API", "ms", "JSON", "PDF", "CSRF", "NUL",
+    "CSV", "Excel", "XLSX",  # file formats, named as the file menus name them
+}  # fmt: skip
 DEVANAGARI = re.compile(r"[\u0900-\u097f]")
 ZONE = re.compile(r"\b[A-Z][A-Za-z_]+/[A-Z][A-Za-z_]+\b")  # an IANA time zone, like Asia/Kolkata
 
