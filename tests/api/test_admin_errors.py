@@ -11,7 +11,11 @@ pytestmark = pytest.mark.django_db
 
 NOT_HERE = ("/api/admin/notifications",)  # built elsewhere
 # Multipart, not JSON.
-UPLOADS = ("/api/admin/designs/design_nothing/files", "/api/admin/imports/{kind}")
+UPLOADS = ("/api/admin/designs/design_nothing/files", "/api/admin/imports/materials")
+
+
+# A valid value for each path parameter that names a choice, not an object.
+PATH_CHOICES = {"records": "history", "kind": "materials"}
 
 
 def admin_routes(client) -> list[tuple[str, str, bool]]:
@@ -24,6 +28,8 @@ def admin_routes(client) -> list[tuple[str, str, bool]]:
             continue
         for method, operation in operations.items():
             concrete = re.sub(r"\{(\w+)_id\}", r"\1_nothing", path)
+            for name, value in PATH_CHOICES.items():  # parameters that are not ids
+                concrete = concrete.replace("{" + name + "}", value)
             routes.append((method, concrete, "requestBody" in operation))
     return routes
 

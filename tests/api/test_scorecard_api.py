@@ -69,3 +69,8 @@ def test_dates_at_the_ends_of_the_calendar_are_refused_or_read_never_a_500(admin
     url = f"/partners/{counted.a.partner.pk}/scorecard"
     assert admin_api.get(url, {"from": "0001-01-01", "to": "9999-12-31"}).status_code == 422
     assert admin_api.get(url, {"from": "9999-12-30", "to": "9999-12-31"}).status_code == 200
+
+
+def test_a_period_ending_at_the_first_day_there_is_answers_without_error(admin_api, counted):
+    response = admin_api.get(f"/partners/{counted.a.partner.pk}/scorecard", {"to": "0001-01-01"})
+    assert response.status_code == 200, response.content

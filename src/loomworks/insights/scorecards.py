@@ -68,7 +68,9 @@ class Period:
     @classmethod
     def last_days(cls, days: int = DEFAULT_DAYS, *, end: datetime.date | None = None) -> "Period":
         end = end or timezone.localdate()
-        return cls(start=end - datetime.timedelta(days=days - 1), end=end)
+        earliest = datetime.date.min + datetime.timedelta(days=days - 1)
+        start = end - datetime.timedelta(days=days - 1) if end >= earliest else datetime.date.min
+        return cls(start=start, end=end)
 
     def bounds(self) -> tuple[datetime.datetime, datetime.datetime]:
         """From the start of the first day to the start of the day after the last (local)."""
