@@ -61,6 +61,16 @@ with sync_playwright() as p:
     page.click("text=Edit design")
     page.wait_for_load_state("networkidle")
     page.screenshot(path=f"{OUT}/console-design-editor.png", full_page=True)
+    # seeing the whole operation: reports, scorecards, workshop load
+    for path, name in (
+        ("/admin/reports/work-in-progress/", "console-report-wip"),
+        ("/admin/reports/late/", "console-report-late"),
+        ("/admin/partners/scorecards/", "console-scorecards"),
+        ("/admin/partners/load/", "console-workshop-load"),
+    ):
+        page.goto(BASE + path)
+        page.wait_for_load_state("networkidle")
+        page.screenshot(path=f"{OUT}/{name}.png", full_page=True)
     ctx.close()
     ctx = b.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2)
     page = ctx.new_page()
@@ -69,5 +79,8 @@ with sync_playwright() as p:
     page.click(".run-card a, a.run-card, article a >> nth=0")
     page.wait_for_load_state("networkidle")
     page.screenshot(path=f"{OUT}/portal-run-phone.png")
+    page.goto(BASE + "/partner/scorecard/")
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=f"{OUT}/portal-scorecard-phone.png", full_page=True)
     ctx.close()
     b.close()
